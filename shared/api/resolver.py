@@ -1,0 +1,99 @@
+"""Build an API Gateway REST resolver with our error format and limits, for any set of routers.
+
+Each API Lambda builds one from its routers; the docs handler and `openapi.json` build one
+from all of them, so the OpenAPI describes the whole API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from shared.errors import DomainError, PayloadTooLarge, TooManyRequests
+from shared.observability import logger
+from shared.settings import get_settings
+
+API_TITLE = "Fleetbridge API"
+API_VERSION = "0.1.0"
+OPENAPI_OPTIONS: dict[str, Any] = {
+    "title": API_TITLE,
+    "version": API_VERSION,
+    "description": "Fleets, vendors and their work on vehicles. Errors: {error: {code, message, details}}.",
+    "security_schemes": {"bearerAuth": HTTPBearer(bearerFormat="JWT")},
+    "security": [{"bearerAuth": []}],
+}
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, default=str),
+        headers=headers,
+    )
+
+
+def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    details = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        where = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) or where
+        details.append({"in": where, "field": field, "message": err.get("msg", "invalid")})
+    return details
+
+
+def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    body = app.current_event.body or ""
+    limit = get_settings().max_body_bytes
+    if len(body.encode() if isinstance(body, str) else body) > limit:
+        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+    return next_middleware(app)
+
+
+def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.use(middlewares=[_limit_body_size])
+    for router in routers:
+        app.include_router(router)
+    if swagger:
+        app.enable_swagger(path="/swagger", **OPENAPI_OPTIONS)
+
+    @app.exception_handler(DomainError)
+    def domain_error(exc: DomainError) -> Response:
+        headers = None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "malformed_json", "the request body is not valid JSON")
+        return error_response(422, "validation_error", "the request is not valid", _validation_details(errors))
+
+    @app.not_found
+    def no_route(_: NotFoundError) -> Response:
+        return error_response(404, "not_found", "no such route")
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        return error_response(500, "internal_error", "something went wrong on our side; it is logged")
+
+    return app
+
+
+def openapi_json(app: APIGatewayRestResolver) -> str:
+    return app.get_openapi_json_schema(**OPENAPI_OPTIONS)

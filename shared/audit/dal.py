@@ -1,0 +1,83 @@
+"""Audit events: written inside the transaction of the change they record; listed newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pynamodb.transactions import TransactWrite
+
+from shared.audit.models import AuditEvent, AuditItem
+from shared.auth.principal import Identity
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.ids import new_id, utc_now
+
+
+def audit_partition(org_id: str) -> str:
+    return f"ORG#{org_id}#AUDIT"
+
+
+def _snapshot(state: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    if isinstance(state, BaseModel):
+        return state.model_dump(mode="json")
+    return state
+
+
+def add_audit_event(
+    tx: TransactWrite,
+    *,
+    org_id: str,
+    actor: Identity,
+    action: str,
+    target_type: str,
+    target_id: str,
+    before: BaseModel | dict[str, Any] | None = None,
+    after: BaseModel | dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add the event to `tx`, so it is written if and only if the change is."""
+    at = utc_now()
+    event_id = new_id("aud")
+    item = AuditItem(
+        audit_partition(org_id),
+        f"{at.isoformat()}#{event_id}",
+        event_id=event_id,
+        org_id=org_id,
+        actor_id=actor.user_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        at=at,
+        before=_snapshot(before),
+        after=_snapshot(after),
+    )
+    tx.save(item, condition=AuditItem.pk.does_not_exist())
+    return to_event(item)
+
+
+def to_event(item: AuditItem) -> AuditEvent:
+    return AuditEvent(
+        event_id=item.event_id,
+        org_id=item.org_id,
+        actor_id=item.actor_id,
+        action=item.action,
+        target_type=item.target_type,
+        target_id=item.target_id,
+        at=item.at,
+        before=item.before,
+        after=item.after,
+    )
+
+
+def list_audit_events(org_id: str, *, limit: int, cursor: str | None) -> Page[AuditEvent]:
+    connection()
+    return query_page(
+        AuditItem.query,
+        audit_partition(org_id),
+        limit=limit,
+        cursor=cursor,
+        convert=to_event,
+        scan_index_forward=False,
+    )

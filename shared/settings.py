@@ -1,0 +1,45 @@
+"""Settings of every Fleetbridge process: one pydantic model, read once, failing fast.
+
+Values come from the environment (the Lambda configuration in AWS; the dev settings file that
+`make dev` writes, or the test fixtures, locally). Nothing that differs between environments
+has a silent default.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    table_name: str = Field(min_length=3, description="the single DynamoDB table (TABLE_NAME)")
+    aws_region: str = Field(min_length=1, description="AWS_REGION, set by Lambda itself")
+    dynamodb_endpoint: str | None = Field(
+        default=None,
+        validation_alias="AWS_ENDPOINT_URL_DYNAMODB",
+        description="DynamoDB Local's URL; unset in AWS",
+    )
+    mailer: Literal["ses", "smtp"] = Field(description="MAILER: ses in AWS, smtp locally")
+    mail_from: str = Field(min_length=3, description="MAIL_FROM: sender address of our mail")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    max_body_bytes: int = Field(default=256 * 1024, description="largest JSON body a route accepts")
+
+
+class SettingsError(RuntimeError):
+    """The environment does not hold a valid configuration: the process must not start."""
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings, read from the environment once per process (cold start)."""
+    try:
+        return Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        missing = ", ".join(".".join(str(p) for p in e["loc"]) + f" ({e['msg']})" for e in exc.errors())
+        raise SettingsError(f"invalid or missing settings: {missing}") from exc

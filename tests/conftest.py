@@ -1,0 +1,144 @@
+"""Test fixtures: real DynamoDB Local on a free port, no network but loopback, handler calls.
+
+The environment is set here, at import, before any handler module is imported: handlers read
+their settings once at cold start, as they do in Lambda.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import json
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from dev import dynamodb_local
+from dev.apigw import LocalContext, rest_event
+from shared.api.catalog import handler_for_path
+from shared.db import table as table_def
+
+DYNAMODB_PORT = dynamodb_local.free_port()
+SMTP_PORT = dynamodb_local.free_port()
+TEST_ENV = {
+    "TABLE_NAME": "fleetbridge-test",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{DYNAMODB_PORT}",
+    "MAILER": "smtp",
+    "MAIL_FROM": "noreply@fleetbridge.test",
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": str(SMTP_PORT),
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+os.environ.update(TEST_ENV)
+
+
+# -- the real network is blocked: only loopback (DynamoDB Local, local servers) is reachable --
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(sock: socket.socket, address: Any) -> Any:
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            allowed = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = False
+        if not allowed:
+            raise ConnectionRefusedError(f"tests may not reach the network: {address!r}")
+    return _real_connect(sock, address)
+
+
+socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[Any]:
+    """DynamoDB Local with the table created from shared.db.table (the CDK stack's definition)."""
+    proc = dynamodb_local.start(DYNAMODB_PORT)
+    client = boto3.client("dynamodb", endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"])
+    table_def.create_table(client, TEST_ENV["TABLE_NAME"])
+    yield client
+    dynamodb_local.stop(proc)
+
+
+@pytest.fixture(autouse=True)
+def clean_table(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that touches the table starts from an empty one."""
+    if "dynamodb" not in request.fixturenames:
+        yield
+        return
+    client = request.getfixturevalue("dynamodb")
+    yield
+    table = boto3.resource("dynamodb", endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"]).Table(
+        TEST_ENV["TABLE_NAME"]
+    )
+    scan_kwargs: dict[str, Any] = {"ProjectionExpression": "pk, sk"}
+    with table.batch_writer() as batch:
+        while True:
+            page = table.scan(**scan_kwargs)
+            for key in page["Items"]:
+                batch.delete_item(Key=key)
+            if "LastEvaluatedKey" not in page:
+                break
+            scan_kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    assert client is not None
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def error_code(self) -> str:
+        return str(self.json()["error"]["code"])
+
+
+def claims_of(user: Any) -> dict[str, str]:
+    """JWT claims as the authorizer hands them over, for a Caller/dict with user_id/org_id/role."""
+    if isinstance(user, dict):
+        return user
+    claims = {"sub": user.user_id}
+    if getattr(user, "org_id", None):
+        claims["custom:org_id"] = user.org_id
+        claims["custom:role"] = str(user.role)
+    return claims
+
+
+def call_api(
+    method: str,
+    path: str,
+    *,
+    as_user: Any = None,
+    json_body: Any = None,
+    raw_body: str | bytes | None = None,
+    query: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ApiResponse:
+    """Invoke the handler that serves `path` with a real API Gateway REST proxy event."""
+    name = handler_for_path(path)
+    assert name, f"no handler serves {path}"
+    handler = importlib.import_module(f"functions.{name}.handler")
+    body = json.dumps(json_body) if json_body is not None else raw_body
+    hdrs = {"content-type": "application/json", **(headers or {})}
+    q = {k: v if isinstance(v, list) else [str(v)] for k, v in (query or {}).items()}
+    event = rest_event(method, path, claims=claims_of(as_user) if as_user else None, query=q, headers=hdrs,
+                       body=body)
+    result = handler.lambda_handler(event, LocalContext())
+    return ApiResponse(status=result["statusCode"], headers=result.get("headers") or {},
+                       body=result.get("body") or "")
