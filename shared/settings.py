@@ -39,7 +39,7 @@ class SettingsError(RuntimeError):
 def get_settings() -> Settings:
     """The settings, read from the environment once per process (cold start)."""
     try:
-        return Settings()  # type: ignore[call-arg]
+        return Settings()
     except ValidationError as exc:
         missing = ", ".join(".".join(str(p) for p in e["loc"]) + f" ({e['msg']})" for e in exc.errors())
         raise SettingsError(f"invalid or missing settings: {missing}") from exc

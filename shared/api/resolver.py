@@ -7,6 +7,7 @@ from all of them, so the OpenAPI describes the whole API.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -15,9 +16,11 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.errors import DomainError, PayloadTooLarge, TooManyRequests
-from shared.observability import logger
+from shared.observability import logger, metrics, tracer
 from shared.settings import get_settings
 
 API_TITLE = "Fleetbridge API"
@@ -49,7 +52,8 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         loc = [str(p) for p in err.get("loc", ())]
         where = loc[0] if loc else "body"
         field = ".".join(loc[1:]) or where
-        details.append({"in": where, "field": field, "message": err.get("msg", "invalid")})
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        details.append({"in": where, "field": field, "message": message})
     return details
 
 
@@ -97,3 +101,15 @@ def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestRes
 
 def openapi_json(app: APIGatewayRestResolver) -> str:
     return app.get_openapi_json_schema(**OPENAPI_OPTIONS)
+
+
+def entry_point(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point of an API handler, decorated in the one order every handler uses."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler

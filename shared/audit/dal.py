@@ -18,12 +18,15 @@ def audit_partition(org_id: str) -> str:
     return f"ORG#{org_id}#AUDIT"
 
 
+# bookkeeping fields say nothing about who changed what (and version is not final before commit)
+_NOT_AUDITED = {"version", "updated_at"}
+
+
 def _snapshot(state: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
     if state is None:
         return None
-    if isinstance(state, BaseModel):
-        return state.model_dump(mode="json")
-    return state
+    data = state.model_dump(mode="json") if isinstance(state, BaseModel) else state
+    return {k: v for k, v in data.items() if k not in _NOT_AUDITED}
 
 
 def add_audit_event(

@@ -6,6 +6,8 @@ first use, so tests and the dev server point the models at DynamoDB Local by env
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -16,11 +18,13 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from shared.errors import Conflict, DomainError
 from shared.settings import get_settings
 
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
 MAX_RETRY_ATTEMPTS = 3
+PK = "pk"
 
 
 class Gsi1(GlobalSecondaryIndex["TableItem"]):
@@ -46,6 +50,8 @@ class TableItem(Model):
 
     class Meta:
         table_name = "unbound"  # replaced by connection() before first use
+        host: str | None = None
+        region: str | None = None
         connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
         read_timeout_seconds = READ_TIMEOUT_SECONDS
         max_retry_attempts = MAX_RETRY_ATTEMPTS
@@ -83,15 +89,47 @@ def transaction() -> TransactWrite:
     return TransactWrite(connection=connection())
 
 
+_LOST_RACE = {"ConditionalCheckFailed", "TransactionConflict"}
+
+
 def condition_failed(exc: PynamoDBException) -> bool:
-    """True when a write failed only because one of its conditions did not hold."""
+    """True when a write failed because a condition did not hold or a concurrent transaction won."""
     if isinstance(exc, TransactWriteError):
-        reasons = exc.cancellation_reasons or []
-        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
-    return exc.cause_response_code == "ConditionalCheckFailedException"
+        reasons: list[Any] = exc.cancellation_reasons or []
+        return any(r is not None and r.code in _LOST_RACE for r in reasons)
+    return exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException")
 
 
-def failed_transaction_items(exc: TransactWriteError) -> list[int]:
-    """Positions of the transaction's items whose condition failed, in the order they were added."""
+def failed_keys(tx: TransactWrite, exc: TransactWriteError) -> set[str]:
+    """The partition keys of the transaction's items whose condition failed.
+
+    PynamoDB sends condition checks, deletes, puts and updates in that order, whatever order
+    they were added in; cancellation reasons follow the sent order.
+    """
+    sent = [*tx._condition_check_items, *tx._delete_items, *tx._put_items, *tx._update_items]
     reasons: list[Any] = exc.cancellation_reasons or []
-    return [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+    failed = set()
+    for operation, reason in zip(sent, reasons, strict=False):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            key = operation.get("Key") or operation.get("Item") or {}
+            failed.add(key.get(PK, {}).get("S", ""))
+    return failed
+
+
+@contextmanager
+def atomic(conflict: str | Callable[[set[str]], DomainError]) -> Iterator[TransactWrite]:
+    """A write transaction whose lost condition becomes a domain error (409 by default).
+
+    `conflict` is the message of the Conflict, or a function of the failed items' partition keys
+    that says more precisely what went wrong.
+    """
+    tx = transaction()
+    try:
+        with tx:
+            yield tx
+    except TransactWriteError as exc:
+        if not condition_failed(exc):
+            raise
+        if isinstance(conflict, str):
+            raise Conflict(conflict) from exc
+        raise conflict(failed_keys(tx, exc)) from exc

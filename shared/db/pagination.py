@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from shared.db.table import INDEXES, PARTITION_KEY, key_attribute_names
 from shared.errors import Unprocessable
 
 T = TypeVar("T")
@@ -35,19 +36,26 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None, partition: str) -> 
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, partition: str, partition_attr: str = PARTITION_KEY) -> dict[str, Any] | None:
+    """The exclusive start key in `cursor`, checked to lie in `partition` (and to be keys only)."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
         key = data["k"]
-        ok = data["p"] == partition and isinstance(key, dict)
-    except (binascii.Error, ValueError, KeyError, TypeError):
+        ok = (
+            data["p"] == partition
+            and isinstance(key, dict)
+            and set(key) <= set(key_attribute_names())
+            and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+            and key.get(partition_attr, {}).get("S") == partition
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
         ok = False
     if not ok:
         raise Unprocessable.field("cursor", "not a cursor of this list; start again without it")
-    return key  # type: ignore[no-any-return]
+    return key
 
 
 def query_page(
@@ -57,13 +65,16 @@ def query_page(
     limit: int,
     cursor: str | None,
     convert: Callable[[Any], T],
+    index_name: str | None = None,
     **query_kwargs: Any,
 ) -> Page[T]:
     """Run one page of `query(partition, ...)` (a PynamoDB Model.query) and build the Page."""
+    partition_attr = INDEXES[index_name][0] if index_name else PARTITION_KEY
     results = query(
         partition,
+        index_name=index_name,
         limit=limit,
-        last_evaluated_key=decode_cursor(cursor, partition),
+        last_evaluated_key=decode_cursor(cursor, partition, partition_attr),
         **query_kwargs,
     )
     items = [convert(item) for item in results]

@@ -1,0 +1,11 @@
+"""Organizations API: sign-up, organization profile, users, /me."""
+
+from __future__ import annotations
+
+from shared.api.resolver import build_resolver, entry_point
+from shared.orgs.routes import router
+from shared.settings import get_settings
+
+settings = get_settings()
+app = build_resolver(router)
+lambda_handler = entry_point(app)

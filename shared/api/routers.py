@@ -1,0 +1,10 @@
+"""Every router of the API: for the docs handler and the committed openapi.json."""
+
+from __future__ import annotations
+
+from shared.assets.routes import router as assets_router
+from shared.audit.routes import router as audit_router
+from shared.groups.routes import router as groups_router
+from shared.orgs.routes import router as orgs_router
+
+ALL_ROUTERS = (orgs_router, assets_router, groups_router, audit_router)

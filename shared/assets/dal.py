@@ -1,0 +1,92 @@
+"""Data access of assets and their VIN claims (partition ORG#{org_id})."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.exceptions import DoesNotExist
+
+from shared.assets.models import Asset, AssetItem, AssetKind, AssetStatus, VinClaimItem
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.orgs.dal import org_pk
+
+
+def asset_sk(asset_id: str) -> str:
+    return f"ASSET#{asset_id}"
+
+
+def vin_sk(vin: str) -> str:
+    return f"VIN#{vin}"
+
+
+def status_partition(org_id: str, status: AssetStatus | str) -> str:
+    return f"ORG#{org_id}#ASSETS#{status}"
+
+
+def index_status(item: AssetItem) -> None:
+    """Keep the status index keys in step with the asset's status."""
+    item.gsi1pk = status_partition(item.org_id, item.status)
+    item.gsi1sk = asset_sk(item.asset_id)
+
+
+def set_claim_active(claim: VinClaimItem, active: bool) -> None:
+    claim.active = active
+    claim.gsi2pk = f"VIN#{claim.sk.removeprefix('VIN#')}" if active else None
+    claim.gsi2sk = org_pk(claim.org_id) if active else None
+
+
+def to_asset(item: AssetItem) -> Asset:
+    return Asset(
+        asset_id=item.asset_id,
+        org_id=item.org_id,
+        unit_number=item.unit_number,
+        kind=AssetKind(item.kind),
+        vin=item.vin,
+        license_number=item.license_number,
+        license_state=item.license_state,
+        license_expiration=item.license_expiration,
+        status=AssetStatus(item.status),
+        group_ids=sorted(item.group_ids or []),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version or 0,
+    )
+
+
+def get_asset_item(org_id: str, asset_id: str) -> AssetItem | None:
+    connection()
+    try:
+        return AssetItem.get(org_pk(org_id), asset_sk(asset_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_asset_items(org_id: str, asset_ids: Iterable[str]) -> dict[str, AssetItem]:
+    """The fleet's assets among `asset_ids`, by id (BatchGet; missing ones are left out)."""
+    connection()
+    keys = [(org_pk(org_id), asset_sk(a)) for a in dict.fromkeys(asset_ids)]
+    return {item.asset_id: item for item in AssetItem.batch_get(keys)} if keys else {}
+
+
+def get_vin_claim(org_id: str, vin: str) -> VinClaimItem | None:
+    connection()
+    try:
+        return VinClaimItem.get(org_pk(org_id), vin_sk(vin), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def list_asset_items(
+    org_id: str, *, status: AssetStatus | None, kind: AssetKind | None, limit: int, cursor: str | None
+) -> Page[Asset]:
+    """Newest first; by status through gsi1, else the fleet partition's ASSET# range."""
+    connection()
+    filter_condition = AssetItem.kind == kind.value if kind else None
+    if status:
+        return query_page(AssetItem.query, status_partition(org_id, status), index_name="gsi1", limit=limit,
+                          cursor=cursor, convert=to_asset, scan_index_forward=False,
+                          filter_condition=filter_condition)
+    return query_page(AssetItem.query, org_pk(org_id), range_key_condition=AssetItem.sk.startswith("ASSET#"),
+                      limit=limit, cursor=cursor, convert=to_asset, scan_index_forward=False,
+                      filter_condition=filter_condition)

@@ -1,0 +1,110 @@
+"""Data access of asset groups and memberships.
+
+A membership is written twice, in one transaction: a member item in the group's partition
+(to list a group's assets) and the group id in the asset's `group_ids` (to show an asset's
+groups without another read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from shared.assets.models import AssetItem
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.groups.models import Group, GroupItem, GroupMemberItem
+from shared.ids import utc_now
+from shared.orgs.dal import org_pk
+
+
+def group_sk(group_id: str) -> str:
+    return f"GROUP#{group_id}"
+
+
+def members_pk(org_id: str, group_id: str) -> str:
+    return f"ORG#{org_id}#GROUP#{group_id}"
+
+
+def name_claim_pk(org_id: str, name: str) -> str:
+    """Group names are unique per fleet, ignoring case."""
+    return f"GROUPNAME#{org_id}#{name.casefold()}"
+
+
+def to_group(item: GroupItem) -> Group:
+    return Group(
+        group_id=item.group_id,
+        org_id=item.org_id,
+        name=item.name,
+        description=item.description,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version or 0,
+    )
+
+
+def get_group_item(org_id: str, group_id: str) -> GroupItem | None:
+    connection()
+    try:
+        return GroupItem.get(org_pk(org_id), group_sk(group_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def existing_group_ids(org_id: str, group_ids: Iterable[str]) -> set[str]:
+    connection()
+    keys = [(org_pk(org_id), group_sk(g)) for g in dict.fromkeys(group_ids)]
+    return {item.group_id for item in GroupItem.batch_get(keys)} if keys else set()
+
+
+def list_group_items(org_id: str, *, limit: int, cursor: str | None) -> Page[Group]:
+    connection()
+    return query_page(GroupItem.query, org_pk(org_id), range_key_condition=GroupItem.sk.startswith("GROUP#"),
+                      limit=limit, cursor=cursor, convert=to_group)
+
+
+def list_member_ids(org_id: str, group_id: str, *, limit: int, cursor: str | None) -> Page[str]:
+    connection()
+    return query_page(GroupMemberItem.query, members_pk(org_id, group_id), limit=limit, cursor=cursor,
+                      convert=lambda m: m.asset_id)
+
+
+def member_item(org_id: str, group_id: str, asset_id: str) -> GroupMemberItem:
+    return GroupMemberItem(members_pk(org_id, group_id), f"ASSET#{asset_id}", org_id=org_id, group_id=group_id,
+                           asset_id=asset_id, added_at=utc_now())
+
+
+def get_member(org_id: str, group_id: str, asset_id: str) -> GroupMemberItem | None:
+    connection()
+    try:
+        return GroupMemberItem.get(members_pk(org_id, group_id), f"ASSET#{asset_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def add_memberships(tx: TransactWrite, org_id: str, asset_id: str, group_ids: Iterable[str]) -> None:
+    """Member items for a new asset's groups; each group must still exist when the tx commits."""
+    for group_id in group_ids:
+        tx.condition_check(GroupItem, org_pk(org_id), group_sk(group_id), condition=GroupItem.pk.exists())
+        tx.save(member_item(org_id, group_id, asset_id))
+
+
+def remove_memberships(tx: TransactWrite, org_id: str, asset_id: str, group_ids: Iterable[str]) -> None:
+    for group_id in group_ids:
+        tx.delete(GroupMemberItem(members_pk(org_id, group_id), f"ASSET#{asset_id}"))
+
+
+def join(tx: TransactWrite, asset: AssetItem, group_id: str) -> None:
+    """Put an existing asset in a group (the asset's version is bumped, not checked: ADD is atomic)."""
+    tx.save(member_item(asset.org_id, group_id, asset.asset_id))
+    tx.update(asset, actions=[AssetItem.group_ids.add({group_id})], condition=AssetItem.pk.exists(),
+              add_version_condition=False)
+
+
+def leave(tx: TransactWrite, asset: AssetItem, group_id: str) -> None:
+    tx.delete(GroupMemberItem(members_pk(asset.org_id, group_id), f"ASSET#{asset.asset_id}"),
+              condition=GroupMemberItem.pk.exists())
+    tx.update(asset, actions=[AssetItem.group_ids.delete({group_id})], condition=AssetItem.pk.exists(),
+              add_version_condition=False)

@@ -1,0 +1,99 @@
+"""Data access of organizations and users: partition ORG#{org_id}, uniqueness claims beside it."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.orgs.models import Address, ClaimItem, Organization, OrgItem, User, UserItem
+
+PROFILE = "PROFILE"
+CLAIM = "CLAIM"
+
+
+def org_pk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def user_sk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def email_claim_pk(email: str) -> str:
+    return f"EMAIL#{email.lower()}"
+
+
+def member_claim_pk(user_id: str) -> str:
+    """One membership per login: a user belongs to exactly one organization."""
+    return f"MEMBER#{user_id}"
+
+
+def partner_claim_pk(partner_id: str) -> str:
+    return f"PARTNER#{partner_id}"
+
+
+def to_organization(item: OrgItem) -> Organization:
+    return Organization(
+        org_id=item.org_id,
+        name=item.name,
+        kind=item.kind,
+        address=Address.model_validate(item.address),
+        contact_email=item.contact_email,
+        services_offered=list(item.services_offered or []),
+        partner_id=item.partner_id,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version or 0,
+    )
+
+
+def to_user(item: UserItem) -> User:
+    return User(
+        user_id=item.user_id,
+        org_id=item.org_id,
+        email=item.email,
+        name=item.name,
+        role=item.role,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version or 0,
+    )
+
+
+def get_org_item(org_id: str) -> OrgItem | None:
+    connection()
+    try:
+        return OrgItem.get(org_pk(org_id), PROFILE)
+    except DoesNotExist:
+        return None
+
+
+def get_user_item(org_id: str, user_id: str) -> UserItem | None:
+    connection()
+    try:
+        return UserItem.get(org_pk(org_id), user_sk(user_id))
+    except DoesNotExist:
+        return None
+
+
+def list_user_items(org_id: str, *, limit: int, cursor: str | None) -> Page[User]:
+    connection()
+    return query_page(
+        UserItem.query,
+        org_pk(org_id),
+        range_key_condition=UserItem.sk.startswith("USER#"),
+        limit=limit,
+        cursor=cursor,
+        convert=to_user,
+    )
+
+
+def add_claim(tx: TransactWrite, pk: str, owner_id: str, org_id: str) -> None:
+    """Claim a unique value in `tx`; the transaction fails if someone holds it already."""
+    tx.save(ClaimItem(pk, CLAIM, owner_id=owner_id, org_id=org_id), condition=ClaimItem.pk.does_not_exist())
+
+
+def release_claim(tx: TransactWrite, pk: str, owner_id: str) -> None:
+    tx.delete(ClaimItem(pk, CLAIM), condition=ClaimItem.owner_id == owner_id)

@@ -1,0 +1,144 @@
+"""Organizations (fleets and vendors) and their users: stored items and API bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+
+from shared.api.models import RequestBody, VersionedUpdate
+from shared.auth.principal import OrgKind, Role
+from shared.db.base import TableItem
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH "
+    "OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI".split()
+)
+
+
+def _us_state(value: str) -> str:
+    code = value.strip().upper()
+    if code not in US_STATES:
+        raise ValueError(f"{value!r} is not a US state or territory code (two letters, e.g. MA)")
+    return code
+
+
+UsState = Annotated[str, AfterValidator(_us_state)]
+Zip5 = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+Service = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
+
+
+# -- stored items --------------------------------------------------------------------------------
+class OrgItem(TableItem, discriminator="org"):
+    """pk=ORG#{org_id}, sk=PROFILE."""
+
+    org_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    address = JSONAttribute()
+    contact_email = UnicodeAttribute()
+    services_offered = ListAttribute(of=UnicodeAttribute, default=list)
+    partner_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class UserItem(TableItem, discriminator="user"):
+    """pk=ORG#{org_id}, sk=USER#{user_id}."""
+
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class ClaimItem(TableItem, discriminator="claim"):
+    """A uniqueness claim: pk names the unique value (EMAIL#, MEMBER#, PARTNER#), sk=CLAIM.
+
+    Written with attribute_not_exists in the same transaction as the item that owns the value.
+    """
+
+    owner_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+
+
+# -- API bodies ----------------------------------------------------------------------------------
+class Address(BaseModel):
+    line1: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    line2: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    state: UsState
+    zip: Zip5
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+
+
+class OrganizationCreate(RequestBody):
+    name: Name
+    kind: OrgKind
+    address: Address
+    contact_email: EmailStr
+    services_offered: list[Service] = Field(default_factory=list, max_length=50)
+
+
+class OrganizationUpdate(VersionedUpdate):
+    not_null = ("name", "address", "contact_email", "services_offered")
+    name: Name | None = None
+    address: Address | None = None
+    contact_email: EmailStr | None = None
+    services_offered: list[Service] | None = Field(default=None, max_length=50)
+
+
+class Organization(BaseModel):
+    org_id: str
+    name: str
+    kind: OrgKind
+    address: Address
+    contact_email: str
+    services_offered: list[str]
+    partner_id: str | None = Field(default=None, description="vendors only: 5-character partner ID")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class UserCreate(RequestBody):
+    email: EmailStr
+    name: Name
+    role: Role
+
+
+class UserUpdate(VersionedUpdate):
+    not_null = ("name", "role")
+    name: Name | None = None
+    role: Role | None = None
+
+
+class User(BaseModel):
+    user_id: str
+    org_id: str
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class Me(BaseModel):
+    user: User
+    organization: Organization
