@@ -59,7 +59,7 @@ def _loopback_only(sock: socket.socket, address: Any) -> Any:
     return _real_connect(sock, address)
 
 
-socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+socket.socket.connect = _loopback_only  # type: ignore[method-assign,assignment]
 
 
 @pytest.fixture(scope="session")
@@ -140,5 +140,31 @@ def call_api(
     event = rest_event(method, path, claims=claims_of(as_user) if as_user else None, query=q, headers=hdrs,
                        body=body)
     result = handler.lambda_handler(event, LocalContext())
-    return ApiResponse(status=result["statusCode"], headers=result.get("headers") or {},
-                       body=result.get("body") or "")
+    headers = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v}
+    headers.update(result.get("headers") or {})
+    return ApiResponse(status=result["statusCode"], headers=headers, body=result.get("body") or "")
+
+
+# -- the local dev stack (dev/): the token signing key, the dev HTTP server on a free port --
+
+DEV_JWT_SECRET = "test-only-dev-jwt-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def dev_jwt_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """DEV_JWT_SECRET, the key dev/tokens signs and the dev server verifies with."""
+    monkeypatch.setenv("DEV_JWT_SECRET", DEV_JWT_SECRET)
+    return DEV_JWT_SECRET
+
+
+@pytest.fixture
+def dev_server(dynamodb: Any, dev_jwt_secret: str) -> Iterator[Any]:
+    """The dev server (dev/server.py) serving the real handlers over HTTP; use its `.url`."""
+    from dev.server import DevApiServer, serve_in_thread
+
+    server = DevApiServer(("127.0.0.1", 0))
+    thread = serve_in_thread(server)
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)

@@ -13,13 +13,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.errors import DomainError, PayloadTooLarge, TooManyRequests
+from shared.errors import DomainError, TooManyRequests
 from shared.observability import logger, metrics, tracer
 from shared.settings import get_settings
 
@@ -57,17 +56,8 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return details
 
 
-def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    body = app.current_event.body or ""
-    limit = get_settings().max_body_bytes
-    if len(body.encode() if isinstance(body, str) else body) > limit:
-        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
-    return next_middleware(app)
-
-
 def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
-    app.use(middlewares=[_limit_body_size])
     for router in routers:
         app.include_router(router)
     if swagger:
@@ -110,6 +100,11 @@ def entry_point(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Lambda
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        limit = get_settings().max_body_bytes
+        if len(event.get("body") or "") > limit:  # checked before parsing: a huge body costs nothing
+            body = {"error": {"code": "payload_too_large", "message": f"the body is over {limit} bytes", "details": []}}
+            return {"statusCode": 413, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                    "body": json.dumps(body)}
         return app.resolve(event, context)
 
     return lambda_handler

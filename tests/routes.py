@@ -1,0 +1,34 @@
+"""The API's routes as the code declares them, with the action each one requires."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+
+from aws_lambda_powertools.event_handler.depends import Depends
+
+from shared.auth.permissions import Action, signed_in
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    method: str
+    path: str  # with <param> placeholders
+    requirement: Action | str | None  # an Action, "signed_in", "public", or None (undeclared: a defect)
+
+
+def all_routes() -> list[RouteInfo]:
+    from functions.docs.handler import app
+
+    routes = []
+    for route in [*app._static_routes, *app._dynamic_routes]:
+        requirement: Action | str | None = None
+        if not route.include_in_schema:
+            requirement = "public"
+        for hint in typing.get_type_hints(route.func, include_extras=True).values():
+            for meta in getattr(hint, "__metadata__", ()):
+                if isinstance(meta, Depends):
+                    dependency = meta.dependency
+                    requirement = "signed_in" if dependency is signed_in else getattr(dependency, "action", None)
+        routes.append(RouteInfo(route.method, route.path, requirement))
+    return sorted(routes, key=lambda r: (r.path, r.method))

@@ -1,0 +1,136 @@
+"""Sign-up, organization profile, users and /me through the organizations handler."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import call_api
+from tests.factories import Caller, add_user, address, sign_up
+
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def test_sign_up_makes_the_caller_admin():
+    admin = sign_up("fleet")
+    assert admin.role == "customer_admin"
+    me = call_api("GET", "/me", as_user=admin).json()
+    assert me["user"]["user_id"] == admin.user_id and me["organization"]["kind"] == "fleet"
+    assert me["organization"]["partner_id"] is None
+
+
+def test_vendor_gets_a_partner_id():
+    vendor = sign_up("vendor", "Shop")
+    assert vendor.role == "vendor_admin"
+    org = call_api("GET", f"/organizations/{vendor.org_id}", as_user=vendor).json()
+    assert len(org["partner_id"]) == 5 and org["partner_id"].isalnum()
+
+
+def test_sign_up_twice_is_409():
+    admin = sign_up("fleet", user_id="usr_twice")
+    r = call_api(
+        "POST",
+        "/organizations",
+        as_user={"sub": "usr_twice", "email": "other@example.com"},
+        json_body={
+            "name": "Again",
+            "kind": "fleet",
+            "admin_name": "A",
+            "address": address(),
+            "contact_email": "a@example.com",
+        },
+    )
+    assert r.status == 409 and "already belong" in r.json()["error"]["message"]
+    r = call_api(
+        "POST",
+        "/organizations",
+        as_user=admin,
+        json_body={
+            "name": "Again",
+            "kind": "fleet",
+            "admin_name": "A",
+            "address": address(),
+            "contact_email": "a@example.com",
+        },
+    )
+    assert r.status == 409
+
+
+def test_sign_up_validates_fields():
+    r = call_api(
+        "POST",
+        "/organizations",
+        as_user={"sub": "usr_bad"},
+        json_body={
+            "name": "",
+            "kind": "shipyard",
+            "admin_name": "A",
+            "address": address(state="XX", zip="123"),
+            "contact_email": "nope",
+        },
+    )
+    assert r.status == 422
+    fields = {d["field"] for d in r.json()["error"]["details"]}
+    assert {"name", "kind", "address.state", "address.zip", "contact_email"} <= fields
+
+
+def test_update_organization_versioned():
+    admin = sign_up("fleet")
+    path = f"/organizations/{admin.org_id}"
+    r = call_api(
+        "PATCH",
+        path,
+        as_user=admin,
+        json_body={"version": 1, "name": "Acme Logistics", "contact_email": "NEW@Example.com"},
+    )
+    assert r.status == 200, r.body
+    assert r.json()["name"] == "Acme Logistics" and r.json()["contact_email"] == "new@example.com"
+    assert call_api("PATCH", path, as_user=admin, json_body={"version": 1, "name": "lost"}).status == 409
+    r = call_api("PATCH", path, as_user=admin, json_body={"version": 2, "name": None})
+    assert r.status == 422
+
+
+def test_users_lifecycle():
+    admin = sign_up("fleet")
+    dispatcher = add_user(admin, "customer")
+    users = call_api("GET", "/users", as_user=admin).json()["items"]
+    assert {u["user_id"] for u in users} == {admin.user_id, dispatcher.user_id}
+    # the new user can act right away
+    assert call_api("GET", "/me", as_user=dispatcher).json()["user"]["role"] == "customer"
+
+    path = f"/users/{dispatcher.user_id}"
+    r = call_api("PATCH", path, as_user=admin, json_body={"version": 1, "role": "manager"})
+    assert r.status == 200 and r.json()["role"] == "manager"
+    events = call_api("GET", "/audit", as_user=admin).json()["items"]
+    assert events[0]["action"] == "user.role_changed"
+    assert events[0]["before"]["role"] == "customer" and events[0]["after"]["role"] == "manager"
+
+    assert call_api("DELETE", path, as_user=admin).status == 204
+    assert call_api("GET", path, as_user=admin).status == 404
+    # the email is free again
+    r = call_api(
+        "POST", "/users", as_user=admin, json_body={"email": dispatcher.email, "name": "Back", "role": "customer"}
+    )
+    assert r.status == 201
+
+
+def test_user_rules():
+    admin = sign_up("fleet")
+    r = call_api("POST", "/users", as_user=admin, json_body={"email": "v@example.com", "name": "V", "role": "vendor"})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "role"
+    r = call_api("POST", "/users", as_user=admin, json_body={"email": admin.email, "name": "Dup", "role": "customer"})
+    assert r.status == 409 and "already a user" in r.json()["error"]["message"]
+    r = call_api("PATCH", f"/users/{admin.user_id}", as_user=admin, json_body={"version": 1, "role": "customer"})
+    assert r.status == 409 and "own role" in r.json()["error"]["message"]
+    assert call_api("DELETE", f"/users/{admin.user_id}", as_user=admin).status == 409
+
+
+def test_token_without_org_may_only_sign_up():
+    newcomer = {"sub": "usr_newcomer"}
+    r = call_api("GET", "/me", as_user=newcomer)
+    assert r.status == 403 and "no organization" in r.json()["error"]["message"]
+
+
+def test_unknown_role_claim_is_403():
+    admin = sign_up("fleet")
+    r = call_api("GET", "/me", as_user=Caller(admin.user_id, admin.org_id, "superuser"))
+    assert r.status == 403

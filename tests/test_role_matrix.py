@@ -1,0 +1,67 @@
+"""Every role against every route: allowed exactly when the role table says so."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.auth.permissions import PERMISSIONS, Action
+from shared.auth.principal import Role
+from tests.conftest import call_api
+from tests.factories import Caller, add_user, create_asset, create_group, make_vin, sign_up
+from tests.routes import RouteInfo, all_routes
+
+ROUTES = [r for r in all_routes() if r.requirement != "public"]
+
+
+def test_every_route_declares_what_it_requires():
+    undeclared = [f"{r.method} {r.path}" for r in all_routes() if r.requirement is None]
+    assert undeclared == []
+
+
+def body_for(route: RouteInfo) -> dict[str, Any] | None:
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/organizations"): {"name": "N", "kind": "fleet", "admin_name": "A", "contact_email": "a@b.co",
+                                     "address": {"line1": "1", "city": "C", "state": "MA", "zip": "02110"}},
+        ("PATCH", "/organizations/<org_id>"): {"version": 1, "name": "Renamed"},
+        ("POST", "/users"): {"email": "new-user@example.com", "name": "New", "role": "customer"},
+        ("PATCH", "/users/<user_id>"): {"version": 1, "name": "Renamed"},
+        ("POST", "/assets"): {"unit_number": "M1", "kind": "truck", "vin": make_vin()},
+        ("PATCH", "/assets/<asset_id>"): {"version": 1, "unit_number": "M2"},
+        ("POST", "/groups"): {"name": "Matrix"},
+        ("PATCH", "/groups/<group_id>"): {"version": 1, "name": "Matrix 2"},
+    }
+    return bodies.get((route.method, route.path))
+
+
+@pytest.mark.usefixtures("dynamodb")
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_route_against_every_role(route: RouteInfo):
+    fleet_admin = sign_up("fleet")
+    vendor_admin = sign_up("vendor", "Shop")
+    asset = create_asset(fleet_admin)
+    group = create_group(fleet_admin)
+    callers = {Role.CUSTOMER_ADMIN: fleet_admin, Role.VENDOR_ADMIN: vendor_admin}
+    for role in (Role.CUSTOMER, Role.MANAGER):
+        callers[role] = add_user(fleet_admin, role.value)
+    callers[Role.VENDOR] = add_user(vendor_admin, Role.VENDOR.value)
+
+    def path_for(caller: Caller) -> str:
+        colleague = callers[Role.CUSTOMER] if caller.org_id == fleet_admin.org_id else callers[Role.VENDOR]
+        return (route.path.replace("<org_id>", caller.org_id).replace("<user_id>", colleague.user_id)
+                .replace("<asset_id>", asset["asset_id"]).replace("<group_id>", group["group_id"]))
+
+    assert call_api(route.method, path_for(fleet_admin), json_body=body_for(route)).status == 401
+
+    for role, caller in callers.items():
+        r = call_api(route.method, path_for(caller), as_user=caller, json_body=body_for(route))
+        assert r.status < 500, (role, r.body)
+        if route.requirement == "signed_in":
+            assert r.status == 409, (role, r.body)  # everyone here belongs to an organization already
+        elif route.requirement in PERMISSIONS[role]:
+            assert r.status != 403, (role, r.body)
+        else:
+            assert isinstance(route.requirement, Action)
+            assert r.status == 403, (role, r.body)
+            assert r.json()["error"]["code"] == "forbidden"
