@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install dev test lint typecheck pytest synth bundle refresh clean
+.PHONY: install dev test lint typecheck pytest synth bundle openapi clean
 
 $(UV):
 	python3 -m venv .tools
@@ -37,8 +37,8 @@ test: lint typecheck pytest
 dev: install
 	$(RUN) python -m dev.run
 
-refresh: install
-	$(RUN) python -m dev.refresh
+openapi: install
+	$(RUN) python -m dev.openapi
 
 bundle: install
 	$(RUN) python -m infra.bundle

@@ -17,7 +17,8 @@ from shared.settings import get_settings
 from shared.streams.router import route
 
 settings = get_settings()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# report even a wholly failed batch item by item: the event source mapping retries from the first failure
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method

@@ -1,0 +1,100 @@
+"""The stream processor with real DynamoDB Streams events (the samples in events/)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dev.apigw import LocalContext
+from dev.smtp_sink import SmtpSink
+from functions.stream_processor.handler import lambda_handler
+from tests.conftest import SMTP_PORT, TEST_ENV
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
+
+
+def put_image(dynamodb: Any, image: dict[str, Any]) -> None:
+    dynamodb.put_item(TableName=TEST_ENV["TABLE_NAME"], Item=image)
+
+
+def get_item(dynamodb: Any, pk: str, sk: str) -> dict[str, Any] | None:
+    return dynamodb.get_item(TableName=TEST_ENV["TABLE_NAME"], Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                             ConsistentRead=True).get("Item")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink(SMTP_PORT)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def test_outbox_email_is_sent_once_even_when_delivered_twice(dynamodb, smtp):
+    event = load("stream_processor_outbox_insert.json")
+    put_image(dynamodb, event["Records"][0]["dynamodb"]["NewImage"])
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}  # the stream's redelivery
+    [message] = smtp.wait_for(1)
+    assert message["To"] == "new.user@fleet.example"
+    assert "Harbor Freight Lines" in message["Subject"]
+    with pytest.raises(TimeoutError):
+        smtp.wait_for(2, timeout=1)
+    stored = get_item(dynamodb, "OUTBOX#msg_event_welcome", "MSG")
+    assert stored is not None and stored["status"]["S"] == "sent" and "expires_at_epoch" in stored
+
+
+def test_failed_send_is_reported_and_retried_not_lost(dynamodb):
+    event = load("stream_processor_outbox_insert.json")
+    put_image(dynamodb, event["Records"][0]["dynamodb"]["NewImage"])
+    # no SMTP server listening: the send fails, the record is reported, the message is released
+    result = lambda_handler(event, LocalContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": "100000000000000000001"}]}
+    stored = get_item(dynamodb, "OUTBOX#msg_event_welcome", "MSG")
+    assert stored is not None and stored["status"]["S"] == "pending" and stored["attempts"]["N"] == "1"
+    sink = SmtpSink(SMTP_PORT)
+    sink.start()
+    try:
+        assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}
+        assert len(sink.wait_for(1)) == 1
+    finally:
+        sink.stop()
+
+
+def test_group_removal_cleans_up_memberships(dynamodb):
+    event = load("stream_processor_group_remove.json")
+    old = event["Records"][0]["dynamodb"]["OldImage"]
+    org, group = old["org_id"]["S"], old["group_id"]["S"]
+    now = {"S": "2026-11-24T00:00:00.000000+0000"}
+    for n in range(3):
+        asset_id = f"ast_event_{n}"
+        put_image(dynamodb, {"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"ASSET#{asset_id}"}, "type": {"S": "asset"},
+                             "asset_id": {"S": asset_id}, "org_id": {"S": org}, "unit_number": {"S": f"U{n}"},
+                             "kind": {"S": "truck"}, "vin": {"S": f"VIN{n}"}, "status": {"S": "active"},
+                             "group_ids": {"SS": [group, "grp_event_other"]}, "created_at": now, "updated_at": now,
+                             "version": {"N": "1"}})
+        put_image(dynamodb, {"pk": {"S": f"ORG#{org}#GROUP#{group}"}, "sk": {"S": f"ASSET#{asset_id}"},
+                             "type": {"S": "group_member"}, "org_id": {"S": org}, "group_id": {"S": group},
+                             "asset_id": {"S": asset_id}, "added_at": now})
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}  # idempotent
+    for n in range(3):
+        asset = get_item(dynamodb, f"ORG#{org}", f"ASSET#ast_event_{n}")
+        assert asset is not None and asset["group_ids"]["SS"] == ["grp_event_other"]
+        assert get_item(dynamodb, f"ORG#{org}#GROUP#{group}", f"ASSET#ast_event_{n}") is None
+
+
+def test_records_that_trigger_nothing_pass(dynamodb):
+    event = load("stream_processor_group_remove.json")
+    event["Records"][0]["eventName"] = "MODIFY"
+    event["Records"][0]["dynamodb"]["NewImage"] = event["Records"][0]["dynamodb"]["OldImage"]
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}
