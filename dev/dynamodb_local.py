@@ -24,8 +24,11 @@ def find_jar() -> Path:
     return jars[-1]
 
 
-def start(port: int, db_path: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start DynamoDB Local on 127.0.0.1:`port` (in memory, or file-backed under db_path)."""
+def start(port: int, db_path: Path | None = None, *, new_session: bool = False) -> subprocess.Popen[bytes]:
+    """Start DynamoDB Local on 127.0.0.1:`port` (in memory, or file-backed under db_path).
+
+    new_session: keep the terminal's Ctrl-C from reaching Java, so `make dev` stops it last.
+    """
     jar = find_jar()
     storage = ["-dbPath", str(db_path)] if db_path else ["-inMemory"]
     proc = subprocess.Popen(
@@ -34,6 +37,7 @@ def start(port: int, db_path: Path | None = None) -> subprocess.Popen[bytes]:
         cwd=jar.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=new_session,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

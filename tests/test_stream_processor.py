@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("dynamodb")
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
+    return json.loads((EVENTS / name).read_text())
 
 
 def put_image(dynamodb: Any, image: dict[str, Any]) -> None:
