@@ -1,0 +1,117 @@
+"""Build the Lambda code locally, without Docker: a dependency layer and the app directory.
+
+`cdk synth` only packages these directories, so it works offline and fast. The layer is rebuilt
+only when its inputs (uv.lock, the install options) change; the app copy is synced file by file.
+Run as `python -m infra.bundle` (the Makefile's `bundle` target).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / "build" / "lambda"
+LAYER_DIR = BUILD_DIR / "layer"  # the layer asset; Lambda adds its python/ folder to sys.path
+APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/
+LAYER_STAMP = BUILD_DIR / "layer.stamp"
+APP_PACKAGES = ("shared", "functions")
+# The Lambda Python runtime ships these; bundling them would only shadow the runtime's copies.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Must match the functions' runtime and architecture in infra/constructs/runtime.py.
+PYTHON_VERSION = "3.11"
+PLATFORM = "aarch64-manylinux2014"
+
+
+def uv_binary() -> str:
+    """The uv that runs this environment (`uv run` sets $UV), else the pinned one, else PATH's."""
+    pinned = ROOT / ".tools" / "bin" / "uv"
+    for candidate in (os.environ.get("UV"), str(pinned) if pinned.exists() else None, shutil.which("uv")):
+        if candidate:
+            return candidate
+    raise SystemExit("uv not found: run `make install` first")
+
+
+def export_requirements(uv: str) -> str:
+    """The runtime dependencies pinned as in uv.lock, minus what the Lambda runtime provides."""
+    excluded = [arg for name in RUNTIME_PROVIDED for arg in ("--no-emit-package", name)]
+    cmd = [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--quiet", *excluded]
+    return subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
+def build_layer(uv: str) -> bool:
+    """Install the layer for arm64 unless the stamp says it is current; True when it was rebuilt."""
+    requirements = export_requirements(uv)
+    install = [
+        "pip",
+        "install",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-platform",
+        PLATFORM,
+        "--python-version",
+        PYTHON_VERSION,
+    ]
+    stamp = hashlib.sha256("\n".join([requirements, *install]).encode()).hexdigest()
+    if (LAYER_DIR / "python").is_dir() and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
+        return False
+    req_file = BUILD_DIR / "requirements.txt"
+    req_file.write_text(requirements)
+    staging = BUILD_DIR / "layer.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    target = ["--target", str(staging / "python"), "-r", str(req_file)]
+    # Offline first (uv's cache usually has the wheels); online only when something is missing.
+    offline = subprocess.run([uv, *install, "--offline", *target], cwd=ROOT, capture_output=True, text=True)
+    if offline.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        subprocess.run([uv, *install, *target], cwd=ROOT, check=True)
+    shutil.rmtree(staging / "python" / "bin", ignore_errors=True)  # console scripts, useless in a layer
+    shutil.rmtree(LAYER_DIR, ignore_errors=True)
+    staging.rename(LAYER_DIR)
+    LAYER_STAMP.write_text(stamp)
+    return True
+
+
+def sync_app() -> int:
+    """Mirror the .py files of shared/ and functions/ into APP_DIR; returns how many files changed."""
+    wanted: dict[Path, Path] = {}
+    for package in APP_PACKAGES:
+        for src in (ROOT / package).rglob("*.py"):
+            if "__pycache__" not in src.parts:
+                wanted[src.relative_to(ROOT)] = src
+    changed = 0
+    if APP_DIR.exists():
+        for existing in sorted(APP_DIR.rglob("*"), reverse=True):  # children before their folders
+            rel = existing.relative_to(APP_DIR)
+            if existing.is_file() and rel not in wanted:
+                existing.unlink()
+                changed += 1
+            elif existing.is_dir() and not any(existing.iterdir()):
+                existing.rmdir()
+    for rel, src in wanted.items():
+        dest = APP_DIR / rel
+        data = src.read_bytes()
+        if not dest.is_file() or dest.read_bytes() != data:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            changed += 1
+    return changed
+
+
+def bundle() -> None:
+    """Build both assets; cheap when nothing changed. A file lock serializes concurrent runs."""
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    with (BUILD_DIR.parent / ".bundle.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rebuilt = build_layer(uv_binary())
+        changed = sync_app()
+    print(f"bundle: layer {'rebuilt' if rebuilt else 'up to date'}, app {changed} file(s) changed", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    bundle()

@@ -1,0 +1,153 @@
+"""The REST API: one Lambda per API handler of shared/api/catalog.py, Cognito in front of all but docs.
+
+Routes come from the same catalog the local dev server uses, so both serve the same paths.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constructs.auth import Auth
+from infra.constructs.nag import acknowledge
+from infra.constructs.runtime import LambdaRuntime
+from shared.api.catalog import API_HANDLERS
+
+PUBLIC_HANDLERS = frozenset({"docs"})  # /swagger: the OpenAPI docs, readable without a token
+STAGE_NAME = "v1"
+# Gateway-made errors (before our code runs), in the same shape our handlers answer with.
+GATEWAY_ERRORS: dict[apigw.ResponseType, tuple[str | None, str]] = {
+    apigw.ResponseType.DEFAULT_4_XX: (None, "bad_request"),
+    apigw.ResponseType.DEFAULT_5_XX: (None, "internal_error"),
+    apigw.ResponseType.UNAUTHORIZED: ("401", "unauthenticated"),
+    apigw.ResponseType.ACCESS_DENIED: ("403", "forbidden"),
+    apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: ("404", "not_found"),  # what API GW says for no route
+    apigw.ResponseType.REQUEST_TOO_LARGE: ("413", "payload_too_large"),
+    apigw.ResponseType.THROTTLED: ("429", "too_many_requests"),
+    apigw.ResponseType.QUOTA_EXCEEDED: ("429", "too_many_requests"),
+}
+
+
+def _error_template(code: str) -> str:
+    body = json.dumps({"error": {"code": code, "message": "MESSAGE", "details": []}})
+    # $context.error.messageString is API Gateway's message as a quoted JSON string.
+    return body.replace('"MESSAGE"', "$context.error.messageString")
+
+
+class Api(Construct):
+    """RestApi + Cognito authorizer + one function per API handler, logged and traced."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime) -> None:
+        super().__init__(scope, construct_id)
+        self.auth = Auth(self, "Auth")
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.THREE_MONTHS)
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"{Stack.of(self).stack_name}-api",  # the ApiName dimension of its metrics
+            description="Fleetbridge HTTP API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE_NAME,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(_ACCESS_LOG_FIELDS)),
+                tracing_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # never log bodies: they hold customer data
+                metrics_enabled=True,
+                throttling_rate_limit=100,
+                throttling_burst_limit=200,
+            ),
+        )
+        self.authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=[self.auth.user_pool])
+        # Declared parameters and body models only: our handlers validate bodies with pydantic.
+        self.validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_parameters=True, validate_request_body=True
+        )
+        for response_type, (status, code) in GATEWAY_ERRORS.items():
+            self.rest_api.add_gateway_response(
+                f"Gateway{response_type.response_type}",
+                type=response_type,
+                status_code=status,
+                templates={"application/json": _error_template(code)},
+            )
+        self.functions: dict[str, lambda_.Function] = {}
+        for name, segments in API_HANDLERS.items():
+            fn = runtime.function(
+                self,
+                f"{name.title().replace('_', '')}Function",
+                handler=name,
+                description=f"Fleetbridge API: /{', /'.join(segments)}",
+                timeout=Duration.seconds(15),
+                data_access=name not in PUBLIC_HANDLERS,  # public routes never touch tenant data
+            )
+            self.functions[name] = fn
+            for segment in segments:
+                self._route(segment, fn, public=name in PUBLIC_HANDLERS)
+        self._acknowledge()
+
+    def _route(self, segment: str, fn: lambda_.Function, *, public: bool) -> None:
+        """`/{segment}` and `/{segment}/{proxy+}` to `fn`; public routes answer GET only."""
+        integration = apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+        resource = self.rest_api.root.add_resource(segment)
+        for target in (resource, resource.add_resource("{proxy+}")):
+            if public:
+                method = target.add_method(
+                    "GET",
+                    integration,
+                    authorization_type=apigw.AuthorizationType.NONE,
+                    request_validator=self.validator,
+                )
+                for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                    acknowledge(
+                        method,
+                        rule,
+                        "Public on purpose: the OpenAPI docs (/swagger) describe the API "
+                        "and hold no data; every data route requires a Cognito token.",
+                    )
+            else:
+                target.add_method(
+                    "ANY",
+                    integration,
+                    authorizer=self.authorizer,
+                    authorization_type=apigw.AuthorizationType.COGNITO,
+                    request_validator=self.validator,
+                )
+
+    def _acknowledge(self) -> None:
+        acknowledge(
+            self.rest_api.node.find_child("CloudWatchRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level API Gateway logging role (needed for stage execution logs) uses the "
+            "AWS-documented managed policy; it only allows writing CloudWatch Logs.",
+        )
+        acknowledge(
+            self.rest_api.deployment_stage,
+            "AwsSolutions-APIG3",
+            "No WAF web ACL yet: every data route needs a Cognito JWT and the stage is throttled; "
+            "attach a WAFv2 ACL per environment when one is provisioned.",
+        )
+
+
+_ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "responseLatency": "$context.responseLatency",
+    "responseLength": "$context.responseLength",
+    "integrationLatency": "$context.integrationLatency",
+    "errorMessage": "$context.error.message",
+    "sub": "$context.authorizer.claims.sub",
+    "xrayTraceId": "$context.xrayTraceId",
+}

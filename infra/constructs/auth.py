@@ -1,0 +1,65 @@
+"""The Cognito user pool whose JWTs carry `custom:org_id` and `custom:role` (spec: tenancy)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra.constructs.nag import acknowledge
+
+TENANCY_ATTRIBUTES = ("org_id", "role")
+
+
+class Auth(Construct):
+    """User pool and web client. Users cannot write their own org or role: only admins can."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=False,  # organizations invite their users
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            custom_attributes={
+                name: cognito.StringAttribute(min_len=1, max_len=64, mutable=True) for name in TENANCY_ATTRIBUTES
+            },
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.client = self.user_pool.add_client(
+            "WebClient",
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            generate_secret=False,
+            prevent_user_existence_errors=True,
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True)
+            .with_custom_attributes(*TENANCY_ATTRIBUTES),
+            # Not the tenancy attributes: a user who could write custom:role could promote itself.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True),
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG2",
+            "MFA is optional (TOTP) so organizations can enforce it for their own users; requiring it "
+            "pool-wide is a product decision not made yet.",
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG8",
+            "Essentials tier for now: users are invited by their organization (no self sign-up) and the "
+            "Plus tier's threat protection is a per-environment cost decision; switch feature_plan to PLUS then.",
+        )

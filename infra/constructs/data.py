@@ -1,0 +1,59 @@
+"""The single DynamoDB table, built from shared/db/table.py so AWS, DynamoDB Local and tests agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from shared.db import table as table_def
+
+# DynamoDB's type letters (as in create_table_request) -> CDK's enum.
+ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+
+
+def _attribute(name: str | None, types: dict[str, str]) -> dynamodb.Attribute | None:
+    return _key(name, types) if name else None
+
+
+def _key(name: str, types: dict[str, str]) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=ATTRIBUTE_TYPES[types[name]])
+
+
+class Data(Construct):
+    """The table: on-demand, PITR, stream for async work, TTL, retained and deletion-protected."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        request: dict[str, Any] = table_def.create_table_request("unused")
+        types = {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]}
+        keys = {k["KeyType"]: k["AttributeName"] for k in request["KeySchema"]}
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=_key(keys["HASH"], types),
+            sort_key=_attribute(keys.get("RANGE"), types),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            stream=dynamodb.StreamViewType(request["StreamSpecification"]["StreamViewType"]),
+            time_to_live_attribute=table_def.TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in request["GlobalSecondaryIndexes"]:
+            index_keys = {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
+            self.table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                partition_key=_key(index_keys["HASH"], types),
+                sort_key=_attribute(index_keys.get("RANGE"), types),
+                projection_type=dynamodb.ProjectionType(index["Projection"]["ProjectionType"]),
+            )

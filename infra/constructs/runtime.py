@@ -1,0 +1,113 @@
+"""The shared dependency layer and the one way every Fleetbridge function is built.
+
+Each function gets its own role (no shared role, no AWS-managed policy), its own log group,
+arm64, X-Ray, the same settings and read/write on the table only; callers add what else it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.bundle import APP_DIR, LAYER_DIR
+from infra.constructs.nag import acknowledge
+
+# infra/bundle.py installs the layer for exactly this interpreter and architecture.
+RUNTIME = lambda_.Runtime.PYTHON_3_11
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+
+class LambdaRuntime(Construct):
+    """Owns the layer and the app code asset; `function()` builds a least-privilege function."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, table: dynamodb.Table, environment: Mapping[str, str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.table = table
+        self.environment = {"TABLE_NAME": table.table_name, **environment}
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            code=lambda_.Code.from_asset(str(LAYER_DIR)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="Fleetbridge runtime dependencies (uv.lock, without boto3/botocore)",
+        )
+        self.code = lambda_.Code.from_asset(str(APP_DIR))
+
+    def function(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: str,
+        description: str,
+        timeout: Duration,
+        memory_size: int = 512,
+        data_access: bool = True,
+    ) -> lambda_.Function:
+        """The function for `functions/<handler>/handler.py`, with its own role and log group.
+
+        `data_access=False` for functions that must never read tenant data (the public docs).
+        """
+        role = iam.Role(
+            scope,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Fleetbridge {handler} function",
+        )
+        log_group = logs.LogGroup(scope, f"{construct_id}Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        log_group.grant_write(role)
+        fn = lambda_.Function(
+            scope,
+            construct_id,
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=f"functions.{handler}.handler.lambda_handler",
+            code=self.code,
+            layers=[self.layer],
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            timeout=timeout,
+            memory_size=memory_size,
+            environment=dict(self.environment),
+        )
+        if data_access:
+            self.table.grant_read_write_data(role)
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::<{self._table_logical_id()}.Arn>/index/*]",
+                "Read/write on this table's own GSIs (gsi1, gsi2, ...): index ARNs under the one table ARN.",
+            )
+        self._acknowledge(fn, role)
+        return fn
+
+    def _acknowledge(self, fn: lambda_.Function, role: iam.Role) -> None:
+        acknowledge(
+            fn,
+            "AwsSolutions-L1",
+            "Pinned to python3.11 on purpose: the layer is built for 3.11 from uv.lock, and the venv, mypy "
+            "and tests run 3.11; upgrade runtime, bundle (PYTHON_VERSION) and venv together.",
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray: xray:PutTraceSegments/PutTelemetryRecords support no resource-level permissions "
+            "(Tracing.ACTIVE adds them); neither does dynamodb:ListStreams, which the stream processor's "
+            "event source mapping needs. No other action of these roles has a * resource.",
+        )
+
+    def _table_logical_id(self) -> str:
+        """How cdk-nag names the table in findings: `<LogicalId.Arn>`."""
+        default_child = self.table.node.default_child
+        assert isinstance(default_child, dynamodb.CfnTable)
+        return str(self.table.stack.resolve(default_child.logical_id))

@@ -1,0 +1,49 @@
+"""The Fleetbridge stack: wires the capability constructs together and holds no logic of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from infra.constructs.api import Api
+from infra.constructs.data import Data
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.runtime import LambdaRuntime
+from infra.constructs.stream import Stream
+
+# Context values (`cdk synth -c mail_from=...`); the defaults suit a sandbox account.
+DEFAULT_MAIL_FROM = "noreply@fleetbridge.example"
+
+
+class FleetbridgeStack(Stack):
+    """Table, functions, API, stream processing and alarms of one Fleetbridge environment."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        mail_from = str(self.node.try_get_context("mail_from") or DEFAULT_MAIL_FROM)
+        # SES sends for the verified domain identity of the sender address unless told otherwise.
+        mail_from_domain = str(self.node.try_get_context("mail_from_domain") or mail_from.rsplit("@", 1)[-1])
+        data = Data(self, "Data")
+        runtime = LambdaRuntime(
+            self,
+            "Runtime",
+            table=data.table,
+            environment={
+                "MAILER": "ses",
+                "MAIL_FROM": mail_from,
+                "POWERTOOLS_SERVICE_NAME": "fleetbridge",
+                "POWERTOOLS_METRICS_NAMESPACE": "Fleetbridge",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        )
+        api = Api(self, "Api", runtime=runtime)
+        stream = Stream(self, "Stream", runtime=runtime, table=data.table, mail_from_domain=mail_from_domain)
+        Monitoring(
+            self,
+            "Monitoring",
+            functions={**api.functions, "stream_processor": stream.function},
+            dead_letter_queue=stream.failure_queue,
+            rest_api=api.rest_api,
+        )

@@ -1,0 +1,284 @@
+"""The CDK app, synthesized in-process once for the module, with cdk-nag's AwsSolutions checks.
+
+What is checked here is what a reviewer would otherwise check by reading the template: the table
+is the one of shared/db/table.py, every function is least-privilege, failures go somewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Match, Template
+
+from infra import app as infra_app
+from infra import bundle
+from infra.constructs.api import PUBLIC_HANDLERS
+from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
+from shared.db import table as table_def
+
+ROOT = Path(__file__).resolve().parent.parent
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
+@pytest.fixture(scope="module")
+def assembly_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Bundle (a no-op when cached), then synth with cdk.json's context, as `cdk synth` does."""
+    bundle.bundle()
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    # In a test run CDK raises here, report included, on any unacknowledged cdk-nag error.
+    infra_app.build_app(outdir=str(outdir), context=context).synth()
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def template_json(assembly_dir: Path) -> dict[str, Any]:
+    return json.loads((assembly_dir / f"{infra_app.STACK_NAME}.template.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def template(template_json: dict[str, Any]) -> Template:
+    return Template.from_json(template_json)
+
+
+def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template_json["Resources"].items() if r["Type"] == kind}
+
+
+def only(template_json: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
+    found = resources(template_json, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def test_table_is_the_one_of_shared_db_table(template_json: dict[str, Any]) -> None:
+    expected = table_def.create_table_request("unused")
+    _, table = only(template_json, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert props["KeySchema"] == expected["KeySchema"]
+    assert _by_name(props["AttributeDefinitions"]) == _by_name(expected["AttributeDefinitions"])
+    assert sorted(props["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"]) == expected["GlobalSecondaryIndexes"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["StreamSpecification"] == {"StreamViewType": table_def.STREAM_VIEW_TYPE}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": table_def.TTL_ATTRIBUTE, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def _by_name(attributes: list[dict[str, str]]) -> list[dict[str, str]]:
+    return sorted(attributes, key=lambda a: a["AttributeName"])
+
+
+def test_one_arm64_function_per_handler_with_its_own_role(template_json: dict[str, Any]) -> None:
+    functions = resources(template_json, "AWS::Lambda::Function")
+    handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
+    assert handlers == sorted(f"functions.{n}.handler.lambda_handler" for n in (*API_HANDLERS, *EVENT_HANDLERS))
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    assert len(set(roles)) == len(functions), "every function has its own role"
+    for fn in functions.values():
+        props = fn["Properties"]
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == f"python{bundle.PYTHON_VERSION}"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert len(props["Layers"]) == 1
+        env = props["Environment"]["Variables"]
+        assert env["MAILER"] == "ses" and env["MAIL_FROM"] == "noreply@fleetbridge.example"
+        assert env["TABLE_NAME"] == {"Ref": only(template_json, "AWS::DynamoDB::Table")[0]}
+        assert env["POWERTOOLS_SERVICE_NAME"] == "fleetbridge"
+    managed = [
+        k for k, r in resources(template_json, "AWS::IAM::Role").items() if "ManagedPolicyArns" in r["Properties"]
+    ]
+    assert all("CloudWatchRole" in k for k in managed), "only API Gateway's account logging role uses one"
+
+
+def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    res = statement["Resource"]
+    return res if isinstance(res, list) else [res]
+
+
+def test_dynamodb_permissions_reach_only_this_table(template_json: dict[str, Any]) -> None:
+    table_id = only(template_json, "AWS::DynamoDB::Table")[0]
+    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
+    allowed = [table_arn, {"Fn::Join": ["", [table_arn, "/index/*"]]}]
+    stream_arn = {"Fn::GetAtt": [table_id, "StreamArn"]}
+    seen = 0
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        for statement in _statements(policy):
+            dynamo = [a for a in _actions(statement) if a.startswith("dynamodb:")]
+            if not dynamo:
+                continue
+            seen += 1
+            assert all("*" not in a for a in dynamo), (name, dynamo)
+            if dynamo == ["dynamodb:ListStreams"]:  # takes no resource in IAM; the mapping needs it
+                assert _resources(statement) == ["*"] and "StreamProcessor" in name, name
+                continue
+            for resource in _resources(statement):
+                assert resource != "*", f"{name}: {dynamo} on *"
+                if resource == stream_arn:
+                    assert set(dynamo) <= STREAM_ACTIONS and "StreamProcessor" in name, name
+                else:
+                    assert resource in allowed, (name, resource)
+    assert seen == len(set(API_HANDLERS) - PUBLIC_HANDLERS) + 3, "each data function once, the processor 3 times"
+    docs_policy = next(p for n, p in resources(template_json, "AWS::IAM::Policy").items() if "Docs" in n)
+    assert not any(a.startswith("dynamodb:") for s in _statements(docs_policy) for a in _actions(s))
+
+
+def test_stream_processor_may_send_mail_only_as_our_domain(template_json: dict[str, Any]) -> None:
+    ses = [
+        s
+        for n, p in resources(template_json, "AWS::IAM::Policy").items()
+        for s in _statements(p)
+        if any(a.startswith("ses:") for a in _actions(s))
+    ]
+    assert len(ses) == 1 and _actions(ses[0]) == ["ses:SendEmail"]
+    assert ":identity/fleetbridge.example" in json.dumps(_resources(ses[0])) and "*" not in _resources(ses[0])
+
+
+def test_stream_mapping_reports_item_failures_and_has_a_failure_queue(template_json: dict[str, Any]) -> None:
+    _, mapping = only(template_json, "AWS::Lambda::EventSourceMapping")
+    props = mapping["Properties"]
+    queue_id, queue = only(template_json, "AWS::SQS::Queue")
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert props["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] > 0 and props["MaximumRecordAgeInSeconds"] > 0
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    _, queue_policy = only(template_json, "AWS::SQS::QueuePolicy")
+    assert "aws:SecureTransport" in json.dumps(queue_policy), "the failure queue enforces TLS"
+
+
+def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, template_json: dict[str, Any]) -> None:
+    template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "Schema": Match.array_with(
+                [
+                    Match.object_like({"Name": "org_id", "AttributeDataType": "String"}),
+                    Match.object_like({"Name": "role", "AttributeDataType": "String"}),
+                ]
+            )
+        },
+    )
+    _, client = only(template_json, "AWS::Cognito::UserPoolClient")
+    assert not any(a.startswith("custom:") for a in client["Properties"]["WriteAttributes"])
+    paths = _resource_paths(template_json)
+    segments = [s for ss in API_HANDLERS.values() for s in ss]
+    assert sorted(paths.values()) == sorted(p for s in segments for p in (f"/{s}", f"/{s}/{{proxy+}}"))
+    public = {f"/{s}" for name in PUBLIC_HANDLERS for s in API_HANDLERS[name]}
+    for method in resources(template_json, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        path = paths[props["ResourceId"]["Ref"]]
+        if any(path == p or path.startswith(p + "/") for p in public):
+            assert (props["HttpMethod"], props["AuthorizationType"]) == ("GET", "NONE"), path
+        else:
+            assert props["AuthorizationType"] == "COGNITO_USER_POOLS" and "AuthorizerId" in props, path
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+
+
+def _resource_paths(template_json: dict[str, Any]) -> dict[str, str]:
+    """API Gateway resource logical id -> its full path."""
+    found = resources(template_json, "AWS::ApiGateway::Resource")
+
+    def path(resource_id: str) -> str:
+        props = found[resource_id]["Properties"]
+        parent = props["ParentId"]
+        return (path(parent["Ref"]) if "Ref" in parent else "") + "/" + props["PathPart"]
+
+    return {resource_id: path(resource_id) for resource_id in found}
+
+
+def test_gateway_errors_use_our_error_format(template_json: dict[str, Any]) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in resources(template_json, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED"} <= set(responses)
+    for props in responses.values():
+        body = props["ResponseTemplates"]["application/json"].replace("$context.error.messageString", '"m"')
+        error = json.loads(body)["error"]
+        assert set(error) == {"code", "message", "details"} and error["details"] == []
+    assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
+
+
+def test_alarms_cover_every_function_dlq_and_api_and_notify_sns(template_json: dict[str, Any]) -> None:
+    topic_id, topic = only(template_json, "AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in topic["Properties"]
+    alarms = resources(template_json, "AWS::CloudWatch::Alarm").values()
+    for alarm in alarms:
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    by_metric: dict[str, list[str]] = {}
+    for alarm in alarms:
+        props = alarm["Properties"]
+        if "MetricName" in props:
+            by_metric.setdefault(props["MetricName"], []).append(json.dumps(props.get("Dimensions")))
+        else:
+            expression = next(m["Expression"] for m in props["Metrics"] if "Expression" in m)
+            by_metric.setdefault(expression, []).append(json.dumps(props["Metrics"]))
+    for fn_id in resources(template_json, "AWS::Lambda::Function"):
+        for metric in ("Errors", "Throttles"):
+            assert any(fn_id in d for d in by_metric[metric]), (fn_id, metric)
+    assert "ApproximateNumberOfMessagesVisible" in by_metric
+    rate_metrics = " ".join(d for k, ds in by_metric.items() if "errors / requests" in k for d in ds)
+    assert "5XXError" in rate_metrics and "4XXError" in rate_metrics
+
+
+def test_cdk_nag_reports_no_errors_and_every_acknowledgment_has_a_reason(
+    assembly_dir: Path, template_json: dict[str, Any]
+) -> None:
+    report = json.loads((assembly_dir / "validation-report.json").read_text())
+    errors = [
+        (v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
+        for plugin in report["pluginReports"]
+        if plugin["pluginName"] == "AwsSolutions"
+        for v in plugin["violations"]
+        if v["severity"] == "error"
+    ]
+    assert errors == []
+    acknowledged = [
+        rule
+        for r in template_json["Resources"].values()
+        for rule in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+    assert acknowledged, "the plugin ran and wrote its acknowledgments"
+    assert all(len(rule["reason"]) >= 20 for rule in acknowledged)
+
+
+def test_cdk_nag_fails_synth_on_a_violation(tmp_path: Path) -> None:
+    """The negative control: the same plugin setup rejects an unencrypted, non-TLS queue."""
+    app = App(outdir=str(tmp_path))
+    sqs.Queue(Stack(app, "Bad"), "Queue", encryption=sqs.QueueEncryption.UNENCRYPTED)
+    infra_app.add_nag_checks(app)
+    with pytest.raises(RuntimeError, match="AwsSolutions-SQS4"):
+        app.synth()
+
+
+def test_synth_without_bundle_says_run_make_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(infra_app, "LAYER_DIR", tmp_path / "layer")
+    with pytest.raises(infra_app.BundleMissingError, match="make bundle"):
+        infra_app.build_app(outdir=str(tmp_path / "out"))
+
+
+def test_bundle_is_cached_and_leaves_out_the_runtime_sdk(assembly_dir: Path) -> None:
+    assert bundle.build_layer(bundle.uv_binary()) is False, "a second build reuses the stamped layer"
+    site = bundle.LAYER_DIR / "python"
+    assert not any((site / name).exists() for name in bundle.RUNTIME_PROVIDED)
+    assert list(site.glob("pydantic_core/*aarch64*.so")), "compiled wheels are the arm64 ones"
+    assert not list(bundle.APP_DIR.rglob("__pycache__"))
