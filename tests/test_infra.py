@@ -17,8 +17,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra import app as infra_app
 from infra import bundle
-from infra.constructs.api import PUBLIC_HANDLERS
-from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
+from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS, PUBLIC_HANDLERS
 from shared.db import table as table_def
 
 ROOT = Path(__file__).resolve().parent.parent

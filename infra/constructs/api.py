@@ -16,9 +16,8 @@ from constructs import Construct
 from infra.constructs.auth import Auth
 from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
-from shared.api.catalog import API_HANDLERS
+from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS
 
-PUBLIC_HANDLERS = frozenset({"docs"})  # /swagger: the OpenAPI docs, readable without a token
 STAGE_NAME = "v1"
 # Gateway-made errors (before our code runs), in the same shape our handlers answer with.
 GATEWAY_ERRORS: dict[apigw.ResponseType, tuple[str | None, str]] = {

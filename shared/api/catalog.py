@@ -9,6 +9,8 @@ API_HANDLERS: dict[str, tuple[str, ...]] = {
     "audit": ("audit",),
     "docs": ("swagger",),
 }
+# API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check)
+PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})
 # handlers not behind API Gateway
 EVENT_HANDLERS: tuple[str, ...] = ("stream_processor",)
 

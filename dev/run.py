@@ -1,0 +1,204 @@
+"""`make dev`: the whole system on this machine, stopped by one Ctrl-C.
+
+DynamoDB Local (in memory) with the table, the SMTP sink, the stream poller driving the
+stream processor, the HTTP API on http://localhost:3000, then the demo data and a token per
+demo user. The dev settings are loaded into the environment before anything imports a handler:
+handlers read their settings once, at cold start, as in Lambda.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import signal
+import socket
+import sys
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from dev import settings as dev_settings
+
+log = logging.getLogger("dev.run")
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def port_taken(port: int) -> bool:
+    """Something listens on `port` (IPv4, or IPv6 loopback where `localhost` may go first)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    try:
+        with socket.create_connection(("::1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (and TERM/HUP) until the block is done; they are delivered right after."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _pump(stream: IO[bytes] | None) -> None:
+    """Read DynamoDB Local's stderr so a full pipe never blocks it; show what it says."""
+    for line in stream or ():
+        log.warning("dynamodb-local: %s", line.decode(errors="replace").rstrip())
+
+
+def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
+    """Start every part, registering how to stop it; returns the seeded demo users."""
+    import boto3
+
+    from dev import dynamodb_local
+    from dev.server import DevApiServer, serve_in_thread
+    from dev.smtp_sink import SmtpSink
+    from dev.stream_poller import DEFAULT_TARGET, StreamPoller
+    from shared.db.table import create_table
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    endpoint = settings.dynamodb_endpoint or ""
+    with _signals_deferred():  # Java runs in its own session: Ctrl-C now must not orphan it
+        proc = dynamodb_local.start(urlsplit(endpoint).port or 8000, new_session=True)
+        stack.callback(dynamodb_local.stop, proc)
+    threading.Thread(target=_pump, args=(proc.stderr,), name="dynamodb-local-stderr", daemon=True).start()
+    create_table(boto3.client("dynamodb", endpoint_url=endpoint), settings.table_name)
+
+    for old in (dev_dir / "mail").glob("*.eml"):  # mail of the previous run; its data is gone
+        old.unlink()
+    (dev_dir / "dead-letters.jsonl").unlink(missing_ok=True)
+    sink = SmtpSink(settings.smtp_port, host=settings.smtp_host, mail_dir=dev_dir / "mail")
+    sink.start()
+    stack.callback(sink.stop)
+
+    if importlib.util.find_spec(DEFAULT_TARGET) is None:
+        print(f"!! {DEFAULT_TARGET} does not exist yet: the table's stream is not processed", file=sys.stderr)
+    else:
+        poller = StreamPoller.from_settings(dead_letter_path=dev_dir / "dead-letters.jsonl")
+        poller.start()
+        stack.callback(poller.stop)
+
+    server = DevApiServer(("127.0.0.1", http_port))
+    serve_in_thread(server)
+    stack.callback(server.server_close)
+    stack.callback(server.shutdown)
+    return _seed()
+
+
+def _seed() -> list[Any]:
+    try:
+        from dev.seed import seed_demo
+    except ModuleNotFoundError as exc:
+        if exc.name != "dev.seed":
+            raise
+        print("!! dev/seed.py does not exist yet: no demo data (mint tokens with dev.token, below)")
+        return []
+    return list(seed_demo())
+
+
+def _banner(http_port: int, dev_dir: Path, users: list[Any]) -> str:
+    from dev import tokens
+    from shared.settings import get_settings
+
+    s = get_settings()
+    api = f"localhost:{http_port}"
+    mint = ".venv/bin/python -m dev.token" + ("" if dev_dir == dev_settings.DEV_DIR else f" --dev-dir {dev_dir}")
+    lines = [
+        "",
+        "Fleetbridge dev stack is up (Ctrl-C stops everything):",
+        f"  API        http://{api}   docs: http://{api}/swagger",
+        f"  DynamoDB   {s.dynamodb_endpoint}   table {s.table_name}, in memory",
+        f"  SMTP sink  {s.smtp_host}:{s.smtp_port}   mail in {dev_dir / 'mail'}/<n>.eml",
+        f"  Stream     dead letters in {dev_dir / 'dead-letters.jsonl'}",
+        f"  Settings   {dev_dir / dev_settings.SETTINGS_FILE_NAME}",
+        "",
+    ]
+    rows = [(str(u.role), str(u.org_name), str(u.email),
+             tokens.mint(str(u.user_id), org_id=str(u.org_id), role=str(u.role), email=str(u.email)))
+            for u in users]
+    if rows:
+        widths = [max(len(r[i]) for r in [("ROLE", "ORG", "EMAIL", ""), *rows]) for i in range(3)]
+        lines.append(f"Demo users (tokens valid {tokens.DEFAULT_TTL.total_seconds() / 3600:.0f} h):")
+        for role, org, email, token in [("ROLE", "ORG", "EMAIL", "TOKEN"), *rows]:
+            lines.append(f"  {role:<{widths[0]}}  {org:<{widths[1]}}  {email:<{widths[2]}}  {token}")
+        first = rows[0]
+        lines += ["", f"Try it ({first[0]} of {first[1]}):", f"  export TOKEN={first[3]}"]
+    else:
+        lines += ["Try it:", f"  export TOKEN=$({mint} --sub usr_dev --org org_dev --role customer_admin)"]
+    lines += [
+        f'  curl -H "Authorization: Bearer $TOKEN" {api}/assets',
+        f'  curl -H "Authorization: Bearer $TOKEN" {api}/me',
+        f"  curl -i {api}/audit      # 401: no token",
+        f"  {mint} --sub SUB --org ORG --role ROLE   # another token",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dev.run", description="Run Fleetbridge locally.")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP API port (default %(default)s)")
+    parser.add_argument("--dev-dir", type=Path, default=dev_settings.DEV_DIR, help="settings, mail, dead letters")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("mail.log", "botocore.credentials", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", "No application metrics to publish")  # metrics are off locally
+
+    settings_file = dev_settings.load_dev_environment(args.dev_dir)  # before any handler module is imported
+    from shared.settings import SettingsError, get_settings
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"{exc}: check {settings_file} (or delete it to regenerate)", file=sys.stderr)
+        return 2
+    dynamodb_port = urlsplit(settings.dynamodb_endpoint or "").port
+    if dynamodb_port is None:
+        print("AWS_ENDPOINT_URL_DYNAMODB must be http://127.0.0.1:<port> for DynamoDB Local", file=sys.stderr)
+        return 2
+    for port, what in ((args.port, "the HTTP API"), (dynamodb_port, "DynamoDB Local"),
+                       (settings.smtp_port, "the SMTP sink")):
+        if port_taken(port):
+            print(f"port {port} is taken, and {what} needs it: stop what uses it (another `make dev`?) "
+                  f"or change it ({'--port' if what == 'the HTTP API' else settings_file})",
+                  file=sys.stderr)
+            return 1
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    with ExitStack() as stack:
+        try:
+            users = _start(stack, args.port, args.dev_dir)
+            print(_banner(args.port, args.dev_dir, users), flush=True)
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nstopping the dev stack ...", flush=True)
+        finally:
+            for sig in _STOP_SIGNALS:  # a second Ctrl-C must not cut the cleanup short
+                signal.signal(sig, signal.SIG_IGN)
+    print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

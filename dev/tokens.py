@@ -1,0 +1,106 @@
+"""Local stand-in for the Cognito user pool: mint and verify the JWTs the dev server accepts.
+
+Tokens carry the claim names Cognito would (`sub`, `email`, `custom:org_id`, `custom:role`), so
+handlers read them unchanged. They are HS256-signed with DEV_JWT_SECRET from the dev settings:
+good for a laptop, never for anything reachable from outside.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from dev.settings import dev_jwt_secret
+
+ISSUER = "fleetbridge-local"
+AUDIENCE = "fleetbridge"
+ALGORITHM = "HS256"
+DEFAULT_TTL = timedelta(hours=12)
+# the claims API Gateway's Cognito authorizer renders as dates ("Sun Dec 17 07:28:12 UTC 2017")
+_DATE_CLAIMS = ("exp", "iat")
+
+
+class TokenError(Exception):
+    """The token must be refused; the message says why, for a 401 a person can act on."""
+
+
+def mint(
+    sub: str,
+    *,
+    org_id: str | None = None,
+    role: str | None = None,
+    email: str | None = None,
+    ttl: timedelta = DEFAULT_TTL,
+    now: float | None = None,
+    secret: str | None = None,
+    issuer: str = ISSUER,
+) -> str:
+    """A signed token for `sub`; without org_id/role it is a user who has not joined an org yet."""
+    issued = int(time.time() if now is None else now)
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "iss": issuer,
+        "aud": AUDIENCE,
+        "iat": issued,
+        "exp": issued + int(ttl.total_seconds()),
+        "token_use": "id",
+    }
+    if email:
+        claims["email"] = email
+    if org_id:
+        claims["custom:org_id"] = org_id
+    if role:
+        claims["custom:role"] = str(role)
+    return jwt.encode(claims, secret or dev_jwt_secret(), algorithm=ALGORITHM)
+
+
+def verify(token: str | None, *, secret: str | None = None) -> dict[str, Any]:
+    """The token's claims, or TokenError saying what is wrong with it."""
+    if not token:
+        raise TokenError("missing token: send `Authorization: Bearer <token>`")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            secret or dev_jwt_secret(),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenError("token expired") from None
+    except jwt.InvalidSignatureError:
+        raise TokenError("bad token signature (signed with another key?)") from None
+    except jwt.InvalidIssuerError:
+        raise TokenError(f"wrong token issuer: expected {ISSUER!r}") from None
+    except jwt.InvalidAudienceError:
+        raise TokenError(f"wrong token audience: expected {AUDIENCE!r}") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise TokenError(f"token lacks the {exc.claim!r} claim") from None
+    except jwt.InvalidAlgorithmError:
+        raise TokenError(f"token not signed with {ALGORITHM}") from None
+    except jwt.ImmatureSignatureError:
+        raise TokenError("token not valid yet (issued in the future)") from None
+    except jwt.InvalidTokenError as exc:
+        raise TokenError(f"malformed token: {exc}") from None
+    if not str(claims["sub"]):
+        raise TokenError("token has an empty 'sub' claim")
+    return claims
+
+
+def authorizer_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """Claims as API Gateway's Cognito authorizer hands them to a REST proxy integration: strings."""
+    out: dict[str, str] = {}
+    for name, value in claims.items():
+        if name in _DATE_CLAIMS and isinstance(value, int | float):
+            out[name] = datetime.fromtimestamp(value, UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            out[name] = ",".join(str(v) for v in value)
+        else:
+            out[name] = str(value)
+    return out
