@@ -6,6 +6,8 @@ correlation id) -> log_metrics -> capture_lambda_handler(capture_response=False)
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 SERVICE = "fleetbridge"
@@ -13,3 +15,5 @@ SERVICE = "fleetbridge"
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace="Fleetbridge", service=SERVICE)
+# most requests record no business metric: that is normal, not worth a warning per invocation
+warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -70,3 +70,12 @@ def test_unknown_object_is_404(admin):
 
 def test_no_credentials_is_401():
     assert_error(call_api("GET", "/assets"), 401, "unauthenticated")
+
+
+def test_form_encoded_body_is_415_saying_what_to_send(admin):
+    r = call_api("POST", "/groups", as_user=admin, raw_body='{"name": "G"}',
+                 headers={"content-type": "application/x-www-form-urlencoded"})
+    assert "Content-Type: application/json" in assert_error(r, 415, "unsupported_media_type")["message"]
+    r = call_api("POST", "/groups", as_user=admin, raw_body='{"name": "G"}',
+                 headers={"content-type": "application/json; charset=utf-8"})
+    assert r.status == 201
