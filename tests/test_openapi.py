@@ -19,3 +19,13 @@ def test_openapi_documents_every_route_and_the_error_format():
         if route.requirement != "public":
             assert (route.method, route.path.replace("<", "{").replace(">", "}")) in documented
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_error_responses_are_documented_in_our_format():
+    spec = json.loads(generate())
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status in ("400", "404", "409", "422"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)

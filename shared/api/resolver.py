@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -56,8 +56,54 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return details
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Error",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "machine-readable, e.g. validation_error"},
+                "message": {"type": "string", "description": "what is wrong, for a person"},
+                "details": {"type": "array", "items": {"type": "object"}, "description": "one entry per field"},
+            },
+        }
+    },
+}
+ERROR_RESPONSES = {
+    "400": "malformed JSON",
+    "401": "no or invalid credentials",
+    "403": "your role may not do this",
+    "404": "not found, or not yours",
+    "409": "conflict: stale version, duplicate, or a concurrent change won",
+    "413": "body too large",
+    "415": "body is not JSON",
+    "422": "invalid input: one detail per field",
+}
+
+
+class Resolver(APIGatewayRestResolver):
+    """Powertools' resolver whose OpenAPI documents our error format on every operation."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
+        data = super().get_openapi_schema(**kwargs).model_dump(by_alias=True, exclude_none=True)
+        schemas = data.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Error"] = ERROR_SCHEMA
+        error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in data.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    responses[status] = {"description": description, "content": error_content}
+        return OpenAPI.model_validate(data)
+
+
 def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = Resolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
     if swagger:
