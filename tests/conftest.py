@@ -168,3 +168,14 @@ def dev_server(dynamodb: Any, dev_jwt_secret: str) -> Iterator[Any]:
     server.shutdown()
     server.server_close()
     thread.join(5)
+
+
+@pytest.fixture
+def smtp() -> Iterator[Any]:
+    """The SMTP sink on the port the mailer sends to (SMTP_PORT); read `.messages` or `.wait_for(n)`."""
+    from dev.smtp_sink import SmtpSink
+
+    sink = SmtpSink(SMTP_PORT)
+    sink.start()
+    yield sink
+    sink.stop()

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
-from dev.smtp_sink import SmtpSink
 from dev.stream_poller import StreamPoller
 from dev.tokens import mint
-from tests.conftest import SMTP_PORT, TEST_ENV
+from tests.conftest import TEST_ENV
 from tests.factories import address
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink(SMTP_PORT)
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 def test_sign_up_add_user_and_the_welcome_email_arrives_once(dev_server, smtp):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,6 @@ def put_image(dynamodb: Any, image: dict[str, Any]) -> None:
 def get_item(dynamodb: Any, pk: str, sk: str) -> dict[str, Any] | None:
     return dynamodb.get_item(TableName=TEST_ENV["TABLE_NAME"], Key={"pk": {"S": pk}, "sk": {"S": sk}},
                              ConsistentRead=True).get("Item")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink(SMTP_PORT)
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 def test_outbox_email_is_sent_once_even_when_delivered_twice(dynamodb, smtp):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+# a stored item's version: None before its first write
+Version = Annotated[int, BeforeValidator(lambda v: v or 0)]
+
+
+class StoredModel(BaseModel):
+    """A response body read straight from a stored item's attributes (`model_validate(item)`)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class RequestBody(BaseModel):

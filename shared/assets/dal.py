@@ -37,22 +37,7 @@ def set_claim_active(claim: VinClaimItem, active: bool) -> None:
 
 
 def to_asset(item: AssetItem) -> Asset:
-    return Asset(
-        asset_id=item.asset_id,
-        org_id=item.org_id,
-        unit_number=item.unit_number,
-        kind=AssetKind(item.kind),
-        vin=item.vin,
-        license_number=item.license_number,
-        license_state=item.license_state,
-        license_expiration=item.license_expiration,
-        status=AssetStatus(item.status),
-        group_ids=sorted(item.group_ids or []),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version or 0,
-    )
-
+    return Asset.model_validate(item)
 
 def get_asset_item(org_id: str, asset_id: str) -> AssetItem | None:
     connection()

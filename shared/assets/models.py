@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import (
     BooleanAttribute,
     UnicodeAttribute,
@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, VersionedUpdate
+from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
 from shared.assets.vin import Vin
 from shared.db.base import TableItem
 from shared.orgs.models import UsState
@@ -100,7 +100,7 @@ class AssetUpdate(VersionedUpdate):
     group_ids: GroupIds | None = Field(default=None, description="replaces the asset's groups")
 
 
-class Asset(BaseModel):
+class Asset(StoredModel):
     asset_id: str
     org_id: str
     unit_number: str
@@ -110,7 +110,7 @@ class Asset(BaseModel):
     license_state: str | None = None
     license_expiration: date | None = None
     status: AssetStatus
-    group_ids: list[str]
+    group_ids: Annotated[list[str], BeforeValidator(lambda v: sorted(v or []))]
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version

@@ -61,18 +61,7 @@ def add_audit_event(
 
 
 def to_event(item: AuditItem) -> AuditEvent:
-    return AuditEvent(
-        event_id=item.event_id,
-        org_id=item.org_id,
-        actor_id=item.actor_id,
-        action=item.action,
-        target_type=item.target_type,
-        target_id=item.target_id,
-        at=item.at,
-        before=item.before,
-        after=item.after,
-    )
-
+    return AuditEvent.model_validate(item)
 
 def list_audit_events(org_id: str, *, limit: int, cursor: str | None) -> Page[AuditEvent]:
     connection()

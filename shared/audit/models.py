@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
+from shared.api.models import StoredModel
 from shared.db.base import TableItem
 
 
@@ -25,7 +25,7 @@ class AuditItem(TableItem, discriminator="audit"):
     after = JSONAttribute(null=True)
 
 
-class AuditEvent(BaseModel):
+class AuditEvent(StoredModel):
     event_id: str
     org_id: str
     actor_id: str

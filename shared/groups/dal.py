@@ -34,16 +34,7 @@ def name_claim_pk(org_id: str, name: str) -> str:
 
 
 def to_group(item: GroupItem) -> Group:
-    return Group(
-        group_id=item.group_id,
-        org_id=item.org_id,
-        name=item.name,
-        description=item.description,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version or 0,
-    )
-
+    return Group.model_validate(item)
 
 def get_group_item(org_id: str, group_id: str) -> GroupItem | None:
     connection()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import RequestBody, VersionedUpdate
+from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.orgs.models import Name
 
@@ -49,11 +49,11 @@ class GroupUpdate(VersionedUpdate):
     description: Description | None = None
 
 
-class Group(BaseModel):
+class Group(StoredModel):
     group_id: str
     org_id: str
     name: str
     description: str | None = None
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version

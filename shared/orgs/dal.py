@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
 from shared.db.pagination import Page, query_page
-from shared.orgs.models import Address, ClaimItem, Organization, OrgItem, User, UserItem
+from shared.orgs.models import ClaimItem, Organization, OrgItem, User, UserItem
 
 PROFILE = "PROFILE"
 CLAIM = "CLAIM"
@@ -35,32 +35,10 @@ def partner_claim_pk(partner_id: str) -> str:
 
 
 def to_organization(item: OrgItem) -> Organization:
-    return Organization(
-        org_id=item.org_id,
-        name=item.name,
-        kind=item.kind,
-        address=Address.model_validate(item.address),
-        contact_email=item.contact_email,
-        services_offered=list(item.services_offered or []),
-        partner_id=item.partner_id,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version or 0,
-    )
-
+    return Organization.model_validate(item)
 
 def to_user(item: UserItem) -> User:
-    return User(
-        user_id=item.user_id,
-        org_id=item.org_id,
-        email=item.email,
-        name=item.name,
-        role=item.role,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version or 0,
-    )
-
+    return User.model_validate(item)
 
 def get_org_item(org_id: str) -> OrgItem | None:
     connection()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, EmailStr, Field, StringConstraints
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
@@ -14,7 +14,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, VersionedUpdate
+from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
 from shared.auth.principal import OrgKind, Role
 from shared.db.base import TableItem
 
@@ -107,17 +107,17 @@ class OrganizationUpdate(VersionedUpdate):
     services_offered: list[Service] | None = Field(default=None, max_length=50)
 
 
-class Organization(BaseModel):
+class Organization(StoredModel):
     org_id: str
     name: str
     kind: OrgKind
     address: Address
     contact_email: str
-    services_offered: list[str]
+    services_offered: Annotated[list[str], BeforeValidator(lambda v: list(v or []))]
     partner_id: str | None = Field(default=None, description="vendors only: 5-character partner ID")
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
 
 
 class UserCreate(RequestBody):
@@ -132,7 +132,7 @@ class UserUpdate(VersionedUpdate):
     role: Role | None = None
 
 
-class User(BaseModel):
+class User(StoredModel):
     user_id: str
     org_id: str
     email: str
@@ -140,7 +140,7 @@ class User(BaseModel):
     role: Role
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
 
 
 class Me(BaseModel):
