@@ -7,6 +7,17 @@ API_HANDLERS: dict[str, tuple[str, ...]] = {
     "organizations": ("organizations", "users", "me"),
     "assets": ("assets", "groups"),
     "audit": ("audit",),
+    "connections": (
+        "connections",
+        "notifications",
+        "fleets",
+        "vendors",
+        "invitations",
+        "services",
+        "service-connections",
+        "partners",
+        "partner-invitations",
+    ),
     "docs": ("swagger",),
 }
 # API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from shared.assets.routes import router as assets_router
 from shared.audit.routes import router as audit_router
+from shared.connections.routes import router as connections_router
 from shared.groups.routes import router as groups_router
 from shared.orgs.routes import router as orgs_router
 
-ALL_ROUTERS = (orgs_router, assets_router, groups_router, audit_router)
+# one per line; the connections handler has the same ones as functions/connections/handler.py ROUTERS
+ALL_ROUTERS = (
+    orgs_router,
+    assets_router,
+    groups_router,
+    audit_router,
+    connections_router,
+)

@@ -21,10 +21,32 @@ class Action(StrEnum):
     GROUP_READ = "group:read"
     GROUP_WRITE = "group:write"
     AUDIT_READ = "audit:read"
+    # connections (connections.md): all roles unless the table below says otherwise
+    CONNECTION_READ = "connection:read"
+    CONNECTION_WRITE = "connection:write"  # request, accept, reject, cancel, disconnect
+    CONNECTION_GRANT = "connection:grant"  # fleet sets the groups a connected vendor sees
+    SHARED_ASSET_READ = "shared_asset:read"  # vendor reads a connected fleet's granted assets
+    NOTIFICATION_READ = "notification:read"
+    INVITE = "invite:send"  # invite someone not in the network
+    VENDOR_SEARCH = "vendor:search"  # fleet finds vendors by ZIP + radius
+    FLEET_LOOKUP = "fleet:lookup"  # vendor finds fleets by VIN
+    SERVICE_MANAGE = "service:manage"  # fleet: its services, merchant requests on them
+    MERCHANT = "merchant:act"  # vendor: request a fleet service, place orders on it
+    PARTNER_MANAGE = "partner:manage"  # fleet: invite installation partners, override flag
+    PARTNER_ACCEPT = "partner:accept"  # vendor admin: accept an installation partner invitation
 
 
-_EVERYONE = {Action.ORG_READ, Action.USER_READ}
-_FLEET_READ = _EVERYONE | {Action.ASSET_READ, Action.GROUP_READ}
+_EVERYONE = {
+    Action.ORG_READ,
+    Action.USER_READ,
+    Action.CONNECTION_READ,
+    Action.CONNECTION_WRITE,
+    Action.NOTIFICATION_READ,
+    Action.INVITE,
+}
+_FLEET = {Action.CONNECTION_GRANT, Action.VENDOR_SEARCH, Action.SERVICE_MANAGE, Action.PARTNER_MANAGE}
+_VENDOR = {Action.SHARED_ASSET_READ, Action.FLEET_LOOKUP, Action.MERCHANT}
+_FLEET_READ = _EVERYONE | _FLEET | {Action.ASSET_READ, Action.GROUP_READ}
 _FLEET_ADMIN = _FLEET_READ | {
     Action.ORG_UPDATE,
     Action.USER_MANAGE,
@@ -37,8 +59,10 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CUSTOMER: frozenset(_FLEET_READ),
     Role.CUSTOMER_ADMIN: frozenset(_FLEET_ADMIN),
     Role.MANAGER: frozenset(_FLEET_ADMIN),
-    Role.VENDOR: frozenset(_EVERYONE),
-    Role.VENDOR_ADMIN: frozenset(_EVERYONE | {Action.ORG_UPDATE, Action.USER_MANAGE, Action.AUDIT_READ}),
+    Role.VENDOR: frozenset(_EVERYONE | _VENDOR),
+    Role.VENDOR_ADMIN: frozenset(
+        _EVERYONE | _VENDOR | {Action.ORG_UPDATE, Action.USER_MANAGE, Action.AUDIT_READ, Action.PARTNER_ACCEPT}
+    ),
 }
 
 

@@ -1,0 +1,16 @@
+"""Connections API: finding each other, connection requests, group access, notifications,
+invitations, fleet services and merchants, installation partners."""
+
+from __future__ import annotations
+
+from shared.api.resolver import build_resolver, entry_point
+from shared.connections.routes import router as connections_router
+from shared.settings import get_settings
+
+settings = get_settings()
+# each capability's router; keep one per line
+ROUTERS = [
+    connections_router,
+]
+app = build_resolver(*ROUTERS)
+lambda_handler = entry_point(app)

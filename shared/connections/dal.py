@@ -1,0 +1,75 @@
+"""Data access of connections, grants and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.exceptions import DoesNotExist
+
+from shared.connections.models import ConnectionItem, ConnectionStatus, GrantItem
+from shared.db.base import connection
+from shared.orgs.models import ClaimItem
+
+CONN = "CONN"
+GRANT = "GRANT"
+CLAIM = "CLAIM"
+
+
+def connection_pk(connection_id: str) -> str:
+    return f"CONN#{connection_id}"
+
+
+def pair_claim_pk(fleet_id: str, vendor_id: str) -> str:
+    return f"PAIR#{fleet_id}#{vendor_id}"
+
+
+def org_connections_partition(org_id: str) -> str:
+    return f"ORG#{org_id}#CONNS"
+
+
+def index_connection(item: ConnectionItem) -> None:
+    """Keep both sides' list keys (gsi1 fleet, gsi2 vendor) in step with the status."""
+    item.gsi1pk = org_connections_partition(item.fleet_id)
+    item.gsi2pk = org_connections_partition(item.vendor_id)
+    item.gsi1sk = item.gsi2sk = f"{item.status}#{item.connection_id}"
+
+
+def get_connection_item(connection_id: str) -> ConnectionItem | None:
+    connection()
+    try:
+        return ConnectionItem.get(connection_pk(connection_id), CONN, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_grant_item(connection_id: str) -> GrantItem | None:
+    connection()
+    try:
+        return GrantItem.get(connection_pk(connection_id), GRANT, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def live_connection_id(fleet_id: str, vendor_id: str) -> str | None:
+    """The id of the pair's pending or accepted connection, if there is one."""
+    connection()
+    try:
+        return ClaimItem.get(pair_claim_pk(fleet_id, vendor_id), CLAIM, consistent_read=True).owner_id
+    except DoesNotExist:
+        return None
+
+
+def connection_states(fleet_id: str, vendor_ids: Iterable[str]) -> dict[str, ConnectionStatus]:
+    """For a fleet and some vendors: the status of each live (pending/accepted) connection, by vendor id.
+
+    Two BatchGets, whatever the number of vendors (used to mark search results).
+    """
+    connection()
+    keys = [(pair_claim_pk(fleet_id, v), CLAIM) for v in dict.fromkeys(vendor_ids)]
+    if not keys:
+        return {}
+    claims = list(ClaimItem.batch_get(keys))
+    if not claims:
+        return {}
+    items = ConnectionItem.batch_get([(connection_pk(c.owner_id), CONN) for c in claims])
+    return {i.vendor_id: ConnectionStatus(i.status) for i in items if i.status in ("pending", "accepted")}
