@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
@@ -140,8 +140,3 @@ class Notification(StoredModel):
     data: dict[str, Any] | None = None
     created_at: datetime
     read_at: datetime | None = None
-
-
-class NotificationList(BaseModel):
-    items: list[Notification]
-    next_cursor: str | None = None
