@@ -31,6 +31,8 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("PATCH", "/assets/<asset_id>"): {"version": 1, "unit_number": "M2"},
         ("POST", "/groups"): {"name": "Matrix"},
         ("PATCH", "/groups/<group_id>"): {"version": 1, "name": "Matrix 2"},
+        ("POST", "/connections"): {"org_id": "org_somebody"},
+        ("PUT", "/connections/<connection_id>/groups"): {"group_ids": [], "version": 0},
     }
     return bodies.get((route.method, route.path))
 
