@@ -6,16 +6,27 @@ welcome emails of the users it adds go out through the outbox, visible in the SM
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel
 
 from shared.assets.logic import create_asset
 from shared.assets.models import AssetCreate, AssetKind
 from shared.assets.vin import check_digit
 from shared.auth.principal import Identity, OrgKind, Principal, Role
+from shared.connections import logic as connections
+from shared.connections.grants import set_grant
+from shared.connections.models import ConnectionRequest, GrantUpdate
 from shared.groups.logic import create_group
 from shared.groups.models import GroupCreate
+from shared.invitations.logic import invite
+from shared.invitations.models import InvitationCreate
 from shared.orgs.logic import create_organization, create_user
 from shared.orgs.models import Address, OrganizationCreate, UserCreate
+from shared.partners.logic import accept_invitation, invite_partner
+from shared.partners.models import PartnerAccept, PartnerInvite
+from shared.services.logic import create_service, decide, place_order, request_connection
+from shared.services.models import OrderCreate, ServiceConnectionRequest, ServiceCreate
 
 
 class SeededUser(BaseModel):
@@ -70,6 +81,31 @@ def seed_demo() -> list[SeededUser]:
         create_asset(fleet, AssetCreate(unit_number=f"TR-{200 + i}", kind=AssetKind.TRAILER, vin=demo_vin(100 + i)))[0]
         for i in range(1, 4)
     ]
-    create_group(fleet, GroupCreate(name="Boston yard", asset_ids=[a.asset_id for a in trucks[:2] + trailers[:2]]))
+    yard = create_group(fleet, GroupCreate(name="Boston yard",
+                                           asset_ids=[a.asset_id for a in trucks[:2] + trailers[:2]]))
     create_group(fleet, GroupCreate(name="Long haul", asset_ids=[a.asset_id for a in trucks[2:] + trailers[2:]]))
+    _seed_connection(fleet, vendor, yard.group_id)
+    _seed_services_and_partners(fleet, vendor, trucks[0].asset_id)
     return seeded
+
+
+def _seed_connection(fleet: Principal, vendor: Principal, group_id: str) -> None:
+    """The demo vendor connected to the demo fleet, which lets it see the Boston yard group."""
+    connection, _ = connections.request_connection(
+        fleet, ConnectionRequest(org_id=vendor.org_id, message="Can you take our Boston yard units?"))
+    connections.accept(vendor, connection.connection_id)
+    set_grant(fleet, connection.connection_id, GrantUpdate(group_ids=[group_id], version=0))
+
+
+def _seed_services_and_partners(fleet: Principal, vendor: Principal, asset_id: str) -> None:
+    """A fleet service with the demo vendor as accepted merchant and one order; the demo vendor as the
+    fleet's installation partner (invited and accepted); a sign-up invitation of a shop not in the network."""
+    service = create_service(fleet, ServiceCreate(name="Roadside repairs", description="Brakes and tires on call"))
+    request, _ = request_connection(vendor, ServiceConnectionRequest(service_id=service.service_id))
+    decide(fleet, request.connection_id, "accept")
+    place_order(vendor, service.service_id,
+                OrderCreate(description="Brake inspection", asset_id=asset_id, amount=Decimal("189.00")))
+    invited = invite_partner(fleet, PartnerInvite(email="installs@baystate.example", allow_override=True))
+    if invited.token:
+        accept_invitation(vendor, PartnerAccept(token=invited.token))
+    invite(fleet, InvitationCreate(email="owner@newshop.example", kind=OrgKind.VENDOR))

@@ -15,6 +15,7 @@ from infra.constructs.stream import Stream
 
 # Context values (`cdk synth -c mail_from=...`); the defaults suit a sandbox account.
 DEFAULT_MAIL_FROM = "noreply@fleetbridge.example"
+DEFAULT_APP_BASE_URL = "https://app.fleetbridge.example"
 
 
 class FleetbridgeStack(Stack):
@@ -33,6 +34,8 @@ class FleetbridgeStack(Stack):
             environment={
                 "MAILER": "ses",
                 "MAIL_FROM": mail_from,
+                # links in emails (sign-up, partner invitations) point at the web app
+                "APP_BASE_URL": str(self.node.try_get_context("app_base_url") or DEFAULT_APP_BASE_URL),
                 "POWERTOOLS_SERVICE_NAME": "fleetbridge",
                 "POWERTOOLS_METRICS_NAMESPACE": "Fleetbridge",
                 "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     max_body_bytes: int = Field(default=256 * 1024, description="largest JSON body a route accepts")
+    fleet_lookups_per_minute: int = Field(
+        default=30, ge=1, description="FLEET_LOOKUPS_PER_MINUTE: VIN lookups a vendor organization may make per minute"
+    )
+    app_base_url: str = Field(
+        default="http://localhost:3000",
+        description="APP_BASE_URL: the web app's public URL, for links in emails (sign-up, invitations)",
+    )
 
 
 class SettingsError(RuntimeError):

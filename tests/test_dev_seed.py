@@ -23,3 +23,5 @@ def test_seed_has_every_role_and_the_fleet_data():
         assert call_api("GET", f"/groups/{group['group_id']}/assets", as_user=manager).json()["items"]
     vendor = next(u for u in users if u.role is Role.VENDOR)
     assert call_api("GET", "/me", as_user=vendor).json()["organization"]["kind"] == "vendor"
+    shared = call_api("GET", f"/fleets/{manager.org_id}/assets", as_user=vendor).json()["items"]
+    assert len(shared) == 4  # the Boston yard group, granted to the connected demo vendor

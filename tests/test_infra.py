@@ -89,6 +89,7 @@ def test_one_arm64_function_per_handler_with_its_own_role(template_json: dict[st
         assert len(props["Layers"]) == 1
         env = props["Environment"]["Variables"]
         assert env["MAILER"] == "ses" and env["MAIL_FROM"] == "noreply@fleetbridge.example"
+        assert env["APP_BASE_URL"].startswith("https://")  # email links never point at localhost in AWS
         assert env["TABLE_NAME"] == {"Ref": only(template_json, "AWS::DynamoDB::Table")[0]}
         assert env["POWERTOOLS_SERVICE_NAME"] == "fleetbridge"
     managed = [

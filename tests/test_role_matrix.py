@@ -33,6 +33,13 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("PATCH", "/groups/<group_id>"): {"version": 1, "name": "Matrix 2"},
         ("POST", "/connections"): {"org_id": "org_somebody"},
         ("PUT", "/connections/<connection_id>/groups"): {"group_ids": [], "version": 0},
+        ("POST", "/invitations"): {"email": "matrix-invitee@example.com", "kind": "vendor"},
+        ("POST", "/services"): {"name": "Matrix"},
+        ("POST", "/service-connections"): {"service_id": "SVC-AAAAA"},
+        ("POST", "/services/<service_id>/orders"): {"description": "Matrix", "amount": "1.00"},
+        ("POST", "/partners/invitations"): {"email": "matrix-partner@example.com"},
+        ("PATCH", "/partners/<invitation_id>"): {"allow_override": True, "version": 1},
+        ("POST", "/partner-invitations/accept"): {"token": "matrix-token-matrix-token"},
     }
     return bodies.get((route.method, route.path))
 

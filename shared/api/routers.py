@@ -6,7 +6,11 @@ from shared.assets.routes import router as assets_router
 from shared.audit.routes import router as audit_router
 from shared.connections.routes import router as connections_router
 from shared.groups.routes import router as groups_router
+from shared.invitations.routes import router as invitations_router
 from shared.orgs.routes import router as orgs_router
+from shared.partners.routes import router as partners_router
+from shared.search.routes import router as search_router
+from shared.services.routes import router as services_router
 
 # one per line; the connections handler has the same ones as functions/connections/handler.py ROUTERS
 ALL_ROUTERS = (
@@ -15,4 +19,8 @@ ALL_ROUTERS = (
     groups_router,
     audit_router,
     connections_router,
+    search_router,
+    invitations_router,
+    services_router,
+    partners_router,
 )

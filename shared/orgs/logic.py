@@ -23,6 +23,7 @@ from shared.orgs.models import (
     UserUpdate,
 )
 from shared.outbox.dal import add_email
+from shared.search.dal import locate_vendor
 
 PARTNER_ID_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"  # no 0/O, 1/I, Q: read aloud and typed by people
 PARTNER_ID_ATTEMPTS = 5
@@ -68,6 +69,7 @@ def _create_organization(
         created_at=now,
         updated_at=now,
     )
+    locate_vendor(org)  # vendors: location and geo index keys, in this same write
     user = UserItem(
         dal.org_pk(org_id),
         dal.user_sk(identity.user_id),
@@ -119,6 +121,8 @@ def update_organization(caller: Principal, org_id: str, body: OrganizationUpdate
     changes = body.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
     for field, value in changes.items():
         setattr(item, field, value.lower() if field == "contact_email" else value)
+    if "address" in changes or (item.kind == OrgKind.VENDOR.value and item.gsi1pk is None):
+        locate_vendor(item)  # a vendor moves in the geo index with the address, in this same write
     item.updated_at = utc_now()
     with atomic("the organization was changed by someone else; reload it and try again") as tx:
         tx.save(item)

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, EmailStr, Field
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -43,7 +44,11 @@ Service = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_wh
 
 # -- stored items --------------------------------------------------------------------------------
 class OrgItem(TableItem, discriminator="org"):
-    """pk=ORG#{org_id}, sk=PROFILE."""
+    """pk=ORG#{org_id}, sk=PROFILE.
+
+    Vendors with a location (the address's lat/lng, else its ZIP centroid) are in the geo index:
+    gsi1 GEO#{geohash[:3]} / {geohash}#{org_id} (shared/search/dal.py keeps it in step).
+    """
 
     org_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -52,6 +57,8 @@ class OrgItem(TableItem, discriminator="org"):
     contact_email = UnicodeAttribute()
     services_offered = ListAttribute(of=UnicodeAttribute, default=list)
     partner_id = UnicodeAttribute(null=True)
+    lat = NumberAttribute(null=True)  # vendors: where the vendor is, for the search by ZIP + radius
+    lng = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

@@ -68,9 +68,12 @@ def claim(pk: str) -> OutboxItem | None:
 
 
 def complete(item: OutboxItem) -> None:
+    """Mark the message sent and drop its body: a sent email may carry a secret (an invite link)."""
+    kept = {k: v for k, v in item.payload.items() if k != "body"}
     item.update(
         actions=[
             OutboxItem.status.set("sent"),
+            OutboxItem.payload.set(kept),
             OutboxItem.sent_at.set(utc_now()),
             OutboxItem.lease_until.remove(),
             OutboxItem.expires_at_epoch.set(int(time.time()) + KEEP_SENT_SECONDS),

@@ -1,0 +1,103 @@
+"""Data access of installation partner invitations, their tokens, and the accepted-partner lookup."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.orgs.dal import CLAIM, org_pk
+from shared.orgs.models import ClaimItem
+from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus, PartnerTokenItem
+
+TOKEN = "TOKEN"
+
+
+def invitation_sk(invitation_id: str) -> str:
+    return f"PARTNERINV#{invitation_id}"
+
+
+def email_claim_pk(fleet_id: str, email: str) -> str:
+    """One invitation per fleet per partner email."""
+    return f"PARTNEREMAIL#{fleet_id}#{email.lower()}"
+
+
+def partner_link_pk(fleet_id: str, partner_id: str) -> str:
+    """One accepted record per fleet and partner organization, found by its partner ID."""
+    return f"FLEETPARTNER#{fleet_id}#{partner_id}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_pk(token_hash: str) -> str:
+    return f"PARTNERTOKEN#{token_hash}"
+
+
+def to_record(item: PartnerInvitationItem) -> PartnerRecord:
+    return PartnerRecord.model_validate(item)
+
+
+def get_invitation_item(fleet_id: str, invitation_id: str) -> PartnerInvitationItem | None:
+    connection()
+    try:
+        return PartnerInvitationItem.get(org_pk(fleet_id), invitation_sk(invitation_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def invitation_for_email(fleet_id: str, email: str) -> PartnerInvitationItem | None:
+    connection()
+    try:
+        claim = ClaimItem.get(email_claim_pk(fleet_id, email), CLAIM, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return get_invitation_item(fleet_id, claim.owner_id)
+
+
+def get_token_item(token: str) -> PartnerTokenItem | None:
+    """The token's item, looked up by the token's hash."""
+    connection()
+    try:
+        return PartnerTokenItem.get(token_pk(hash_token(token)), TOKEN, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def list_invitation_items(fleet_id: str, *, limit: int, cursor: str | None) -> Page[PartnerRecord]:
+    """Newest first."""
+    connection()
+    return query_page(PartnerInvitationItem.query, org_pk(fleet_id),
+                      range_key_condition=PartnerInvitationItem.sk.startswith("PARTNERINV#"),
+                      scan_index_forward=False, limit=limit, cursor=cursor, convert=to_record)
+
+
+def put_token(tx: TransactWrite, item: PartnerInvitationItem, token_hash: str, expires_at_epoch: int) -> None:
+    tx.save(PartnerTokenItem(token_pk(token_hash), TOKEN, fleet_id=item.fleet_id, invitation_id=item.invitation_id,
+                             expires_at_epoch=expires_at_epoch),
+            condition=PartnerTokenItem.pk.does_not_exist())
+
+
+def drop_token(tx: TransactWrite, token_hash: str) -> None:
+    tx.delete(PartnerTokenItem(token_pk(token_hash), TOKEN))
+
+
+def accepted_partner(fleet_id: str, partner_id: str) -> PartnerRecord | None:
+    """The fleet's ACCEPTED installation partner with this 5-character partner ID, or None.
+
+    For the jobs capability (assigning jobs, CSV `assigned_installer_company_id`, the override
+    flag): a GetItem of the FLEETPARTNER# link, then a GetItem of the record; both consistent.
+    """
+    connection()
+    try:
+        link = ClaimItem.get(partner_link_pk(fleet_id, partner_id.strip().upper()), CLAIM, consistent_read=True)
+    except DoesNotExist:
+        return None
+    item = get_invitation_item(fleet_id, link.owner_id)
+    if item is None or item.status != PartnerStatus.ACCEPTED.value:
+        return None
+    return to_record(item)

@@ -1,0 +1,233 @@
+"""Installation partners: a fleet invites a service partner by email; a vendor admin accepts with the token.
+
+The invite token is random (`secrets.token_urlsafe`, 256 bits), goes out only in the email, and
+is stored only as its SHA-256 (the key of the token item that finds the invitation). It works
+for 14 days; inviting the same email again while PENDING returns the invitation, and after the
+token expired sends a new token (the old one stops working).
+
+Accepting: unknown token (or one replaced by a newer invitation email) -> 404; expired or
+already accepted by another organization -> 410 Gone (the message says what to do); accepting
+again by the organization that accepted it -> 200 with the record. Accepting links the
+invitation to the vendor organization and its partner ID, in one transaction with both
+organizations' audit events and an email to the fleet.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from shared.audit.dal import add_audit_event
+from shared.auth.principal import OrgKind, Principal
+from shared.db.base import atomic
+from shared.db.pagination import Page
+from shared.errors import Conflict, DomainError, NotFound
+from shared.ids import new_id, utc_now
+from shared.orgs import dal as orgs_dal
+from shared.orgs.models import OrgItem
+from shared.outbox.dal import add_email
+from shared.partners import dal
+from shared.partners.models import (
+    PartnerAccept,
+    PartnerInvitationItem,
+    PartnerInvite,
+    PartnerRecord,
+    PartnerStatus,
+    PartnerTokenItem,
+    PartnerUpdate,
+)
+from shared.settings import get_settings
+
+TOKEN_LIFETIME = timedelta(days=14)
+TOKEN_BYTES = 32
+ATTEMPTS = 5
+
+
+class Gone(DomainError):
+    """The invitation link worked once but no longer does (expired, or accepted by someone else)."""
+
+    status, code = 410, "gone"
+
+
+@dataclass(frozen=True)
+class InviteResult:
+    record: PartnerRecord
+    created: bool
+    token: str | None  # the raw token when an email with it went out (for in-process callers: the seed)
+
+
+def accept_link(token: str) -> str:
+    return f"{get_settings().app_base_url.rstrip('/')}/partner-invitations/accept?{urlencode({'token': token})}"
+
+
+def _fleet(caller: Principal) -> OrgItem:
+    org = orgs_dal.get_org_item(caller.org_id)
+    if org is None:
+        raise NotFound("your organization is not registered")
+    return org
+
+
+def _invite_email(fleet: OrgItem, token: str, expires: datetime) -> dict[str, str]:
+    return {
+        "subject": f"{fleet.name} invites you to be its installation partner on Fleetbridge",
+        "body": (f"Hello,\n\n{fleet.name} invites your company to install and service equipment in its "
+                 "vehicles as an installation partner on Fleetbridge.\n\n"
+                 f"Accept the invitation (as an administrator of your company's vendor account; sign up first "
+                 f"if you have none): {accept_link(token)}\n\n"
+                 f"The link works until {expires:%Y-%m-%d %H:%M} UTC.\n"),
+    }
+
+
+# -- invite ------------------------------------------------------------------------------------
+class _EmailTaken(DomainError):
+    pass
+
+
+def invite_partner(caller: Principal, body: PartnerInvite, *, now: datetime | None = None) -> InviteResult:
+    """A new PENDING invitation and its email; or the fleet's invitation of this email (a new token
+    and email only when it is PENDING and its token expired). `now` is the clock (tests move it)."""
+    email = str(body.email).lower()
+    fleet = _fleet(caller)
+    for attempt in range(ATTEMPTS):
+        at = now or utc_now()
+        existing = dal.invitation_for_email(caller.org_id, email)
+        if existing is not None:
+            expired = existing.token_expires_at is not None and existing.token_expires_at <= at
+            if existing.status == PartnerStatus.PENDING.value and expired:
+                return _renew_token(caller, fleet, existing, at)
+            return InviteResult(dal.to_record(existing), False, None)
+        try:
+            return _create(caller, fleet, email, body.allow_override, at)
+        except _EmailTaken:
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+    raise Conflict("the invitation raced with other changes; try again")
+
+
+def _create(caller: Principal, fleet: OrgItem, email: str, allow_override: bool, at: datetime) -> InviteResult:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = at + TOKEN_LIFETIME
+    invitation_id = new_id("pin")
+    item = PartnerInvitationItem(
+        orgs_dal.org_pk(caller.org_id), dal.invitation_sk(invitation_id), invitation_id=invitation_id,
+        fleet_id=caller.org_id, fleet_name=fleet.name, email=email, allow_override=allow_override,
+        status=PartnerStatus.PENDING.value, invited_by=caller.user_id, token_hash=dal.hash_token(token),
+        token_expires_at=expires, created_at=at, updated_at=at,
+    )
+
+    def conflict(failed: set[str]) -> DomainError:
+        return _EmailTaken("invited already")
+
+    with atomic(conflict) as tx:
+        tx.save(item, condition=PartnerInvitationItem.pk.does_not_exist())
+        orgs_dal.add_claim(tx, dal.email_claim_pk(caller.org_id, email), invitation_id, caller.org_id)
+        dal.put_token(tx, item, dal.hash_token(token), int(expires.timestamp()))
+        add_audit_event(tx, org_id=caller.org_id, actor=caller, action="partner.invited", target_type="partner",
+                        target_id=invitation_id, after=dal.to_record(item))
+        add_email(tx, to=email, **_invite_email(fleet, token, expires))
+    return InviteResult(dal.to_record(item), True, token)
+
+
+def _renew_token(caller: Principal, fleet: OrgItem, item: PartnerInvitationItem, at: datetime) -> InviteResult:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = at + TOKEN_LIFETIME
+    old_hash = item.token_hash
+    item.token_hash = dal.hash_token(token)
+    item.token_expires_at = expires
+    item.updated_at = at
+    with atomic("the invitation changed meanwhile; reload and try again") as tx:
+        tx.save(item)
+        if old_hash:
+            dal.drop_token(tx, old_hash)
+        dal.put_token(tx, item, item.token_hash, int(expires.timestamp()))
+        add_email(tx, to=item.email, **_invite_email(fleet, token, expires))
+    return InviteResult(dal.to_record(item), False, token)
+
+
+# -- list, change the flag --------------------------------------------------------------------
+def list_partners(caller: Principal, limit: int, cursor: str | None) -> Page[PartnerRecord]:
+    return dal.list_invitation_items(caller.org_id, limit=limit, cursor=cursor)
+
+
+def update_partner(caller: Principal, invitation_id: str, body: PartnerUpdate) -> PartnerRecord:
+    item = dal.get_invitation_item(caller.org_id, invitation_id)
+    if item is None:
+        raise NotFound(f"partner invitation {invitation_id} not found")
+    if (item.version or 0) != body.version:
+        raise Conflict(f"the partner record is at version {item.version}, not {body.version}: reload it and try again")
+    if item.allow_override == body.allow_override:
+        return dal.to_record(item)
+    before = dal.to_record(item)
+    item.allow_override = body.allow_override
+    item.updated_at = utc_now()
+    after = dal.to_record(item)
+    with atomic("the partner record was changed by someone else; reload it and try again") as tx:
+        tx.save(item)
+        trails = [caller.org_id] + ([item.partner_org_id] if item.partner_org_id else [])
+        for org_id in trails:
+            add_audit_event(tx, org_id=org_id, actor=caller, action="partner.override_changed",
+                            target_type="partner", target_id=invitation_id, before=before, after=after)
+    return dal.to_record(item)
+
+
+# -- accept (vendor admin) ----------------------------------------------------------------------
+def accept_invitation(caller: Principal, body: PartnerAccept, *, now: datetime | None = None) -> PartnerRecord:
+    at = now or utc_now()
+    not_valid = NotFound("this invitation link is not valid (a newer invitation email may have replaced it): "
+                         "ask the fleet to invite you again")
+    token = dal.get_token_item(body.token)
+    item = dal.get_invitation_item(token.fleet_id, token.invitation_id) if token is not None else None
+    if token is None or item is None:
+        raise not_valid
+    if item.status == PartnerStatus.PENDING.value and token.pk != dal.token_pk(item.token_hash or ""):
+        raise not_valid  # a renewed invitation replaced this token
+    if token.used_at is not None or item.status == PartnerStatus.ACCEPTED.value:
+        if item.partner_org_id == caller.org_id:
+            return dal.to_record(item)  # accepted by your organization already: nothing to do
+        raise Gone(f"this invitation of {item.fleet_name} was accepted already; ask them for a new one if "
+                   "your company should be their partner")
+    if token.expires_at_epoch < int(at.timestamp()):
+        raise Gone(f"this invitation link expired: ask {item.fleet_name} to invite you again (they can resend it)")
+    vendor = orgs_dal.get_org_item(caller.org_id)
+    if vendor is None or vendor.kind != OrgKind.VENDOR.value:
+        raise NotFound("your organization is not registered as a vendor")
+    if not vendor.partner_id:
+        raise Conflict("your organization has no partner ID yet; contact support")
+    return _accept(caller, token, item, vendor, vendor.partner_id, at)
+
+
+def _accept(
+    caller: Principal, token: PartnerTokenItem, item: PartnerInvitationItem, vendor: OrgItem, partner_id: str,
+    at: datetime,
+) -> PartnerRecord:
+    before = dal.to_record(item)
+    item.status = PartnerStatus.ACCEPTED.value
+    item.partner_org_id, item.partner_id, item.partner_name = vendor.org_id, partner_id, vendor.name
+    item.accepted_by, item.accepted_at, item.updated_at = caller.user_id, at, at
+    item.token_hash = item.token_expires_at = None
+    after = dal.to_record(item)
+    link = dal.partner_link_pk(item.fleet_id, partner_id)
+
+    def conflict(failed: set[str]) -> DomainError:
+        if link in failed:
+            return Conflict(f"your organization is an installation partner of {item.fleet_name} already")
+        return Conflict("the invitation was accepted or changed meanwhile; reload and try again")
+
+    fleet = orgs_dal.get_org_item(item.fleet_id)
+    with atomic(conflict) as tx:
+        tx.save(item)
+        tx.update(token, actions=[PartnerTokenItem.used_at.set(at), PartnerTokenItem.used_by_org.set(vendor.org_id)],
+                  condition=PartnerTokenItem.pk.exists() & PartnerTokenItem.used_at.does_not_exist())
+        orgs_dal.add_claim(tx, link, item.invitation_id, item.fleet_id)
+        for org_id in (item.fleet_id, vendor.org_id):
+            add_audit_event(tx, org_id=org_id, actor=caller, action="partner.accepted", target_type="partner",
+                            target_id=item.invitation_id, before=before, after=after)
+        if fleet is not None:
+            add_email(tx, to=fleet.contact_email,
+                      subject=f"{vendor.name} is now your installation partner",
+                      body=(f"Hello {fleet.name},\n\n{vendor.name} accepted your installation partner invitation "
+                            f"(sent to {item.email}). Its partner ID is {partner_id}: use it to assign jobs.\n"))
+    return dal.to_record(item)
