@@ -94,6 +94,15 @@ class TestVendorSearch:
         assert new_york.org_id in [h["org_id"] for h in found(fleet, radius=250)]
         assert [h["org_id"] for h in found(fleet, "10001", 5)] == [new_york.org_id]
 
+    def test_the_search_crosses_the_antimeridian(self, fleet):
+        adak = centroid("99546")  # Adak, Alaska: 177 degrees west
+        assert adak is not None
+        across = sign_up_vendor("Semisopochnoi Marine", "99546", city="Adak", state="AK", lat=51.95, lng=179.6)
+        hits = found(fleet, "99546", 200)
+        assert [h["org_id"] for h in hits] == [across.org_id]
+        assert hits[0]["distance_miles"] == round(geo.haversine_miles(*adak, 51.95, 179.6), 1)
+        assert found(fleet, "99546", 100) == []
+
     def test_radius_edges(self, fleet):
         boston = centroid(BOSTON)
         assert boston is not None
@@ -240,14 +249,11 @@ class TestVendorSearch:
 def test_dense_and_sparse_areas_match_a_brute_force_search(monkeypatch):
     """Hundreds of vendors, most in one small area (cells split into children): same answer as measuring all."""
     reads: list[tuple[str, bool]] = []
-    resumed: list[str] = []
     read_cell = dal.read_cell
 
-    def spy(cell: str, limit: int | None, resume: dict[str, Any] | None = None) -> dal.CellRead:
-        result = read_cell(cell, limit, resume)
-        reads.append((cell, result.last_geohash is not None))
-        if resume is not None:
-            resumed.append(cell)
+    def spy(bits: str, limit: int | None) -> dal.CellRead:
+        result = read_cell(bits, limit)
+        reads.append((bits, result.truncated))
         return result
 
     monkeypatch.setattr(dal, "read_cell", spy)
@@ -276,7 +282,8 @@ def test_dense_and_sparse_areas_match_a_brute_force_search(monkeypatch):
         got = logic.nearest_vendors(*boston, radius, count)
         assert [(n.org_id) for n in got] == [o for _, o in expected], radius
         assert [round(n.distance_miles, 9) for n in got] == [round(d, 9) for d, _ in expected]
-    assert any(full for _, full in reads), "the dense area must make a cell split into its children"
+    assert any(truncated for _, truncated in reads), "the dense area must stop a read"
+    assert max(len(bits) for bits, _ in reads) > 15, "a dense cell is read as smaller cells"
 
     fleet = Caller(user_id="usr_dense", org_id="org_dense_fleet", role="manager")
     everyone = sorted((geo.haversine_miles(*boston, *p), o) for o, p in places.items())
@@ -288,8 +295,6 @@ def test_dense_and_sparse_areas_match_a_brute_force_search(monkeypatch):
         if not (cursor := page["next_cursor"]):
             break
     assert paged == [o for d, o in everyone if d <= 2]
-    assert {len(cell) for cell, _ in reads} >= {3, 4}, "a dense cell is read as its children"
-    assert resumed, "a cell with a few more than a read's limit is read to its end"
 
 
 # -- geohash arithmetic (no I/O) -----------------------------------------------------------------
@@ -334,9 +339,34 @@ def test_the_walk_starts_with_few_cells_and_estimates_how_far_a_read_got():
         center = centroid(zip_code)
         assert center is not None
         assert 1 <= len(geo.cover(*center, 500, logic.START_PRECISION)) <= 200
-    assert logic._fraction_read("dr5", "dr5" + "0" * 9) == pytest.approx(1 / 32**4)
-    assert logic._fraction_read("dr5", "dr5h" + "0" * 8) == pytest.approx(0.5 + 1 / 32**4)
-    assert logic._fraction_read("dr5", "dr5" + "z" * 9) == 1.0
+    dr5 = geo.to_bits("dr5")
+    assert logic.fraction_read(dr5, "dr5" + "0" * 9) == pytest.approx(1 / 2**20)
+    assert logic.fraction_read(dr5, "dr5h" + "0" * 8) == pytest.approx(0.5 + 1 / 2**20)
+    assert logic.fraction_read(dr5, "dr5" + "z" * 9) == 1.0
+    assert logic.fraction_read(dr5 + "1", "dr5" + "z" * 9) == 1.0
+    assert logic.split_depth(64 / 0.5, dr5) == 4  # ~128 vendors: sixteen parts of ~8
+    assert logic.split_depth(5, dr5) == 1 and logic.split_depth(1e9, dr5) == logic.MAX_SPLIT_BITS
+    assert logic.split_depth(1e9, "0" * (logic.FINEST_BITS - 2)) == 2  # never finer than the finest cells
+
+
+@pytest.mark.parametrize("geohash", ["dr5", "9q8y", "u4pru", "b", "zzzz"])
+@pytest.mark.parametrize("extra", ["", "0", "1", "01", "110", "1011"])
+def test_a_cell_of_any_bit_depth_is_a_rectangle_and_one_key_range(geohash: str, extra: str) -> None:
+    bits = geo.to_bits(geohash) + extra
+    assert geo.bits_bounds(geo.to_bits(geohash)) == geo.bounds(geohash)
+    box, parent = geo.bits_bounds(bits), geo.bounds(geohash)
+    first, last = geo.key_range(bits)
+    rng = random.Random(bits)
+    for _ in range(300):
+        inside = geo.encode(rng.uniform(box.lat_min, box.lat_max), rng.uniform(box.lng_min, box.lng_max))
+        assert first <= f"{inside}#org_x" <= last and geo.to_bits(inside).startswith(bits)
+        anywhere = geo.encode(rng.uniform(parent.lat_min, parent.lat_max), rng.uniform(parent.lng_min, parent.lng_max))
+        assert (first <= f"{anywhere}#org_x" <= last) == geo.to_bits(anywhere).startswith(bits)
+    halves = [geo.bits_bounds(h) for h in geo.descendants(bits, 1)]
+    assert [geo.key_range(h) for h in geo.descendants(bits, 1)] == sorted(geo.key_range(h) for h in
+                                                                          geo.descendants(bits, 1))
+    assert (halves[0].lat_min, halves[0].lng_min) == (box.lat_min, box.lng_min)
+    assert (halves[1].lat_max, halves[1].lng_max) == (box.lat_max, box.lng_max)
 
 
 def test_zip_centroids_come_from_the_package():

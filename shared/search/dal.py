@@ -2,7 +2,7 @@
 
 Geo keys of a vendor's profile item (pk=ORG#{org_id}, sk=PROFILE):
     gsi1pk = GEO#{geohash[:3]}        a cell of about 97 x 75 miles (at 40 degrees N)
-    gsi1sk = {geohash (12)}#{org_id}   so a finer cell is a begins_with on the sort key
+    gsi1sk = {geohash (12)}#{org_id}   so a finer cell is a range (BETWEEN) of the sort key
 Only vendor profiles with a location carry them; nothing else uses GEO# partitions.
 """
 
@@ -20,6 +20,7 @@ from shared.search import geo
 from shared.search.zips import centroid
 
 PARTITION_PRECISION = 3
+PARTITION_BITS = 5 * PARTITION_PRECISION
 GEO_PREFIX = "GEO#"
 MAX_FLEETS_PER_VIN = 100
 
@@ -68,12 +69,12 @@ class IndexedVendor:
 @dataclass(frozen=True)
 class CellRead:
     vendors: list[IndexedVendor]
-    resume: dict[str, Any] | None = None  # set when the read stopped at its limit: where the rest starts
+    truncated: bool = False  # the read stopped at its limit: the cell holds more
 
     @property
     def last_geohash(self) -> str | None:
         """The geohash the read stopped at, when the cell holds more."""
-        return self.vendors[-1].geohash if self.resume is not None and self.vendors else None
+        return self.vendors[-1].geohash if self.truncated and self.vendors else None
 
 
 def _indexed(raw: dict[str, Any]) -> IndexedVendor:
@@ -81,25 +82,27 @@ def _indexed(raw: dict[str, Any]) -> IndexedVendor:
     return IndexedVendor(org_id=org_id, geohash=geohash, lat=float(raw["lat"]["N"]), lng=float(raw["lng"]["N"]))
 
 
-def read_cell(cell: str, limit: int | None, resume: dict[str, Any] | None = None) -> CellRead:
-    """The indexed vendors of a geohash cell (precision >= 3): a Query on gsi1 (a begins_with on gsi1sk below 3).
+def read_cell(bits: str, limit: int | None) -> CellRead:
+    """The indexed vendors of a cell (geo.bits_bounds; at least a partition's 15 bits): a Query on gsi1.
 
-    With `limit`, one page of at most that many (in geohash order); without, the whole cell (or, with
-    `resume` from an earlier read, the rest of it).
+    Below a partition the cell is a BETWEEN on gsi1sk. With `limit`, one page of at most that many
+    (in geohash order); without, the whole cell.
     """
+    first, last = geo.key_range(bits)
+    condition = OrgItem.gsi1sk.between(first, last) if len(bits) > PARTITION_BITS else None
     connection()
-    table = OrgItem._get_connection()  # raw pages: no model instances for vendors that are not shown
-    condition = OrgItem.gsi1sk.startswith(cell) if len(cell) > PARTITION_PRECISION else None
+    table = OrgItem._get_connection()  # raw pages: no model instances, three attributes per vendor
     vendors: list[IndexedVendor] = []
+    start: dict[str, Any] | None = None
     while True:
-        page = table.query(geo_partition(cell), range_key_condition=condition, index_name="gsi1",
-                           attributes_to_get=SEARCH_ATTRIBUTES, limit=limit, exclusive_start_key=resume)
+        page = table.query(geo_partition(first), range_key_condition=condition, index_name="gsi1",
+                           attributes_to_get=SEARCH_ATTRIBUTES, limit=limit, exclusive_start_key=start)
         vendors += [_indexed(raw) for raw in page.get("Items", [])]
-        resume = page.get("LastEvaluatedKey")
-        if not resume:
+        start = page.get("LastEvaluatedKey")
+        if not start:
             return CellRead(vendors)
         if limit is not None and vendors:
-            return CellRead(vendors, resume)
+            return CellRead(vendors, truncated=True)
 
 
 def get_org_items(org_ids: Iterable[str], attributes: list[str] | None = None) -> dict[str, OrgItem]:

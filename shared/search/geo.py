@@ -93,10 +93,6 @@ def bounds(geohash: str) -> Bounds:
     return Bounds(lat_min, lat_min + lat_step, lng_min, lng_min + lng_step)
 
 
-def children(geohash: str) -> list[str]:
-    return [geohash + c for c in BASE32]
-
-
 def _closest_on_meridian(lat: float, dlng: float, lat_min: float, lat_max: float) -> float:
     """Latitude of the point of a meridian segment closest to a point `dlng` degrees away (0 < dlng < 90).
 
@@ -134,12 +130,6 @@ def _lng_half_width(lat: float, radius_miles: float) -> float | None:
     return None if ratio >= 1.0 else math.degrees(math.asin(ratio))
 
 
-def cover_size(lat: float, lng: float, radius_miles: float, precision: int) -> int:
-    """How many grid cells the circle's bounding box spans at `precision` (an upper bound of the cover)."""
-    rows, cols = _box(lat, lng, radius_miles, precision)
-    return len(rows) * len(cols)
-
-
 def _box(lat: float, lng: float, radius_miles: float, precision: int) -> tuple[range, list[int]]:
     lng_step = _steps(precision)[1]
     lng_bits = _bits(precision)[1]
@@ -168,3 +158,38 @@ def cover(lat: float, lng: float, radius_miles: float, precision: int) -> dict[s
             if distance <= radius_miles + TOLERANCE_MILES:
                 cells[cell] = distance
     return cells
+
+
+# -- cells at any bit depth: a geohash prefix plus 0-4 bits of the next character ------------------
+# A cell of n bits is a rectangle, and its geohashes are one contiguous range of the sort key, so
+# a cell can be halved (not only cut in 32) and still be read with one Query.
+KEY_END = "~"  # sorts after every geohash character and after "#": closes a key range
+
+
+def to_bits(geohash: str) -> str:
+    return "".join(format(_DECODE[c], "05b") for c in geohash)
+
+
+def bits_bounds(bits: str) -> Bounds:
+    """The rectangle a cell of `bits` covers (even bits halve longitude, odd ones latitude)."""
+    lng_bits, lat_bits = bits[0::2], bits[1::2]
+    lng_step, lat_step = 360.0 / (1 << len(lng_bits)), 180.0 / (1 << len(lat_bits))
+    lng_min = -180.0 + (int(lng_bits, 2) if lng_bits else 0) * lng_step
+    lat_min = -90.0 + (int(lat_bits, 2) if lat_bits else 0) * lat_step
+    return Bounds(lat_min, lat_min + lat_step, lng_min, lng_min + lng_step)
+
+
+def key_range(bits: str) -> tuple[str, str]:
+    """The first and last sort key (inclusive) a cell of `bits` can hold: keys start with a geohash."""
+    whole, rest = divmod(len(bits), 5)
+    prefix = "".join(BASE32[int(bits[5 * i : 5 * i + 5], 2)] for i in range(whole))
+    if rest == 0:
+        return prefix, prefix + KEY_END
+    value = int(bits[5 * whole :], 2)
+    first, last = value << (5 - rest), ((value + 1) << (5 - rest)) - 1
+    return prefix + BASE32[first], prefix + BASE32[last] + KEY_END
+
+
+def descendants(bits: str, depth: int) -> list[str]:
+    """The 2**depth cells `depth` bits below a cell, in key order."""
+    return [bits + format(i, f"0{depth}b") for i in range(1 << depth)] if depth else [bits]

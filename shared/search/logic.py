@@ -6,13 +6,14 @@ cell first. Every vendor read is measured exactly (haversine); a vendor is final
 closer than every unread cell, and the walk stops when the page is final, so a search costs what
 its page needs, not what its radius holds:
 
+- the walk starts with the partitions' cells (geohash precision 3, about 97 x 75 miles);
 - a round reads the next nearest cells, twice as many as the round before (1, 2, 4, ...: a dense
   city needs one or two, an empty region is crossed in a few rounds), skipping cells farther
   than the page's farthest vendor found so far;
-- a read stops at SPLIT_AT vendors. From how far (in geohash order) it got, the walk estimates how
-  many the cell holds: up to READ_WHOLE_UP_TO, the read goes on (never past that many); more, and
-  the rest is read as its 32 children, split further before reading when their estimate is still
-  high (a dense city is read block by block, without a wasted read per level). Never a Scan.
+- a read stops at SPLIT_AT vendors: the cell is dense. From how far (in geohash order) the read
+  got, the walk estimates how many the cell holds and queues the rest of it as sub-cells small
+  enough to hold about CELL_TARGET each (a cell can be halved any number of times and is still
+  one key range, so the size fits the density, not only steps of 32). Never a Scan.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import base64
 import binascii
 import heapq
 import json
+import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
 
@@ -47,14 +49,15 @@ MIN_RADIUS_MILES = 1
 MAX_RADIUS_MILES = 500
 DEFAULT_SEARCH_PAGE = 20
 MAX_OFFSET = 10_000  # deepest result a cursor may point at
-START_PRECISION = dal.PARTITION_PRECISION  # the walk starts with whole partitions (~97 x 75 mi)
-FINEST_PRECISION = 6  # cells of about 0.7 x 0.4 miles; a fuller one is read whole
-SPLIT_AT = 64  # a read stops here; a cell holding more is read to its end, or split when it is dense
-READ_WHOLE_UP_TO = 256  # a cell estimated to hold up to this many is read on (up to this many), not split
+START_PRECISION = dal.PARTITION_PRECISION
+FINEST_BITS = 30  # cells of geohash precision 6 (about 0.7 x 0.4 miles) at most; such a cell is read whole
+SPLIT_AT = 128  # a read stops here; the rest of the cell is read as smaller cells
+CELL_TARGET = 8  # vendors a sub-cell of a dense cell should hold, by the estimate (small: clusters)
+MAX_SPLIT_BITS = 8  # a dense cell's rest is cut in at most 2**8 sub-cells at once
 MAX_CELLS_PER_ROUND = 32
 WORKERS = 4  # reads of one round run in parallel
 LOOKUP_WINDOW_SECONDS = 60
-_POSITION_CHARS = 4  # geohash characters used to tell how far into a cell a read got
+_POSITION_BITS = 20  # bits below a cell used to tell how far into it a read got
 
 
 # -- vendor search -------------------------------------------------------------------------------
@@ -76,76 +79,58 @@ class Nearby:
     org_id: str
 
 
-@dataclass(order=True)
-class _Cell:
-    min_miles: float
-    geohash: str
-    expected: float | None = field(default=None, compare=False)  # estimated vendors in it, when known
-
-
-def _fraction_read(cell: str, last_geohash: str) -> float:
+def fraction_read(cell_bits: str, last_geohash: str) -> float:
     """How much of a cell (in geohash order, so in area) lies at or before a geohash inside it."""
-    digits = last_geohash[len(cell) : len(cell) + _POSITION_CHARS].ljust(_POSITION_CHARS, "0")
-    position = 0
-    for c in digits:
-        position = position * 32 + geo.BASE32.index(c)
-    return (position + 1) / 32**_POSITION_CHARS
+    below = geo.to_bits(last_geohash)[len(cell_bits) : len(cell_bits) + _POSITION_BITS].ljust(_POSITION_BITS, "0")
+    return (int(below, 2) + 1) / (1 << _POSITION_BITS)
+
+
+def split_depth(expected: float, cell_bits: str) -> int:
+    """How many bits to cut a cell by so each part holds about CELL_TARGET of its `expected` vendors."""
+    depth = math.ceil(math.log2(max(expected, 1.0) / CELL_TARGET)) if expected > CELL_TARGET else 1
+    return max(1, min(depth, MAX_SPLIT_BITS, FINEST_BITS - len(cell_bits)))
 
 
 def nearest_vendors(lat: float, lng: float, radius_miles: float, count: int) -> list[Nearby]:
     """The `count` vendors nearest to (lat, lng) within the radius, nearest first (fewer when there are fewer)."""
-    unread = [_Cell(d, cell) for cell, d in geo.cover(lat, lng, radius_miles, START_PRECISION).items()]
+    start = geo.cover(lat, lng, radius_miles, START_PRECISION)
+    unread = [(distance, geo.to_bits(cell)) for cell, distance in start.items()]
     heapq.heapify(unread)
-    found: dict[str, Nearby] = {}
+    found: dict[str, float] = {}
     quota = 1
 
-    def push_children(cell: str, after: str, expected: float | None) -> None:
-        for child in geo.children(cell):
-            if child >= after:
-                distance = geo.min_distance_miles(lat, lng, geo.bounds(child))
-                if distance <= radius_miles + geo.TOLERANCE_MILES:
-                    heapq.heappush(unread, _Cell(distance, child, expected))
+    def read(bits: str) -> dal.CellRead:
+        return dal.read_cell(bits, SPLIT_AT if len(bits) < FINEST_BITS else None)
 
-    def read(cell: str) -> dal.CellRead:
-        result = dal.read_cell(cell, SPLIT_AT if len(cell) < FINEST_PRECISION else None)
-        while result.resume is not None and result.last_geohash is not None:
-            read_so_far = len(result.vendors)
-            expected = read_so_far / _fraction_read(cell, result.last_geohash)
-            if read_so_far >= READ_WHOLE_UP_TO or expected > READ_WHOLE_UP_TO:
-                break  # dense: the caller reads the rest as children
-            more = dal.read_cell(cell, READ_WHOLE_UP_TO - read_so_far, result.resume)  # a few more: read on
-            result = dal.CellRead(result.vendors + more.vendors, more.resume)
-        return result
+    def queue_rest(bits: str, result: dal.CellRead) -> list[dal.IndexedVendor]:
+        """Queue what a stopped read left of a cell as sub-cells; the vendors of the sub-cells it read whole."""
+        last = result.last_geohash or ""
+        depth = split_depth(len(result.vendors) / fraction_read(bits, last), bits)  # the cell's estimated total
+        level = len(bits) + depth
+        stopped_in = geo.to_bits(last)[:level]
+        for sub in geo.descendants(bits, depth):
+            if sub >= stopped_in:
+                distance = geo.min_distance_miles(lat, lng, geo.bits_bounds(sub))
+                if distance <= radius_miles + geo.TOLERANCE_MILES:
+                    heapq.heappush(unread, (distance, sub))
+        return [v for v in result.vendors if geo.to_bits(v.geohash)[:level] < stopped_in]
 
     while unread:
-        distances = sorted(n.distance_miles for n in found.values())
-        if len(distances) >= count and distances[count - 1] < unread[0].min_miles:
+        distances = sorted(found.values())
+        if len(distances) >= count and distances[count - 1] < unread[0][0]:
             break  # the page is final: no unread cell holds anything nearer
-        needed_within = distances[count - 1] if len(distances) >= count else None
+        needed_within = distances[count - 1] if len(distances) >= count else math.inf
         cells: list[str] = []
-        while unread and len(cells) < quota:
-            if needed_within is not None and unread[0].min_miles > needed_within:
-                break  # not needed: the page is full of vendors nearer than this cell
-            next_cell = heapq.heappop(unread)
-            full = next_cell.expected is not None and next_cell.expected > SPLIT_AT
-            if full and len(next_cell.geohash) < FINEST_PRECISION:
-                push_children(next_cell.geohash, "", (next_cell.expected or 0) / 32)  # too full: split it unread
-                continue
-            cells.append(next_cell.geohash)
-        if cells:
-            quota = min(2 * quota, MAX_CELLS_PER_ROUND)
-        for cell, result in zip(cells, _in_parallel(read, cells), strict=True):
-            vendors = result.vendors
-            if result.last_geohash is not None:  # more than SPLIT_AT: keep the children read in full, queue the rest
-                partial = result.last_geohash[: len(cell) + 1]
-                vendors = [v for v in vendors if v.geohash[: len(cell) + 1] < partial]
-                expected = len(result.vendors) / _fraction_read(cell, result.last_geohash) / 32
-                push_children(cell, partial, expected)
+        while unread and len(cells) < quota and unread[0][0] <= needed_within:
+            cells.append(heapq.heappop(unread)[1])
+        quota = min(2 * quota, MAX_CELLS_PER_ROUND)
+        for bits, result in zip(cells, _in_parallel(read, cells), strict=True):
+            vendors = queue_rest(bits, result) if result.truncated else result.vendors
             for vendor in vendors:
                 distance = geo.haversine_miles(lat, lng, vendor.lat, vendor.lng)
                 if distance <= radius_miles:
-                    found[vendor.org_id] = Nearby(distance, vendor.org_id)
-    return sorted(found.values())[:count]
+                    found[vendor.org_id] = distance
+    return sorted(Nearby(d, org_id) for org_id, d in found.items())[:count]
 
 
 def _cursor_error() -> Unprocessable:
