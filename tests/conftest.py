@@ -179,3 +179,26 @@ def smtp() -> Iterator[Any]:
     sink.start()
     yield sink
     sink.stop()
+
+
+class Mailbox:
+    """Drives the stream processor from the table's real stream; the SMTP sink has what went out."""
+
+    def __init__(self, poller: Any, smtp: Any) -> None:
+        self.poller, self.smtp = poller, smtp
+
+    def to(self, address: str) -> list[Any]:
+        self.poller.drain()
+        return [m for m in self.smtp.messages if m["To"] == address]
+
+
+@pytest.fixture
+def mailbox(smtp: Any) -> Iterator[Mailbox]:
+    """Emails as they leave through outbox -> stream -> processor -> SMTP, from this test's records on."""
+    from dev.stream_poller import StreamPoller
+
+    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
+                          region=TEST_ENV["AWS_REGION"], start_position="LATEST")
+    poller.poll_once()  # from now on: earlier tests' records are not ours
+    yield Mailbox(poller, smtp)
+    assert poller.dead_letters == []

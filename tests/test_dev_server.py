@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from importlib.util import find_spec
 from typing import Any
 
 import httpx
@@ -80,7 +79,6 @@ def test_unknown_path_is_404_json(dev_server):
     assert_error(r, 404, "not_found", "/no/such/thing")
 
 
-@pytest.mark.skipif(find_spec("functions.docs.handler") is None, reason="the docs handler is not written yet")
 def test_swagger_is_public_html_with_the_ui_inline(dev_server):
     r = httpx.get(f"{dev_server.url}/swagger")
     assert r.status_code == 200, r.text[:500]

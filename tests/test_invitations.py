@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 
-from dev.stream_poller import StreamPoller
 from shared.auth.principal import OrgKind, Principal, Role
 from shared.ids import utc_now
 from shared.invitations import logic
@@ -23,24 +20,8 @@ from tests.factories import Caller, add_user, sign_up
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
 
-class Mailbox:
-    """Drives the stream processor from the table's real stream; the SMTP sink has what went out."""
-
-    def __init__(self, poller: StreamPoller, smtp: Any) -> None:
-        self.poller, self.smtp = poller, smtp
-
-    def to(self, address: str) -> list[EmailMessage]:
-        self.poller.drain()
-        return [m for m in self.smtp.messages if m["To"] == address]
 
 
-@pytest.fixture
-def mailbox(smtp: Any) -> Iterator[Mailbox]:
-    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
-                          region=TEST_ENV["AWS_REGION"], start_position="LATEST")
-    poller.poll_once()  # from now on: earlier tests' records are not ours
-    yield Mailbox(poller, smtp)
-    assert poller.dead_letters == []
 
 
 def table_items(type_: str) -> list[dict[str, Any]]:

@@ -6,47 +6,32 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import boto3
 import pytest
 
-from dev.stream_poller import StreamPoller
 from shared.auth.principal import Principal, Role
 from shared.ids import utc_now
 from shared.partners import logic
 from shared.partners.dal import accepted_partner
 from shared.partners.models import PartnerInvite, PartnerStatus
-from tests.conftest import TEST_ENV, call_api
+from tests.conftest import TEST_ENV, Mailbox, call_api
 from tests.factories import Caller, add_user, sign_up
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 TOKEN_IN_LINK = re.compile(r"/partner-invitations/accept\?token=([A-Za-z0-9_\-]+)")
 
 
-class Mailbox:
-    def __init__(self, poller: StreamPoller, smtp: Any) -> None:
-        self.poller, self.smtp = poller, smtp
-
-    def to(self, address: str) -> list[EmailMessage]:
-        self.poller.drain()
-        return [m for m in self.smtp.messages if m["To"] == address]
-
-    def tokens(self, address: str) -> list[str]:
-        found = [TOKEN_IN_LINK.search(m.get_content()) for m in self.to(address)]
-        return [m.group(1) for m in found if m]
+def tokens(mailbox: Mailbox, address: str) -> list[str]:
+    """The invite tokens in the links of the emails sent to `address`."""
+    found = [TOKEN_IN_LINK.search(m.get_content()) for m in mailbox.to(address)]
+    return [m.group(1) for m in found if m]
 
 
-@pytest.fixture
-def mailbox(smtp: Any) -> Iterator[Mailbox]:
-    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
-                          region=TEST_ENV["AWS_REGION"], start_position="LATEST")
-    poller.poll_once()
-    yield Mailbox(poller, smtp)
-    assert poller.dead_letters == []
+
+
 
 
 def table() -> Any:
@@ -95,7 +80,7 @@ def test_partner_acceptance_end_to_end(fleet, vendor, mailbox):
     assert invitation["email"] == "installs@bay.example" and invitation["partner_id"] is None
     [message] = mailbox.to("installs@bay.example")
     assert "Harbor Freight" in message["Subject"]
-    [token] = mailbox.tokens("installs@bay.example")
+    [token] = tokens(mailbox, "installs@bay.example")
     assert message.get_content().count("http://localhost:3000/partner-invitations/accept?token=") == 1
 
     r = accept(vendor, token)
@@ -128,7 +113,7 @@ def test_partner_acceptance_end_to_end(fleet, vendor, mailbox):
 
 def test_the_raw_token_is_stored_only_as_its_hash(fleet, mailbox):
     invite(fleet, "hash@example.com")
-    [token] = mailbox.tokens("hash@example.com")
+    [token] = tokens(mailbox, "hash@example.com")
     digest = hashlib.sha256(token.encode()).hexdigest()
     items = all_items()
     # the outbox message is the email itself (see the next test); no other item holds the token
@@ -141,7 +126,7 @@ def test_the_raw_token_is_stored_only_as_its_hash(fleet, mailbox):
 
 def test_no_item_holds_the_raw_token_once_the_email_is_sent(fleet, mailbox):
     invite(fleet, "sent@example.com")
-    [token] = mailbox.tokens("sent@example.com")
+    [token] = tokens(mailbox, "sent@example.com")
     assert token not in json.dumps(all_items(), default=str)
 
 
@@ -151,7 +136,7 @@ def test_inviting_again_returns_the_invitation_without_a_new_email(fleet, vendor
     assert again.status == 200 and again.json() == first and first["allow_override"] is True
     assert len(mailbox.to("again@example.com")) == 1
     # accepted: still the same record
-    [token] = mailbox.tokens("again@example.com")
+    [token] = tokens(mailbox, "again@example.com")
     accepted = accept(vendor, token).json()
     r = invite(fleet, "again@example.com")
     assert r.status == 200 and r.json() == accepted
@@ -189,7 +174,7 @@ def test_bad_expired_and_replaced_tokens(fleet, vendor, mailbox):
     assert call_api("POST", "/partner-invitations/accept", as_user=vendor, json_body={}).status == 422
 
     invite(fleet, "late@example.com")
-    [old_token] = mailbox.tokens("late@example.com")
+    [old_token] = tokens(mailbox, "late@example.com")
     pk = f"PARTNERTOKEN#{hashlib.sha256(old_token.encode()).hexdigest()}"
     expired = int((utc_now() - timedelta(seconds=1)).timestamp())
     table().update_item(Key={"pk": pk, "sk": "TOKEN"}, UpdateExpression="SET expires_at_epoch = :e",
@@ -201,7 +186,7 @@ def test_bad_expired_and_replaced_tokens(fleet, vendor, mailbox):
     renewed = logic.invite_partner(principal(fleet), PartnerInvite(email="late@example.com"),
                                    now=utc_now() + timedelta(days=15))
     assert not renewed.created and renewed.token
-    assert mailbox.tokens("late@example.com") == [old_token, renewed.token]
+    assert tokens(mailbox, "late@example.com") == [old_token, renewed.token]
     assert accept(vendor, old_token).status == 404
     r = accept(vendor, renewed.token)
     assert r.status == 200 and r.json()["status"] == "ACCEPTED"
@@ -220,7 +205,7 @@ def test_a_link_expires_after_14_days(fleet, vendor, mailbox):
 
 def test_only_vendor_admins_accept_and_only_fleets_invite(fleet, vendor, mailbox):
     invite(fleet, "roles@example.com")
-    [token] = mailbox.tokens("roles@example.com")
+    [token] = tokens(mailbox, "roles@example.com")
     for caller in (fleet, add_user(fleet, "manager"), add_user(vendor, "vendor")):
         r = accept(caller, token)
         assert r.status == 403 and r.error_code == "forbidden", caller.role
@@ -236,8 +221,8 @@ def test_only_vendor_admins_accept_and_only_fleets_invite(fleet, vendor, mailbox
 def test_one_record_per_fleet_and_partner_organization(fleet, vendor, mailbox):
     invite(fleet, "first@bay.example")
     invite(fleet, "second@bay.example")
-    [first] = mailbox.tokens("first@bay.example")
-    [second] = mailbox.tokens("second@bay.example")
+    [first] = tokens(mailbox, "first@bay.example")
+    [second] = tokens(mailbox, "second@bay.example")
     assert accept(vendor, first).status == 200
     r = accept(vendor, second)
     assert r.status == 409 and "partner of Harbor Freight already" in r.json()["error"]["message"]
@@ -246,7 +231,7 @@ def test_one_record_per_fleet_and_partner_organization(fleet, vendor, mailbox):
     # another fleet may have the same partner
     other = sign_up("fleet", "Other Fleet")
     invite(other, "first@bay.example")
-    [third] = mailbox.tokens("first@bay.example")[1:]
+    [third] = tokens(mailbox, "first@bay.example")[1:]
     assert accept(vendor, third).status == 200
     assert accepted_partner(other.org_id, partner_id_of(vendor)) is not None
 
@@ -258,7 +243,7 @@ def test_override_flag_changes_are_versioned_and_audited(fleet, vendor, mailbox)
     assert r.status == 200 and r.json()["allow_override"] is True and r.json()["version"] == pending["version"] + 1
     stale = call_api("PATCH", path, as_user=fleet, json_body={"allow_override": False, "version": pending["version"]})
     assert stale.status == 409
-    [token] = mailbox.tokens("flag@example.com")
+    [token] = tokens(mailbox, "flag@example.com")
     accepted = accept(vendor, token).json()
     assert accepted["allow_override"] is True  # the flag set while pending carries over
     r = call_api("PATCH", path, as_user=add_user(fleet, "manager"),

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
-from dev.stream_poller import StreamPoller
-from tests.conftest import TEST_ENV, call_api
+from tests.conftest import call_api
 from tests.factories import Caller, add_user, create_asset, sign_up
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 SERVICE_ID = re.compile(r"^SVC-[ABCDEFGHJKLMNPRSTUVWXYZ2-9]{5}$")
 
 
-class Mailbox:
-    def __init__(self, poller: StreamPoller, smtp: Any) -> None:
-        self.poller, self.smtp = poller, smtp
-
-    def to(self, address: str) -> list[EmailMessage]:
-        self.poller.drain()
-        return [m for m in self.smtp.messages if m["To"] == address]
 
 
-@pytest.fixture
-def mailbox(smtp: Any) -> Iterator[Mailbox]:
-    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
-                          region=TEST_ENV["AWS_REGION"], start_position="LATEST")
-    poller.poll_once()
-    yield Mailbox(poller, smtp)
-    assert poller.dead_letters == []
 
 
 def contact_of(caller: Caller) -> str:
