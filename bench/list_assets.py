@@ -9,20 +9,14 @@ something even though absolute times depend on the machine. Prints figures; asse
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from collections.abc import Callable
 
 import boto3
 
-from dev import dynamodb_local
+from bench.local import local_dynamodb, percentile
 from shared.db import table as table_def
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def timed(fn: Callable[[], object], runs: int) -> list[float]:
@@ -41,22 +35,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 
-    port = dynamodb_local.free_port()
-    os.environ.update(
-        TABLE_NAME="fleetbridge-bench",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-        AWS_ENDPOINT_URL_DYNAMODB=f"http://127.0.0.1:{port}",
-        MAILER="smtp",
-        MAIL_FROM="bench@fleetbridge.example",
-    )
-    proc = dynamodb_local.start(port)
-    try:
-        run(args.fleets, args.assets_per_fleet, args.runs, f"http://127.0.0.1:{port}")
-    finally:
-        dynamodb_local.stop(proc)
+    with local_dynamodb("fleetbridge-bench") as endpoint:
+        run(args.fleets, args.assets_per_fleet, args.runs, endpoint)
 
 
 def run(fleets: int, per_fleet: int, runs: int, endpoint: str) -> None:

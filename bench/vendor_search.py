@@ -26,8 +26,7 @@ from typing import Any
 
 import boto3
 
-from bench.list_assets import percentile
-from dev import dynamodb_local
+from bench.local import local_dynamodb, percentile
 from shared.db import table as table_def
 
 TABLE = "fleetbridge-bench"
@@ -48,22 +47,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    port = dynamodb_local.free_port()
-    os.environ.update(
-        TABLE_NAME=TABLE,
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-        AWS_ENDPOINT_URL_DYNAMODB=f"http://127.0.0.1:{port}",
-        MAILER="smtp",
-        MAIL_FROM="bench@fleetbridge.example",
-    )
-    proc = dynamodb_local.start(port)
-    try:
-        run(args, f"http://127.0.0.1:{port}")
-    finally:
-        dynamodb_local.stop(proc)
+    with local_dynamodb(TABLE) as endpoint:
+        run(args, endpoint)
 
 
 def vendor_points(count: int, spread: str, rng: random.Random) -> list[tuple[float, float]]:
