@@ -8,6 +8,7 @@ the file, as with any dotenv file; edit the file (or delete it to regenerate) to
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,8 @@ def default_settings() -> dict[str, str]:
         "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
         "MAILER": "smtp",
         "MAIL_FROM": "noreply@fleetbridge.local",
+        "SECRETS_CIPHER": "local",
+        "LOCAL_SECRET_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": "1025",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -45,6 +48,12 @@ def ensure_settings_file(dev_dir: Path = DEV_DIR) -> Path:
         lines += [f"{k}={v}" for k, v in default_settings().items()]
         path.write_text("\n".join(lines) + "\n")
         path.chmod(0o600)
+    else:  # a file from an older checkout: add the settings it lacks, keep every value it has
+        present = read_settings_file(path)
+        missing = [f"{k}={v}" for k, v in default_settings().items() if k not in present]
+        if missing:
+            with path.open("a") as out:
+                out.write("\n".join(missing) + "\n")
     return path
 
 

@@ -33,6 +33,8 @@ class FleetbridgeStack(Stack):
             table=data.table,
             environment={
                 "MAILER": "ses",
+                "SECRETS_CIPHER": "kms",
+                "KMS_KEY_ID": data.secrets_key.key_arn,
                 "MAIL_FROM": mail_from,
                 # links in emails (sign-up, partner invitations) point at the web app
                 "APP_BASE_URL": str(self.node.try_get_context("app_base_url") or DEFAULT_APP_BASE_URL),

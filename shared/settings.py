@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     fleet_lookups_per_minute: int = Field(
         default=30, ge=1, description="FLEET_LOOKUPS_PER_MINUTE: VIN lookups a vendor organization may make per minute"
     )
+    secrets_cipher: Literal["kms", "local"] = Field(
+        description="SECRETS_CIPHER: how secrets we hold are encrypted at rest: kms in AWS, local (AES-GCM) locally"
+    )
+    kms_key_id: str | None = Field(default=None, description="KMS_KEY_ID: the key of SECRETS_CIPHER=kms")
+    local_secret_key: str | None = Field(
+        default=None, repr=False, description="LOCAL_SECRET_KEY: base64url 32 bytes, the key of SECRETS_CIPHER=local"
+    )
     app_base_url: str = Field(
         default="http://localhost:3000",
         description="APP_BASE_URL: the web app's public URL, for links in emails (sign-up, invitations)",

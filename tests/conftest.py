@@ -34,6 +34,8 @@ TEST_ENV = {
     "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{DYNAMODB_PORT}",
     "MAILER": "smtp",
     "MAIL_FROM": "noreply@fleetbridge.test",
+    "SECRETS_CIPHER": "local",
+    "LOCAL_SECRET_KEY": "dGVzdC1vbmx5LWtleS0zMi1ieXRlcy1sb25nLi4uLi4=",
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": str(SMTP_PORT),
     "POWERTOOLS_TRACE_DISABLED": "true",

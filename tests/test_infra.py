@@ -17,7 +17,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra import app as infra_app
 from infra import bundle
-from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS, PUBLIC_HANDLERS
+from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS, PUBLIC_HANDLERS, SELF_AUTHENTICATED_HANDLERS
 from shared.db import table as table_def
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,11 +183,14 @@ def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, t
     segments = [s for ss in API_HANDLERS.values() for s in ss]
     assert sorted(paths.values()) == sorted(p for s in segments for p in (f"/{s}", f"/{s}/{{proxy+}}"))
     public = {f"/{s}" for name in PUBLIC_HANDLERS for s in API_HANDLERS[name]}
+    self_authenticated = {f"/{s}" for name in SELF_AUTHENTICATED_HANDLERS for s in API_HANDLERS[name]}
     for method in resources(template_json, "AWS::ApiGateway::Method").values():
         props = method["Properties"]
         path = paths[props["ResourceId"]["Ref"]]
         if any(path == p or path.startswith(p + "/") for p in public):
             assert (props["HttpMethod"], props["AuthorizationType"]) == ("GET", "NONE"), path
+        elif any(path == p or path.startswith(p + "/") for p in self_authenticated):
+            assert (props["HttpMethod"], props["AuthorizationType"]) == ("ANY", "NONE"), path
         else:
             assert props["AuthorizationType"] == "COGNITO_USER_POOLS" and "AuthorizerId" in props, path
         assert props["Integration"]["Type"] == "AWS_PROXY"

@@ -16,7 +16,7 @@ from constructs import Construct
 from infra.constructs.auth import Auth
 from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
-from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS
+from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS, SELF_AUTHENTICATED_HANDLERS
 
 STAGE_NAME = "v1"
 # Gateway-made errors (before our code runs), in the same shape our handlers answer with.
@@ -88,7 +88,10 @@ class Api(Construct):
             )
             self.functions[name] = fn
             for segment in segments:
-                self._route(segment, fn, public=name in PUBLIC_HANDLERS)
+                if name in SELF_AUTHENTICATED_HANDLERS:
+                    self._self_authenticated_route(segment, fn)
+                else:
+                    self._route(segment, fn, public=name in PUBLIC_HANDLERS)
         self._acknowledge()
 
     def _route(self, segment: str, fn: lambda_.Function, *, public: bool) -> None:
@@ -117,6 +120,27 @@ class Api(Construct):
                     authorizer=self.authorizer,
                     authorization_type=apigw.AuthorizationType.COGNITO,
                     request_validator=self.validator,
+                )
+
+    def _self_authenticated_route(self, segment: str, fn: lambda_.Function) -> None:
+        """`/{segment}` and `/{segment}/{proxy+}` to `fn` with no Cognito authorizer: the handler
+        authenticates each request itself (webhook HMAC signature, portal link or session token)."""
+        integration = apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+        resource = self.rest_api.root.add_resource(segment)
+        for target in (resource, resource.add_resource("{proxy+}")):
+            method = target.add_method(
+                "ANY",
+                integration,
+                authorization_type=apigw.AuthorizationType.NONE,
+                request_validator=self.validator,
+            )
+            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                acknowledge(
+                    method,
+                    rule,
+                    f"/{segment} is called by parties without a Cognito user (Fleetrock, a vendor's customers): "
+                    "the handler authenticates every request itself (HMAC-SHA256 webhook signature or signed "
+                    "portal token) before it reads or writes anything.",
                 )
 
     def _acknowledge(self) -> None:

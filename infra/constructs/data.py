@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from shared.db import table as table_def
@@ -47,6 +48,15 @@ class Data(Construct):
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # Encrypts the secrets we hold for others (shared/secrets/cipher.py); functions that need it
+        # get encrypt/decrypt on this key alone.
+        self.secrets_key = kms.Key(
+            self,
+            "SecretsKey",
+            description="Fleetbridge: secrets held for others (Fleetrock API keys, webhook and push secrets)",
+            enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         for index in request["GlobalSecondaryIndexes"]:

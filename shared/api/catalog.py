@@ -18,10 +18,25 @@ API_HANDLERS: dict[str, tuple[str, ...]] = {
         "partners",
         "partner-invitations",
     ),
+    # jobs.md: the fleet's jobs and templates, the partner's jobs and its time-boxed vehicles
+    "jobs": ("jobs", "job-templates", "partner", "vehicles"),
+    # portal.md, vendor side: customers, sites, customer users, portal links, completed services
+    "customers": ("customers", "sites", "customer-users"),
+    # portal.md, the customer's side: link exchange and portal views (portal session token)
+    "portal": ("portal",),
+    # fleetrock.md: integration set-up, inbox replay, dispatch
+    "integrations": ("integrations", "dispatch"),
+    # fleetrock.md: Fleetrock's signed webhooks
+    "fleetrock_webhook": ("webhooks",),
+    # fleetrock.md: push subscriptions and their deliveries
+    "subscriptions": ("subscriptions",),
     "docs": ("swagger",),
 }
-# API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check)
+# API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check), GET only
 PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})
+# API handlers behind no Cognito authorizer that authenticate every request themselves, any method:
+# the Fleetrock webhook (HMAC signature of the body) and the customer portal (signed link / session token)
+SELF_AUTHENTICATED_HANDLERS: frozenset[str] = frozenset({"fleetrock_webhook", "portal"})
 # handlers not behind API Gateway
 EVENT_HANDLERS: tuple[str, ...] = ("stream_processor",)
 

@@ -34,6 +34,16 @@ class Action(StrEnum):
     MERCHANT = "merchant:act"  # vendor: request a fleet service, place orders on it
     PARTNER_MANAGE = "partner:manage"  # fleet: invite installation partners, override flag
     PARTNER_ACCEPT = "partner:accept"  # vendor admin: accept an installation partner invitation
+    # jobs (jobs.md)
+    JOB_READ = "job:read"  # fleet: list and read its jobs and templates
+    JOB_MANAGE = "job:manage"  # fleet: create, edit, assign, unassign, delete, import, bulk; templates
+    PARTNER_JOB = "partner_job:act"  # vendor (installation partner): its jobs, start/finish, its job's vehicle
+    # customer portal (portal.md), vendor side
+    PORTAL_MANAGE = "portal:manage"  # customers, sites, customer users, portal links, completed services
+    # Fleetrock integration (fleetrock.md)
+    INTEGRATION_MANAGE = "integration:manage"  # configure, activate, deactivate, replay inbox events
+    DISPATCH_READ = "dispatch:read"  # dispatch list and check: maintenance status before assigning
+    SUBSCRIPTION_MANAGE = "subscription:manage"  # push subscriptions and their deliveries (fleet admins)
 
 
 _EVERYONE = {
@@ -45,14 +55,17 @@ _EVERYONE = {
     Action.INVITE,
 }
 _FLEET = {Action.CONNECTION_GRANT, Action.VENDOR_SEARCH, Action.SERVICE_MANAGE, Action.PARTNER_MANAGE}
-_VENDOR = {Action.SHARED_ASSET_READ, Action.FLEET_LOOKUP, Action.MERCHANT}
-_FLEET_READ = _EVERYONE | _FLEET | {Action.ASSET_READ, Action.GROUP_READ}
+_VENDOR = {Action.SHARED_ASSET_READ, Action.FLEET_LOOKUP, Action.MERCHANT, Action.PARTNER_JOB, Action.PORTAL_MANAGE}
+_FLEET_READ = _EVERYONE | _FLEET | {Action.ASSET_READ, Action.GROUP_READ, Action.JOB_READ, Action.DISPATCH_READ}
 _FLEET_ADMIN = _FLEET_READ | {
     Action.ORG_UPDATE,
     Action.USER_MANAGE,
     Action.ASSET_WRITE,
     Action.GROUP_WRITE,
     Action.AUDIT_READ,
+    Action.JOB_MANAGE,
+    Action.INTEGRATION_MANAGE,
+    Action.SUBSCRIPTION_MANAGE,
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

@@ -15,6 +15,8 @@ SORT_KEY = "sk"
 INDEXES: dict[str, tuple[str, str]] = {
     "gsi1": ("gsi1pk", "gsi1sk"),
     "gsi2": ("gsi2pk", "gsi2sk"),
+    "gsi3": ("gsi3pk", "gsi3sk"),
+    "gsi4": ("gsi4pk", "gsi4sk"),
 }
 TTL_ATTRIBUTE = "expires_at_epoch"
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"

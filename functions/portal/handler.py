@@ -1,0 +1,15 @@
+"""The customer portal (a vendor's customers): link exchange and portal views, with portal tokens."""
+
+from __future__ import annotations
+
+from shared.api.resolver import build_resolver, entry_point
+from shared.portal.customer_routes import router as portal_customer_router
+from shared.settings import get_settings
+
+settings = get_settings()
+# each capability's router; keep one per line
+ROUTERS = [
+    portal_customer_router,
+]
+app = build_resolver(*ROUTERS)
+lambda_handler = entry_point(app)
