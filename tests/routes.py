@@ -14,7 +14,7 @@ from shared.auth.permissions import Action, signed_in
 class RouteInfo:
     method: str
     path: str  # with <param> placeholders
-    requirement: Action | str | None  # an Action, "signed_in", "public", or None (undeclared: a defect)
+    requirement: Action | str | None  # an Action, "signed_in", "public", another scheme, or None (a defect)
 
 
 def all_routes() -> list[RouteInfo]:
@@ -29,6 +29,12 @@ def all_routes() -> list[RouteInfo]:
             for meta in getattr(hint, "__metadata__", ()):
                 if isinstance(meta, Depends):
                     dependency = meta.dependency
-                    requirement = "signed_in" if dependency is signed_in else getattr(dependency, "action", None)
+                    requirement = (
+                        "signed_in"
+                        if dependency is signed_in
+                        # an Action (role table), or a scheme named by the dependency itself for
+                        # routes without a user token: "portal_session", "portal_link", "webhook_signature"
+                        else getattr(dependency, "action", None) or getattr(dependency, "requirement", None)
+                    )
         routes.append(RouteInfo(route.method, route.path, requirement))
     return sorted(routes, key=lambda r: (r.path, r.method))
