@@ -1,0 +1,1 @@
+"""Data access of push subscriptions and of their deliveries (one module per aggregate)."""

@@ -1,0 +1,199 @@
+"""Data access of deliveries: pk=PUSHSUB#{subscription_id}, sk=DELIVERY#{delivery_id}.
+
+A delivery in flight (queued, sending, retrying) sits in the sparse due index, gsi4
+`PUSHDUE#{shard}` / `{due time}#{delivery_id}`, where `due` is when push_retry must look at it:
+the next attempt of a retrying one, the end of the lease of a sending one, and a grace period
+after a queued one was stored (its stream record normally sends it long before). Every state
+change is conditional on the state it was read in (status, attempt counter, due key), so two
+workers never make the same attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from shared.db.base import condition_failed, connection
+from shared.db.pagination import Page, query_page
+from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
+
+SK_PREFIX = "DELIVERY#"
+DUE_SHARDS = 4  # due-index partitions: spreads push_retry's reads and the index's writes
+KEEP_DONE = timedelta(days=30)  # delivered and failed deliveries stay listable (and replayable) this long
+
+
+def delivery_pk(subscription_id: str) -> str:
+    return f"PUSHSUB#{subscription_id}"
+
+
+def delivery_sk(delivery_id: str) -> str:
+    return f"{SK_PREFIX}{delivery_id}"
+
+
+def due_partition(shard: int) -> str:
+    return f"PUSHDUE#{shard}"
+
+
+def iso(at: datetime) -> str:
+    """Fixed-width UTC time: sorts as text in the index."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def due_key(delivery_id: str, due: datetime) -> tuple[str, str]:
+    shard = int(hashlib.sha256(delivery_id.encode()).hexdigest(), 16) % DUE_SHARDS
+    return due_partition(shard), f"{iso(due)}#{delivery_id}"
+
+
+def to_delivery(item: DeliveryItem) -> Delivery:
+    return Delivery.model_validate(item)
+
+
+def body_of(item: DeliveryItem) -> bytes:
+    return zlib.decompress(item.body)
+
+
+def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, kind: DeliveryKind, page: int, pages: int,
+             body: bytes, now: datetime, retry_for: timedelta, queued_grace: timedelta) -> DeliveryItem:
+    item = DeliveryItem(
+        delivery_pk(subscription_id), delivery_sk(delivery_id), delivery_id=delivery_id,
+        subscription_id=subscription_id, fleet_id=fleet_id, kind=kind.value, page=page, pages=pages,
+        body=zlib.compress(body), status=DeliveryStatus.QUEUED.value, attempts=0, retry_until=now + retry_for,
+        created_at=now, updated_at=now, redeliveries=0,
+        expires_at_epoch=int((now + retry_for + KEEP_DONE).timestamp()),
+    )
+    item.gsi4pk, item.gsi4sk = due_key(delivery_id, now + queued_grace)
+    return item
+
+
+def get_item(subscription_id: str, delivery_id: str) -> DeliveryItem | None:
+    connection()
+    try:
+        return DeliveryItem.get(delivery_pk(subscription_id), delivery_sk(delivery_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def list_page(subscription_id: str, *, limit: int, cursor: str | None) -> Page[Delivery]:
+    connection()
+    return query_page(DeliveryItem.query, delivery_pk(subscription_id),
+                      range_key_condition=DeliveryItem.sk.startswith(SK_PREFIX), scan_index_forward=False,
+                      limit=limit, cursor=cursor, convert=to_delivery)
+
+
+def due_items(now: datetime, limit_per_shard: int) -> Iterator[DeliveryItem]:
+    """In-flight deliveries whose due time has come, oldest first in each shard."""
+    connection()
+    for shard in range(DUE_SHARDS):
+        yield from DeliveryItem.query(
+            due_partition(shard), DeliveryItem.gsi4sk <= f"{iso(now)}#~", index_name="gsi4", limit=limit_per_shard,
+        )
+
+
+def _conditional_update(item: DeliveryItem, actions: list[Any], condition: Condition) -> bool:
+    """Apply the update if the condition holds; False when another worker changed the delivery first."""
+    connection()
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def claim(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due: str | None, now: datetime,
+          lease: timedelta) -> bool:
+    """Take the next attempt: status sending, attempt counter +1, the lease end as due time.
+
+    Conditional on the state the caller saw: a stream record delivered twice, or push_retry and the
+    stream racing, make one attempt between them.
+    """
+    condition = (DeliveryItem.status == seen_status) & (DeliveryItem.attempts == seen_attempts)
+    if seen_due is not None:
+        condition &= DeliveryItem.gsi4sk == seen_due
+    due_pk, due_sk = due_key(item.delivery_id, now + lease)
+    return _conditional_update(item, [
+        DeliveryItem.status.set(DeliveryStatus.SENDING.value),
+        DeliveryItem.attempts.set(seen_attempts + 1),
+        DeliveryItem.lease_until.set(now + lease),
+        DeliveryItem.last_attempt_at.set(now),
+        DeliveryItem.next_attempt_at.remove(),
+        DeliveryItem.updated_at.set(now),
+        DeliveryItem.gsi4pk.set(due_pk),
+        DeliveryItem.gsi4sk.set(due_sk),
+    ], condition)
+
+
+def _attempt_is_ours(attempt: int) -> Condition:
+    return (DeliveryItem.status == DeliveryStatus.SENDING.value) & (DeliveryItem.attempts == attempt)
+
+
+def mark_delivered(item: DeliveryItem, attempt: int, *, status_code: int, now: datetime) -> bool:
+    return _conditional_update(item, [
+        DeliveryItem.status.set(DeliveryStatus.DELIVERED.value),
+        DeliveryItem.delivered_at.set(now),
+        DeliveryItem.last_status_code.set(status_code),
+        DeliveryItem.last_error.remove(),
+        DeliveryItem.lease_until.remove(),
+        DeliveryItem.updated_at.set(now),
+        DeliveryItem.gsi4pk.remove(),
+        DeliveryItem.gsi4sk.remove(),
+        DeliveryItem.expires_at_epoch.set(int((now + KEEP_DONE).timestamp())),
+    ], _attempt_is_ours(attempt))
+
+
+def mark_retrying(item: DeliveryItem, attempt: int, *, status_code: int | None, error: str, now: datetime,
+                  next_attempt_at: datetime) -> bool:
+    due_pk, due_sk = due_key(item.delivery_id, next_attempt_at)
+    return _conditional_update(item, [
+        DeliveryItem.status.set(DeliveryStatus.RETRYING.value),
+        DeliveryItem.next_attempt_at.set(next_attempt_at),
+        *_outcome(status_code, error),
+        DeliveryItem.lease_until.remove(),
+        DeliveryItem.updated_at.set(now),
+        DeliveryItem.gsi4pk.set(due_pk),
+        DeliveryItem.gsi4sk.set(due_sk),
+    ], _attempt_is_ours(attempt))
+
+
+def mark_failed(item: DeliveryItem, attempt: int, *, status_code: int | None, error: str, now: datetime) -> bool:
+    """Give up: failed, and replayable with redeliver."""
+    return _conditional_update(item, [
+        DeliveryItem.status.set(DeliveryStatus.FAILED.value),
+        DeliveryItem.failed_at.set(now),
+        *_outcome(status_code, error),
+        DeliveryItem.lease_until.remove(),
+        DeliveryItem.next_attempt_at.remove(),
+        DeliveryItem.updated_at.set(now),
+        DeliveryItem.gsi4pk.remove(),
+        DeliveryItem.gsi4sk.remove(),
+        DeliveryItem.expires_at_epoch.set(int((now + KEEP_DONE).timestamp())),
+    ], _attempt_is_ours(attempt))
+
+
+def _outcome(status_code: int | None, error: str) -> list[Any]:
+    code = DeliveryItem.last_status_code.set(status_code) if status_code is not None \
+        else DeliveryItem.last_status_code.remove()
+    return [code, DeliveryItem.last_error.set(error[:500])]
+
+
+def requeue(item: DeliveryItem, *, now: datetime, retry_for: timedelta, queued_grace: timedelta) -> bool:
+    """Redeliver a finished delivery: queued again (same id and body), with a new 24 h window."""
+    due_pk, due_sk = due_key(item.delivery_id, now + queued_grace)
+    return _conditional_update(item, [
+        DeliveryItem.status.set(DeliveryStatus.QUEUED.value),
+        DeliveryItem.retry_until.set(now + retry_for),
+        DeliveryItem.redeliveries.add(1),
+        DeliveryItem.delivered_at.remove(),
+        DeliveryItem.failed_at.remove(),
+        DeliveryItem.updated_at.set(now),
+        DeliveryItem.gsi4pk.set(due_pk),
+        DeliveryItem.gsi4sk.set(due_sk),
+        DeliveryItem.expires_at_epoch.set(int((now + retry_for + KEEP_DONE).timestamp())),
+    ], (DeliveryItem.status == item.status) & (DeliveryItem.attempts == item.attempts))

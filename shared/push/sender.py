@@ -1,0 +1,41 @@
+"""POST one delivery to a subscriber: httpx, 10 s timeout, no redirects; the outcome, never an exception."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import httpx
+
+TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status_code: int | None  # None when no answer came (timeout, refused, TLS error)
+    error: str | None  # why it failed, for the delivery's record; None on success
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@cache
+def _client() -> httpx.Client:
+    """One client per process: keeps connections to subscribers alive between deliveries."""
+    return httpx.Client(follow_redirects=False, headers={"Accept": "*/*"})
+
+
+def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+    """Only a 2xx answer counts; a redirect is a failure (we never re-send a signed body elsewhere)."""
+    try:
+        # streamed and closed unread: the subscriber's answer body is neither needed nor trusted
+        with _client().stream("POST", url, content=body, headers=headers, timeout=TIMEOUT_SECONDS) as response:
+            status = response.status_code
+    except httpx.TimeoutException:
+        return SendResult(None, f"no answer within {TIMEOUT_SECONDS:g} s")
+    except httpx.HTTPError as exc:
+        return SendResult(None, f"{type(exc).__name__}: {exc}"[:300])
+    if 200 <= status < 300:
+        return SendResult(status, None)
+    return SendResult(status, f"answered HTTP {status}")

@@ -1,0 +1,215 @@
+"""Deliveries end to end: stored, sent by the real stream, retried by push_retry on a driven clock, replayed.
+
+The clock is the scheduled event's `time`: push_retry attempts what is due at that time, as the
+EventBridge Scheduler run at that minute would.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from dev.apigw import LocalContext
+from dev.stream_poller import StreamPoller
+from functions.push_retry.handler import lambda_handler as push_retry
+from functions.stream_processor.handler import lambda_handler as stream_processor
+from shared.push import sender
+from shared.push.attempts import LEASE
+from shared.push.dal import deliveries as deliveries_dal
+from shared.push.models import AssetSnapshot, SnapshotStatus
+from shared.push.snapshots import PAGE_ASSETS, push_snapshot
+from tests.conftest import TEST_ENV, call_api
+from tests.factories import Caller, sign_up
+from tests.push_receiver import PushReceiver, receiver_fixture, stream_fixture  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def assets(n: int, maintenance: str | None = None) -> list[AssetSnapshot]:
+    statuses = [SnapshotStatus(status=maintenance, source="repair_order", source_id="ro_1", detail="brakes")] \
+        if maintenance else []
+    return [AssetSnapshot(asset_id=f"ast_{i:05d}", unit_number=f"T{i}", vin=f"1FUJGLDR0CL{i:06d}", kind="truck",
+                          asset_status="active", maintenance_status=maintenance, statuses=statuses)
+            for i in range(n)]
+
+
+def active_subscription(admin: Caller, receiver: PushReceiver, stream: StreamPoller) -> str:
+    r = call_api("POST", "/subscriptions", as_user=admin, json_body={"url": receiver.url})
+    assert r.status == 201, r.body
+    receiver.secrets = [r.json()["secret"]]
+    stream.drain()
+    sub = call_api("GET", f"/subscriptions/{r.json()['subscription_id']}", as_user=admin).json()
+    assert sub["status"] == "active", sub
+    receiver.accepted.clear()
+    receiver.requests.clear()
+    return str(sub["subscription_id"])
+
+
+def run_retry(at: datetime) -> dict[str, Any]:
+    return dict(push_retry({"time": at.isoformat()}, LocalContext())["outcomes"])
+
+
+def delivery(admin: Caller, sub_id: str, delivery_id: str) -> dict[str, Any]:
+    r = call_api("GET", f"/subscriptions/{sub_id}/deliveries/{delivery_id}", as_user=admin)
+    assert r.status == 200, r.body
+    return dict(r.json())
+
+
+def test_a_receiver_failing_n_times_gets_each_page_exactly_once(receiver, stream):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    receiver.fail_next = 4
+    now = datetime.now(UTC)
+    ids = push_snapshot(admin.org_id, assets(2 * PAGE_ASSETS + 1, "In Shop"), now)
+    assert len(ids) == 3
+    stream.drain()  # first attempts: all three answered 500
+    assert {delivery(admin, sub_id, i)["status"] for i in ids} == {"retrying"}
+    for minutes in (5, 30, 90, 240, 24 * 60 + 5):
+        run_retry(now + timedelta(minutes=minutes))
+    assert {delivery(admin, sub_id, i)["status"] for i in ids} == {"delivered"}
+    assert sorted(receiver.accepted) == sorted(ids)
+    pages = sorted((r.json()["page"], r.json()["pages"], len(r.json()["assets"])) for r in receiver.accepted.values())
+    assert pages == [(1, 3, PAGE_ASSETS), (2, 3, PAGE_ASSETS), (3, 3, 1)]
+    got = [a["asset_id"] for r in sorted(receiver.accepted.values(), key=lambda r: r.json()["page"])
+           for a in r.json()["assets"]]
+    assert got == [a.asset_id for a in assets(2 * PAGE_ASSETS + 1)], "every asset once, in order"
+    first = receiver.accepted[ids[0]].json()
+    assert first["fleet_id"] == admin.org_id and first["generated_at"] == now.isoformat()
+    assert first["assets"][0]["statuses"] == [{"status": "In Shop", "source": "repair_order", "source_id": "ro_1",
+                                               "detail": "brakes"}]
+    answered_200 = [r.delivery_id for r in receiver.requests if r.status == 200]
+    assert sorted(answered_200) == sorted(ids), "nothing sent again after it was accepted"
+    assert len(receiver.requests) == 3 + 4, "three first attempts and the retries of four failures"
+
+
+def test_a_receiver_down_for_24_hours_ends_failed_then_redeliver_succeeds(receiver, stream):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    receiver.stop()
+    now = datetime.now(UTC)
+    [delivery_id] = push_snapshot(admin.org_id, assets(3, "Overdue"), now)
+    stream.drain()
+    hours = 0
+    while delivery(admin, sub_id, delivery_id)["status"] != "failed":
+        hours += 1
+        assert hours <= 26, "failed within the 24 h window"
+        run_retry(now + timedelta(hours=hours))
+    failed = delivery(admin, sub_id, delivery_id)
+    assert hours >= 24 and failed["attempts"] > 20 and failed["last_status_code"] is None
+    assert "Connect" in failed["last_error"]
+    run_retry(now + timedelta(days=2))
+    assert delivery(admin, sub_id, delivery_id)["attempts"] == failed["attempts"], "no attempts after failing"
+    sub = call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()
+    assert sub["status"] == "active" and sub["failing_since"], "one day of failures does not pause it"
+
+    listed = call_api("GET", f"/subscriptions/{sub_id}/deliveries", as_user=admin, query={"limit": 1}).json()
+    assert [d["delivery_id"] for d in listed["items"]] == [delivery_id] and listed["next_cursor"]
+    receiver.start()
+    r = call_api("POST", f"/subscriptions/{sub_id}/deliveries/{delivery_id}/redeliver", as_user=admin)
+    assert r.status == 202 and r.json()["status"] == "queued" and r.json()["redeliveries"] == 1
+    stream.drain()
+    assert delivery(admin, sub_id, delivery_id)["status"] == "delivered"
+    assert list(receiver.accepted) == [delivery_id]
+    assert [a["maintenance_status"] for a in receiver.accepted[delivery_id].json()["assets"]] == ["Overdue"] * 3
+    assert call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()["failing_since"] is None
+
+
+def test_unchanged_data_is_not_pushed_twice(receiver, stream):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    day = datetime.now(UTC)
+    assert len(push_snapshot(admin.org_id, assets(2), day)) == 1
+    assert push_snapshot(admin.org_id, list(reversed(assets(2))), day + timedelta(days=1)) == []
+    assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=2))) == 1
+    stream.drain()
+    assert len(receiver.accepted) == 2
+    call_api("POST", f"/subscriptions/{sub_id}/pause", as_user=admin)
+    assert push_snapshot(admin.org_id, assets(2), day + timedelta(days=3)) == [], "paused: nothing queued"
+    call_api("POST", f"/subscriptions/{sub_id}/resume", as_user=admin)
+    stream.drain()  # verified again
+    assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=4))) == 1, \
+        "after a resume the next snapshot goes out in full"
+
+
+def test_a_stream_record_delivered_twice_sends_once(receiver, dynamodb, smtp):
+    admin = sign_up("fleet")
+
+    def twice(event: dict[str, Any], context: Any) -> Any:
+        stream_processor(event, context)
+        return stream_processor(event, context)
+
+    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
+                          region=TEST_ENV["AWS_REGION"], start_position="LATEST", target=twice)
+    poller.poll_once()
+    sub_id = active_subscription(admin, receiver, poller)
+    ids = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
+    poller.drain()
+    assert [r.delivery_id for r in receiver.requests] == ids
+    assert delivery(admin, sub_id, ids[0])["attempts"] == 1
+    assert poller.dead_letters == []
+
+
+def test_an_attempt_whose_worker_died_is_made_again_after_its_lease(receiver, stream):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    now = datetime.now(UTC)
+    [delivery_id] = push_snapshot(admin.org_id, assets(1), now)
+    item = deliveries_dal.get_item(sub_id, delivery_id)
+    assert item is not None
+    # a worker claims the first attempt and dies before sending (a Lambda timeout, say)
+    assert deliveries_dal.claim(item, seen_status="queued", seen_attempts=0, seen_due=None, now=now, lease=LEASE)
+    stream.drain()  # the INSERT record finds the attempt taken: nothing sent
+    assert receiver.requests == []
+    assert run_retry(now + LEASE / 2) == {}, "the lease still holds"
+    assert run_retry(now + LEASE + timedelta(seconds=1)) == {"delivered": 1}
+    assert list(receiver.accepted) == [delivery_id]
+    assert delivery(admin, sub_id, delivery_id)["attempts"] == 2
+
+
+def test_a_timeout_is_a_failure_and_is_retried(receiver, stream, monkeypatch):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    monkeypatch.setattr(sender, "TIMEOUT_SECONDS", 0.2)
+    receiver.delay = 1.0
+    now = datetime.now(UTC)
+    [delivery_id] = push_snapshot(admin.org_id, assets(1), now)
+    stream.drain()
+    slow = delivery(admin, sub_id, delivery_id)
+    assert slow["status"] == "retrying" and slow["last_error"] == "no answer within 0.2 s"
+    receiver.delay = 0
+    run_retry(now + timedelta(minutes=5))
+    assert delivery(admin, sub_id, delivery_id)["status"] == "delivered"
+    assert list(receiver.accepted) == [delivery_id], "the subscriber dedupes the late first copy by delivery id"
+
+
+def test_a_subscription_failing_3_days_in_a_row_is_paused_and_its_fleet_told(receiver, stream, smtp):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    receiver.stop()
+    now = datetime.now(UTC)
+    push_snapshot(admin.org_id, assets(1), now)
+    stream.drain()
+    for day in (1, 2):
+        push_snapshot(admin.org_id, assets(1, "Overdue" if day == 1 else "Upcoming"), now + timedelta(days=day),
+                      now=now + timedelta(days=day))
+        run_retry(now + timedelta(days=day, minutes=5))
+        assert call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()["status"] == "active"
+    run_retry(now + timedelta(days=3, minutes=5))
+    sub = call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()
+    assert sub["status"] == "paused" and sub["paused_reason"] == "failing"
+    stream.drain()
+    [note] = call_api("GET", "/notifications", as_user=admin).json()["items"]
+    assert note["kind"] == "push_subscription_paused" and note["data"]["subscription_id"] == sub_id
+    [mail] = [m for m in smtp.messages if m["To"] == f"ops-{admin.user_id}@example.com"
+              and "push subscription" in m["Subject"]]
+    assert receiver.url in mail.get_content()
+    assert "push_subscription.paused" in [e["action"] for e in call_api("GET", "/audit", as_user=admin).json()["items"]]
+    # paused: what is still in flight fails instead of going out, and is replayable once resumed
+    run_retry(now + timedelta(days=4))
+    listed = [d for d in call_api("GET", f"/subscriptions/{sub_id}/deliveries", as_user=admin).json()["items"]
+              if d["kind"] == "snapshot"]
+    assert len(listed) == 3 and {d["status"] for d in listed} == {"failed"}
+    r = call_api("POST", f"/subscriptions/{sub_id}/deliveries/{listed[0]['delivery_id']}/redeliver", as_user=admin)
+    assert r.status == 409 and "resume" in r.json()["error"]["message"]
