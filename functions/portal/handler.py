@@ -1,9 +1,14 @@
-"""The customer portal (a vendor's customers): link exchange and portal views, with portal tokens."""
+"""The customer portal (a vendor's customers): link exchange and portal views, with portal tokens.
+
+Self-authenticated (no Cognito authorizer): each route's dependency checks the portal token.
+The entry point never logs the raw event, which carries the token (shared/portal/entry.py).
+"""
 
 from __future__ import annotations
 
-from shared.api.resolver import build_resolver, entry_point
+from shared.api.resolver import build_resolver
 from shared.portal.customer_routes import router as portal_customer_router
+from shared.portal.entry import portal_entry_point
 from shared.settings import get_settings
 
 settings = get_settings()
@@ -12,4 +17,4 @@ ROUTERS = [
     portal_customer_router,
 ]
 app = build_resolver(*ROUTERS)
-lambda_handler = entry_point(app)
+lambda_handler = portal_entry_point(app)

@@ -1,0 +1,33 @@
+"""Route dependencies of the portal routes: the portal authenticates each request itself.
+
+API Gateway has no authorizer on /portal (and the dev server checks no token there); these
+read `Authorization: Bearer <token>` and check it. `requirement` names the scheme for
+tests/routes.py, as `action` does on the role-checked dependencies.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.request import Request
+
+from shared.ids import utc_now
+from shared.portal.session import PortalCaller, authenticate
+
+
+def bearer(request: Request) -> str | None:
+    value = str(request.resolved_event.headers.get("authorization") or "").strip()  # case-insensitive
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def portal_link(request: Request) -> PortalCaller:
+    """The customer user whose portal link (not yet a session) the request carries."""
+    return authenticate(bearer(request), "link", utc_now())
+
+
+def portal_session(request: Request) -> PortalCaller:
+    """The customer user whose portal session token the request carries, link re-checked."""
+    return authenticate(bearer(request), "session", utc_now())
+
+
+portal_link.requirement = "portal_link"  # type: ignore[attr-defined]
+portal_session.requirement = "portal_session"  # type: ignore[attr-defined]

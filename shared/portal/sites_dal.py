@@ -1,0 +1,54 @@
+"""Data access of sites: a vendor's, and a customer's (gsi1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.exceptions import DoesNotExist
+
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.orgs.dal import org_pk
+from shared.portal.items import SiteItem
+from shared.portal.models import Site
+
+
+def site_sk(site_id: str) -> str:
+    return f"SITE#{site_id}"
+
+
+def customer_sites_pk(org_id: str, customer_id: str) -> str:
+    return f"ORG#{org_id}#CUSTOMER#{customer_id}#SITES"
+
+
+def to_site(item: SiteItem) -> Site:
+    return Site.model_validate(item)
+
+
+def get_site_item(org_id: str, site_id: str) -> SiteItem | None:
+    connection()
+    try:
+        return SiteItem.get(org_pk(org_id), site_sk(site_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_site_items(org_id: str, site_ids: Iterable[str]) -> dict[str, SiteItem]:
+    connection()
+    keys = [(org_pk(org_id), site_sk(s)) for s in dict.fromkeys(site_ids)]
+    return {item.site_id: item for item in SiteItem.batch_get(keys)} if keys else {}
+
+
+def list_sites(org_id: str, *, customer_id: str | None, limit: int, cursor: str | None) -> Page[Site]:
+    connection()
+    if customer_id:
+        return query_page(SiteItem.query, customer_sites_pk(org_id, customer_id), index_name="gsi1",
+                          limit=limit, cursor=cursor, convert=to_site)
+    return query_page(SiteItem.query, org_pk(org_id), range_key_condition=SiteItem.sk.startswith("SITE#"),
+                      limit=limit, cursor=cursor, convert=to_site)
+
+
+def all_customer_sites(org_id: str, customer_id: str) -> list[SiteItem]:
+    """Every site of a customer (the portal map shows them all at once)."""
+    connection()
+    return list(SiteItem.query(customer_sites_pk(org_id, customer_id), index_name="gsi1"))
