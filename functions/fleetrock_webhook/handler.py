@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.api.resolver import build_resolver, entry_point
+from shared.fleetrock.webhook import MAX_BODY_BYTES
 from shared.fleetrock.webhook_routes import router as fleetrock_webhook_router
 from shared.settings import get_settings
 
@@ -12,4 +13,5 @@ ROUTERS = [
     fleetrock_webhook_router,
 ]
 app = build_resolver(*ROUTERS)
-lambda_handler = entry_point(app)
+# its own 1 MB limit, and a non-JSON body is the route's 400 (fleetrock.md), not the resolver's 415
+lambda_handler = entry_point(app, max_body_bytes=MAX_BODY_BYTES, json_only=False)

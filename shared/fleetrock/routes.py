@@ -1,7 +1,124 @@
-"""Routes of integrations (being built)."""
+"""Fleetrock integration set-up, inbox replay, unit sync retry, and dispatch (fleetrock.md)."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from shared.assets.models import AssetKind
+from shared.auth.permissions import Action, requires
+from shared.auth.principal import Principal
+from shared.db.pagination import Page
+from shared.fleetrock import dispatch, logic
+from shared.fleetrock.models import (
+    Activation,
+    DispatchAsset,
+    DispatchCheck,
+    DispatchCheckResult,
+    InboxEvent,
+    Integration,
+    IntegrationCreate,
+    IntegrationUpdate,
+    IntegrationWithSecret,
+    UnitSync,
+)
 
 router = Router()
+Manager = Annotated[Principal, Depends(requires(Action.INTEGRATION_MANAGE))]
+Dispatcher = Annotated[Principal, Depends(requires(Action.DISPATCH_READ))]
+IntegrationId = Annotated[str, Path(max_length=64)]
+TAGS = ["fleetrock"]
+
+
+@router.post("/integrations", tags=TAGS, summary="Configure your fleet's Fleetrock integration",
+             description="The API key is stored encrypted and never shown again. The answer carries the webhook "
+             "secret, shown this once: paste it with the webhook URL into Fleetrock.",
+             responses={201: {"description": "configured (not active yet)"}})
+def configure(body: Annotated[IntegrationCreate, Body()], caller: Manager) -> Response[IntegrationWithSecret]:
+    created = logic.configure(caller, body)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
+
+
+@router.get("/integrations", tags=TAGS, summary="Your fleet's integrations")
+def list_integrations(caller: Manager, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[Integration]:
+    return logic.list_integrations(caller, limit, cursor)
+
+
+@router.get("/integrations/<integration_id>", tags=TAGS, summary="Get an integration (never its secrets)")
+def get_integration(integration_id: IntegrationId, caller: Manager) -> Integration:
+    return logic.get_integration(caller, integration_id)
+
+
+@router.patch("/integrations/<integration_id>", tags=TAGS,
+              summary="Change the account (send the version you read); new credentials are checked when active")
+def update_integration(integration_id: IntegrationId, body: Annotated[IntegrationUpdate, Body()],
+                       caller: Manager) -> Integration:
+    return logic.update(caller, integration_id, body)
+
+
+@router.post("/integrations/<integration_id>/activate", tags=TAGS,
+             summary="Check the credentials with Fleetrock, import open repair orders, link units by VIN",
+             description="422 when Fleetrock refuses the credentials or does not answer.")
+def activate(integration_id: IntegrationId, caller: Manager) -> Activation:
+    return logic.activate(caller, integration_id)
+
+
+@router.post("/integrations/<integration_id>/deactivate", tags=TAGS,
+             summary="Stop syncing; webhooks are answered 410 from now on")
+def deactivate(integration_id: IntegrationId, caller: Manager) -> Integration:
+    return logic.deactivate(caller, integration_id)
+
+
+@router.post("/integrations/<integration_id>/webhook-secret", tags=TAGS,
+             summary="Rotate the webhook secret: the new one is shown this once, the old one stops working")
+def rotate_secret(integration_id: IntegrationId, caller: Manager) -> IntegrationWithSecret:
+    return logic.rotate_secret(caller, integration_id)
+
+
+@router.get("/integrations/<integration_id>/events", tags=TAGS,
+            summary="Webhook events received, newest first (test, unknown and failed ones included)")
+def list_events(integration_id: IntegrationId, caller: Manager, limit: Limit = DEFAULT_PAGE_SIZE,
+                cursor: Cursor = None) -> Page[InboxEvent]:
+    return logic.list_events(caller, integration_id, limit, cursor)
+
+
+@router.post("/integrations/<integration_id>/events/<event_id>/replay", tags=TAGS,
+             summary="Apply a failed event again (idempotent: an applied event is left alone)",
+             responses={202: {"description": "queued again"}, 200: {"description": "nothing to replay"}})
+def replay_event(integration_id: IntegrationId, event_id: Annotated[str, Path(max_length=200)],
+                 caller: Manager) -> Response[InboxEvent]:
+    event, queued = logic.replay(caller, integration_id, event_id)
+    return Response(status_code=202 if queued else 200, content_type=content_types.APPLICATION_JSON, body=event)
+
+
+@router.get("/integrations/<integration_id>/units", tags=TAGS, summary="Assets synced to Fleetrock units")
+def list_units(integration_id: IntegrationId, caller: Manager,
+               state: Annotated[Literal["synced", "failed", "retry"] | None, Query()] = None,
+               limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[UnitSync]:
+    return logic.list_syncs(caller, integration_id, state, limit, cursor)
+
+
+@router.post("/integrations/<integration_id>/units/<asset_id>/sync", tags=TAGS,
+             summary="Retry a failed unit sync (the asset's current state is sent)")
+def retry_unit_sync(integration_id: IntegrationId, asset_id: Annotated[str, Path(max_length=64)],
+                    caller: Manager) -> UnitSync:
+    return logic.retry_sync(caller, integration_id, asset_id)
+
+
+@router.get("/dispatch/assets", tags=["dispatch"],
+            summary="Your trucks and trailers with asset status and top maintenance status, newest first")
+def list_dispatch_assets(caller: Dispatcher, kind: Annotated[AssetKind | None, Query()] = None,
+                         limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[DispatchAsset]:
+    return dispatch.list_dispatch(caller, limit, cursor, kind)
+
+
+@router.post("/dispatch/check", tags=["dispatch"],
+             summary="Before assigning: every maintenance status of the truck and/or trailer, as warnings",
+             description="Never blocks: `blocked` is always false.")
+def check_dispatch(body: Annotated[DispatchCheck, Body()], caller: Dispatcher) -> DispatchCheckResult:
+    return dispatch.check(caller, body)

@@ -1,0 +1,133 @@
+"""Bench: Fleetrock webhook accept latency (p50/p99) and throughput on the local dev server,
+against a bare PutItem of the same inbox item as the baseline, in the same run.
+
+The webhook path is HTTP -> dev server -> handler (integration GetItem, HMAC check, conditional
+PutItem) -> 202. Absolute times are DynamoDB Local's and this machine's; the ratio carries over.
+Prints figures; asserts nothing.
+
+    .tools/bin/uv run --frozen python -m bench.webhook_accept [--requests 1000] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import statistics
+import threading
+import time
+from datetime import UTC, datetime
+
+import boto3
+
+from bench.local import local_dynamodb, percentile
+from shared.db import table as table_def
+
+TABLE = "fleetbridge-bench"
+SECRET = "frwh_bench-secret"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    with local_dynamodb(TABLE) as endpoint:
+        os.environ.update(SECRETS_CIPHER="local", LOCAL_SECRET_KEY=base64.urlsafe_b64encode(b"b" * 32).decode(),
+                          POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true",
+                          POWERTOOLS_LOG_LEVEL="WARNING")
+        run(args.requests, args.threads, endpoint)
+
+
+def body(n: int, tag: str) -> bytes:
+    order = {"id": f"RO-{n}", "vin": "1FUJGLDR4CL000001", "unit_number": "T-1", "status": "In Progress",
+             "date_updated": "2026-03-01 08:00:00", "tasks": []}
+    return json.dumps({"event": "repair_order.updated", "event_id": f"evt-{tag}-{n}",
+                       "sent_at": datetime.now(UTC).isoformat(), "data": order}).encode()
+
+
+def run(requests: int, threads: int, endpoint: str) -> None:
+    from dev.fleetrock_standin import sign
+    from dev.server import DevApiServer, serve_in_thread
+    from shared.db.base import connection
+    from shared.fleetrock import integration_dal
+    from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
+    from shared.fleetrock.models import IntegrationItem
+    from shared.ids import new_id, utc_now
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint)
+    table_def.create_table(client, TABLE)
+    connection()
+    integration_id, now = new_id("int"), utc_now()
+    item = IntegrationItem(integration_dal.integration_pk(integration_id), integration_dal.SK,
+                           integration_id=integration_id, org_id="org_bench", login_url="http://127.0.0.1:9",
+                           username="u", api_key_ciphertext=encrypt_api_key("k" * 12, integration_id),
+                           webhook_secret_ciphertext=encrypt_webhook_secret(SECRET, integration_id),
+                           default_group="G", status="active", created_at=now, updated_at=now)
+    integration_dal.index(item)
+    item.save()
+    server = DevApiServer(("127.0.0.1", 0))
+    serve_in_thread(server)
+    host, port = server.server_address[:2]
+    path = f"/webhooks/fleetrock/{integration_id}"
+
+    def post(conn: http.client.HTTPConnection, payload: bytes) -> float:
+        start = time.perf_counter()
+        conn.request("POST", path, body=payload, headers={"Content-Type": "application/json",
+                                                          "X-Fleetrock-Signature": sign(SECRET, payload)})
+        response = conn.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status != 202:
+            raise RuntimeError(f"webhook answered {response.status}")
+        return elapsed
+
+    conn = http.client.HTTPConnection(str(host), port)
+    for n in range(50):  # warm-up: cold start, connections
+        post(conn, body(n, "warm"))
+    ours = [post(conn, body(n, "lat")) for n in range(requests)]
+
+    def baseline_put(n: int) -> float:
+        raw = body(n, "base").decode()
+        start = time.perf_counter()
+        client.put_item(TableName=TABLE, Item={
+            "pk": {"S": f"BENCH#{n}"}, "sk": {"S": "EVENT"}, "type": {"S": "bench"}, "body": {"S": raw},
+            "status": {"S": "pending"}}, ConditionExpression="attribute_not_exists(pk)")
+        return (time.perf_counter() - start) * 1000
+
+    for n in range(50):
+        baseline_put(-n - 1)
+    base = [baseline_put(n) for n in range(requests)]
+
+    done = [0]
+    lock = threading.Lock()
+
+    def worker(t: int) -> None:
+        c = http.client.HTTPConnection(str(host), port)
+        for n in range(requests // threads):
+            post(c, body(n, f"tp{t}"))
+            with lock:
+                done[0] += 1
+
+    start = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    throughput = done[0] / (time.perf_counter() - start)
+    server.shutdown()
+
+    print(f"{'webhook accept, ' + str(requests) + ' requests':44} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'POST /webhooks/fleetrock/{id} -> 202 (ours)':44} {statistics.median(ours):8.1f} "
+          f"{percentile(ours, 99):8.1f}")
+    print(f"{'bare conditional PutItem (baseline)':44} {statistics.median(base):8.1f} {percentile(base, 99):8.1f}")
+    print(f"ratio ours / baseline: p50 {statistics.median(ours) / statistics.median(base):.1f}x, "
+          f"p99 {percentile(ours, 99) / percentile(base, 99):.1f}x")
+    print(f"throughput, {threads} threads: {throughput:.0f} webhooks/s (one handler instance, as one warm Lambda)")
+
+
+if __name__ == "__main__":
+    main()

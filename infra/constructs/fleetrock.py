@@ -1,0 +1,64 @@
+"""Fleetrock integration (fleetrock.md): KMS rights of the functions that hold its secrets, and the
+alarm on rejected webhook signatures.
+
+The webhook route itself needs nothing here: the catalog marks `fleetrock_webhook` self-authenticated,
+so infra/constructs/api.py gives it no Cognito authorizer. Failed inbox events and unit syncs go to
+the stream's failure queue, whose depth Monitoring already alarms on.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+PERIOD = Duration.minutes(5)
+NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
+UNAUTHORIZED_RATE = 0.2  # a fifth of webhooks with a bad signature: a rotated secret not pasted, or probing
+MIN_WEBHOOKS = 10
+
+
+class FleetrockIntegration(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        secrets_key: kms.IKey,
+        integrations_fn: lambda_.IFunction,
+        webhook_fn: lambda_.IFunction,
+        stream_fn: lambda_.IFunction,
+        alarm_topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # set-up encrypts the API key and webhook secret, and decrypts the key to call GetToken
+        secrets_key.grant(integrations_fn, "kms:Encrypt", "kms:Decrypt")
+        secrets_key.grant_decrypt(webhook_fn)  # the webhook secret, to verify signatures
+        secrets_key.grant_decrypt(stream_fn)  # the API key, to sync units and fetch repair orders
+
+        def metric(name: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, dimensions_map=DIMENSIONS,
+                                     statistic="Sum", period=PERIOD)
+
+        rate = cloudwatch.MathExpression(
+            expression=f"IF(received >= {MIN_WEBHOOKS}, unauthorized / received, 0)",
+            using_metrics={"unauthorized": metric("FleetrockWebhookUnauthorized"),
+                           "received": metric("FleetrockWebhookReceived")},
+            period=PERIOD,
+        )
+        self.unauthorized_alarm = cloudwatch.Alarm(
+            self,
+            "WebhookUnauthorizedRate",
+            metric=rate,
+            threshold=UNAUTHORIZED_RATE,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Fleetbridge: Fleetrock webhooks rejected for a bad signature (401) at a high rate",
+        )
+        self.unauthorized_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
+        self.unauthorized_alarm.add_ok_action(actions.SnsAction(alarm_topic))

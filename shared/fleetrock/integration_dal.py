@@ -1,0 +1,95 @@
+"""Data access of integrations (pk FLEETROCK#{integration_id}) and the one-per-fleet claim."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from shared.db.base import connection
+from shared.db.pagination import Page, query_page
+from shared.fleetrock.models import Integration, IntegrationItem, IntegrationStatus
+from shared.orgs.dal import add_claim
+from shared.orgs.models import ClaimItem
+
+SK = "INTEGRATION"
+ACTIVE_PARTITION = "FLEETROCK#ACTIVE"
+
+
+def integration_pk(integration_id: str) -> str:
+    return f"FLEETROCK#{integration_id}"
+
+
+def fleet_claim_pk(org_id: str) -> str:
+    """One Fleetrock integration per fleet: assets match by VIN within the fleet."""
+    return f"FLEETROCKFLEET#{org_id}"
+
+
+def fleet_partition(org_id: str) -> str:
+    return f"ORG#{org_id}#INTEGRATIONS"
+
+
+def webhook_path(integration_id: str) -> str:
+    return f"/webhooks/fleetrock/{integration_id}"
+
+
+def index(item: IntegrationItem) -> None:
+    """gsi1: the fleet's integrations; gsi2 only while active: every active integration."""
+    item.gsi1pk, item.gsi1sk = fleet_partition(item.org_id), item.integration_id
+    active = item.status == IntegrationStatus.ACTIVE.value
+    item.gsi2pk = ACTIVE_PARTITION if active else None
+    item.gsi2sk = f"{item.org_id}#{item.integration_id}" if active else None
+
+
+def to_integration(item: IntegrationItem) -> Integration:
+    return Integration.model_validate(
+        {**item.attribute_values, "webhook_path": webhook_path(item.integration_id), "version": item.version}
+    )
+
+
+def add_fleet_claim(tx: TransactWrite, org_id: str, integration_id: str) -> None:
+    add_claim(tx, fleet_claim_pk(org_id), integration_id, org_id)
+
+
+def get_integration_item(integration_id: str) -> IntegrationItem | None:
+    connection()
+    try:
+        return IntegrationItem.get(integration_pk(integration_id), SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_fleet_integration(org_id: str) -> IntegrationItem | None:
+    """The fleet's integration, through its claim (two GetItems; no index lag)."""
+    connection()
+    try:
+        claim = ClaimItem.get(fleet_claim_pk(org_id), "CLAIM", consistent_read=True)
+    except DoesNotExist:
+        return None
+    item = get_integration_item(claim.owner_id)
+    return item if item is not None and item.org_id == org_id else None
+
+
+def list_fleet_integrations(org_id: str, *, limit: int, cursor: str | None) -> Page[Integration]:
+    connection()
+    return query_page(IntegrationItem.query, fleet_partition(org_id), index_name="gsi1", limit=limit,
+                      cursor=cursor, convert=to_integration)
+
+
+def list_active_integrations(*, limit: int = 100, cursor: str | None = None) -> Page[Integration]:
+    """One page of every fleet's active integration: a Query on the sparse gsi2 (for the daily refresh)."""
+    connection()
+    return query_page(IntegrationItem.query, ACTIVE_PARTITION, index_name="gsi2", limit=limit, cursor=cursor,
+                      convert=to_integration)
+
+
+def active_integrations(page_size: int = 100) -> Iterator[Integration]:
+    """Every active integration, page by page."""
+    cursor: str | None = None
+    while True:
+        page = list_active_integrations(limit=page_size, cursor=cursor)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor

@@ -1,0 +1,283 @@
+"""Fleetrock integration: stored items and API bodies (fleetrock.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, StringConstraints
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+
+from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.db.base import TableItem
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# a SecretStr: its repr is masked, so a debug log of the route's arguments never shows it
+ApiKey = Annotated[SecretStr, Field(min_length=8, max_length=500)]
+
+
+class IntegrationStatus(StrEnum):
+    CONFIGURED = "configured"  # credentials stored, not checked yet; webhooks answered 410
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class MaintenanceStatus(StrEnum):
+    """By priority, highest first (fleetrock.md: In Shop > Awaiting Service > Overdue > Upcoming)."""
+
+    IN_SHOP = "in_shop"
+    AWAITING_SERVICE = "awaiting_service"
+    OVERDUE = "overdue"
+    UPCOMING = "upcoming"
+
+
+PRIORITY = list(MaintenanceStatus)
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"  # stored, the stream processor applies it
+    APPLIED = "applied"
+    FAILED = "failed"  # applying raised; retried by the stream, then dead-lettered; replayable
+    QUEUED = "queued"  # a replay was asked for: the MODIFY record applies it again
+    TEST = "test"  # Fleetrock's "Send Test Webhook": recorded, nothing to apply
+    UNKNOWN_TYPE = "unknown_type"  # stored and reported, never applied
+
+
+# -- stored items --------------------------------------------------------------------------------
+class IntegrationItem(TableItem, discriminator="fleetrock_integration"):
+    """pk=FLEETROCK#{integration_id}, sk=INTEGRATION.
+
+    gsi1 ORG#{org_id}#INTEGRATIONS / {integration_id} (a fleet's integrations); gsi2, only while
+    active, FLEETROCK#ACTIVE / {org_id}#{integration_id} (every active integration: the daily refresh).
+    Secrets are ciphertexts of shared/secrets/cipher.py, never plaintext.
+    """
+
+    integration_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    login_url = UnicodeAttribute()
+    username = UnicodeAttribute()
+    api_key_ciphertext = UnicodeAttribute()
+    webhook_secret_ciphertext = UnicodeAttribute()
+    default_group = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    activated_at = UTCDateTimeAttribute(null=True)
+    secret_rotated_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class InboxItem(TableItem, discriminator="fleetrock_inbox"):
+    """pk=FLEETROCK#{integration_id}#EVENT#{event_id}, sk=EVENT: put with attribute_not_exists(pk).
+
+    gsi1 FLEETROCK#{integration_id}#INBOX / {received_at}#{event_id}: the integration's events,
+    newest first. `body` is the raw body as Fleetrock signed it.
+    """
+
+    integration_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    received_at = UTCDateTimeAttribute()
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    applied_count = NumberAttribute(default=0)  # exactly once: goes 0 -> 1 with the APPLIED status
+    last_error = UnicodeAttribute(null=True)
+    applied_at = UTCDateTimeAttribute(null=True)
+    replays = NumberAttribute(default=0)
+
+
+class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
+    """pk=FLEETROCK#{integration_id}#RO, sk={ro_id}; gsi1 while open: FLEETROCK#{integration_id}#OPENRO / {ro_id}.
+
+    `as_of` is Fleetrock's own time of this state (date_updated, else the event's sent_at): an
+    older event never overwrites it.
+    """
+
+    integration_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    ro_id = UnicodeAttribute()
+    vin = UnicodeAttribute(null=True)
+    unit_number = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    as_of = UTCDateTimeAttribute()
+    asset_id = UnicodeAttribute(null=True)  # the asset matched by VIN, when there is one
+    version = VersionAttribute()
+
+
+class ScheduledMaintenanceItem(TableItem, discriminator="fleetrock_maintenance"):
+    """pk=FLEETROCK#{integration_id}#SM, sk={maintenance_id}: one scheduled maintenance item's last state."""
+
+    integration_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    maintenance_id = UnicodeAttribute()
+    vin = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    as_of = UTCDateTimeAttribute()
+    asset_id = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class AssetMaintenanceItem(TableItem, discriminator="asset_maintenance"):
+    """pk=ORG#{org_id}, sk=MAINT#{asset_id}: an asset's maintenance statuses and what caused each.
+
+    `causes` maps `RO#{id}` / `SM#{id}` to the cause (a Cause as JSON); statuses and the top
+    status are computed from it (maintenance.py). `set_in_shop`: we set the asset's status to
+    in_shop, so we set it back when no In Shop cause is left.
+    """
+
+    org_id = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+    causes = JSONAttribute(default=dict)
+    top_status = UnicodeAttribute(null=True)
+    computed_at = UTCDateTimeAttribute()
+    set_in_shop = BooleanAttribute(default=False)
+    version = VersionAttribute()
+
+
+class UnitSyncItem(TableItem, discriminator="fleetrock_sync"):
+    """pk=ORG#{org_id}, sk=FRSYNC#{asset_id}: the asset's unit in Fleetrock and what we last sent.
+
+    `synced_version` is the asset version Fleetrock has seen: stream records of older versions
+    are skipped (in order, never twice). Before an AddUnit we look the VIN up in Fleetrock, so a
+    unit whose AddUnit answer was lost is found, not created twice.
+    """
+
+    org_id = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+    integration_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute(null=True)  # Fleetrock's id of the unit
+    synced_version = NumberAttribute(default=0)
+    synced = JSONAttribute(null=True)  # the unit fields last sent
+    state = UnicodeAttribute(default="synced")  # synced | failed | retry
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+# -- API bodies ----------------------------------------------------------------------------------
+class IntegrationCreate(RequestBody):
+    login_url: AnyHttpUrl = Field(description="your Fleetrock login URL; the API is at <login URL>/API")
+    username: Text = Field(description="the owner (primary) account's username")
+    api_key: ApiKey = Field(description="an API key generated without JWT; stored encrypted, never shown again")
+    default_group: Text = Field(description="Fleetrock asset group new units are created in")
+
+
+class IntegrationUpdate(VersionedUpdate):
+    not_null = ("login_url", "username", "api_key", "default_group")
+    login_url: AnyHttpUrl | None = None
+    username: Text | None = None
+    api_key: ApiKey | None = None
+    default_group: Text | None = None
+
+
+class Integration(StoredModel):
+    integration_id: str
+    org_id: str
+    login_url: str
+    username: str
+    default_group: str
+    status: IntegrationStatus
+    webhook_path: str = Field(description="where Fleetrock sends webhooks (prefix it with the API's URL)")
+    created_at: datetime
+    updated_at: datetime
+    activated_at: datetime | None = None
+    secret_rotated_at: datetime | None = None
+    version: Version
+
+
+class IntegrationWithSecret(Integration):
+    webhook_secret: str = Field(description="shown once: paste it into Fleetrock's webhook settings")
+
+
+class Activation(BaseModel):
+    integration: Integration
+    repair_orders_imported: int
+    units_linked: int
+
+
+class InboxEvent(StoredModel):
+    event_id: str
+    event_type: str
+    status: InboxStatus
+    sent_at: datetime | None = None
+    received_at: datetime
+    attempts: int = 0
+    applied_count: int = Field(default=0, description="times applied: 0 or 1")
+    applied_at: datetime | None = None
+    last_error: str | None = None
+    replays: int = 0
+
+
+class UnitSync(StoredModel):
+    """An asset's unit in Fleetrock: `failed` ones can be retried."""
+
+    asset_id: str
+    state: str = Field(description="synced | failed | retry")
+    unit_id: str | None = None
+    synced_version: int = 0
+    attempts: int = 0
+    last_error: str | None = None
+    updated_at: datetime
+
+
+class Cause(BaseModel):
+    """Why an asset has a maintenance status: the repair order or maintenance item behind it."""
+
+    status: MaintenanceStatus
+    source: str = Field(description="repair_order | scheduled_maintenance")
+    source_id: str
+    detail: str = Field(description="the repair order's status, or the maintenance item's service")
+    unit_number: str | None = None
+    due_date: date | None = None
+    since: datetime
+
+
+class DispatchAsset(BaseModel):
+    asset_id: str
+    unit_number: str
+    vin: str
+    kind: str
+    asset_status: str
+    maintenance_status: MaintenanceStatus | None
+    statuses: list[Cause]
+    computed_at: datetime | None = None
+
+
+class DispatchCheck(RequestBody):
+    truck_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    trailer_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class DispatchWarning(BaseModel):
+    asset_id: str
+    kind: str
+    unit_number: str
+    status: MaintenanceStatus
+    message: str
+    cause: Cause
+
+
+class DispatchCheckResult(BaseModel):
+    blocked: bool = Field(default=False, description="always false: assigning is warned about, never blocked")
+    warnings: list[DispatchWarning]
+    assets: list[DispatchAsset]
+
+
+class WebhookAccepted(BaseModel):
+    event_id: str
+    status: str
+
+
+JsonObject = dict[str, Any]

@@ -1,0 +1,142 @@
+"""Integration set-up: configure, activate (credentials, import, link by VIN), deactivate, secrets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from shared.assets.models import AssetStatus
+from tests.conftest import FLEETROCK_API_KEY, TEST_ENV, call_api
+from tests.factories import add_user, create_asset, sign_up
+from tests.fleetrock_support import active_integration, configure, dispatch, repair_order, send
+
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def test_configure_stores_the_key_encrypted_and_shows_the_webhook_secret_once(dynamodb, fleetrock):
+    admin = sign_up("fleet")
+    created = configure(admin, fleetrock)
+    integration_id, secret = created["integration_id"], created["webhook_secret"]
+    assert created["status"] == "configured"
+    assert created["webhook_path"] == f"/webhooks/fleetrock/{integration_id}"
+    assert "api_key" not in created and secret.startswith("frwh_")
+    stored = dynamodb.get_item(TableName=TEST_ENV["TABLE_NAME"],
+                               Key={"pk": {"S": f"FLEETROCK#{integration_id}"}, "sk": {"S": "INTEGRATION"}})["Item"]
+    assert FLEETROCK_API_KEY not in str(stored) and secret not in str(stored)
+    for path in (f"/integrations/{integration_id}", "/integrations", "/audit"):
+        body = call_api("GET", path, as_user=admin).body
+        assert FLEETROCK_API_KEY not in body and secret not in body and "webhook_secret" not in body
+    again = call_api("POST", "/integrations", as_user=admin, json_body={
+        "login_url": fleetrock.url, "username": "x", "api_key": "another-key", "default_group": "G"})
+    assert again.status == 409  # one integration per fleet
+
+
+def test_activate_with_bad_credentials_is_422_and_stays_configured(fleetrock):
+    admin = sign_up("fleet")
+    created = configure(admin, fleetrock, api_key="not-the-right-key")
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "api_key"
+    assert call_api("GET", f"/integrations/{created['integration_id']}", as_user=admin).json()["status"] == "configured"
+
+
+def test_activate_when_fleetrock_is_down_is_422_not_500(fleetrock):
+    admin = sign_up("fleet")
+    created = configure(admin, fleetrock)
+    fleetrock.set_faults(fail=10)
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "login_url"
+
+
+def test_activation_imports_open_repair_orders_and_links_units_by_vin(fleetrock, stream):
+    admin = sign_up("fleet")
+    in_shop, awaiting, only_ours, closed = (create_asset(admin) for _ in range(4))
+    fleetrock.put_unit({"unit_number": "FR-1", "vin": in_shop["vin"]})
+    fleetrock.put_unit({"unit_number": "FR-9", "vin": "1M8GDM9AXKP042788"})  # only in Fleetrock
+    fleetrock.put_repair_order(repair_order("RO-1", in_shop["vin"], "In Progress", "2026-01-06 09:00:00"))
+    fleetrock.put_repair_order(repair_order("RO-2", awaiting["vin"], "Not Started", "2026-01-06 09:00:00"))
+    fleetrock.put_repair_order(repair_order("RO-3", closed["vin"], "Finished", "2026-01-06 09:00:00"))
+    created = configure(admin, fleetrock)
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 200, r.body
+    assert r.json()["repair_orders_imported"] == 2 and r.json()["units_linked"] == 1
+    assert r.json()["integration"]["status"] == "active"
+    stream.drain()
+    seen = dispatch(admin)
+    assert seen[in_shop["asset_id"]]["maintenance_status"] == "in_shop"
+    assert seen[in_shop["asset_id"]]["asset_status"] == AssetStatus.IN_SHOP
+    assert seen[in_shop["asset_id"]]["statuses"][0]["source_id"] == "RO-1"
+    assert seen[awaiting["asset_id"]]["maintenance_status"] == "awaiting_service"
+    assert seen[awaiting["asset_id"]]["asset_status"] == "active"
+    assert seen[closed["asset_id"]]["maintenance_status"] is None
+    assert not fleetrock.units_with_vin(only_ours["vin"]), "Fleetbridge-only assets are not created at activation"
+    assert [c for c, _ in fleetrock.calls].count("AddUnit") == 0
+    units = call_api("GET", f"/integrations/{created['integration_id']}/units", as_user=admin).json()["items"]
+    assert [u["asset_id"] for u in units] == [in_shop["asset_id"]]
+    assert stream.dead_letters == []
+
+
+def test_deactivate_then_webhooks_are_410(fleetrock):
+    admin = sign_up("fleet")
+    integration_id, secret = active_integration(admin, fleetrock)
+    r = call_api("POST", f"/integrations/{integration_id}/deactivate", as_user=admin)
+    assert r.status == 200 and r.json()["status"] == "inactive"
+    assert send(integration_id, secret, "test", {}).status == 410
+    r = call_api("POST", f"/integrations/{integration_id}/activate", as_user=admin)
+    assert r.status == 200 and send(integration_id, secret, "test", {}).status == 200
+
+
+def test_rotating_the_secret_shows_the_new_one_once_and_the_old_one_stops(fleetrock):
+    admin = sign_up("fleet")
+    integration_id, old = active_integration(admin, fleetrock)
+    r = call_api("POST", f"/integrations/{integration_id}/webhook-secret", as_user=admin)
+    assert r.status == 200
+    new = r.json()["webhook_secret"]
+    assert new != old
+    assert send(integration_id, old, "test", {}).status == 401
+    assert send(integration_id, new, "test", {}).status == 200
+
+
+def test_update_checks_new_credentials_of_an_active_integration(fleetrock):
+    admin = sign_up("fleet")
+    integration_id, _ = active_integration(admin, fleetrock)
+    version = call_api("GET", f"/integrations/{integration_id}", as_user=admin).json()["version"]
+    r = call_api("PATCH", f"/integrations/{integration_id}", as_user=admin,
+                 json_body={"version": version, "api_key": "wrong-key-123"})
+    assert r.status == 422
+    r = call_api("PATCH", f"/integrations/{integration_id}", as_user=admin,
+                 json_body={"version": version, "default_group": "Yard"})
+    assert r.status == 200 and r.json()["default_group"] == "Yard"
+    r = call_api("PATCH", f"/integrations/{integration_id}", as_user=admin,
+                 json_body={"version": version, "default_group": "Stale"})
+    assert r.status == 409
+
+
+def test_other_fleets_and_roles_cannot_reach_an_integration(fleetrock):
+    admin = sign_up("fleet")
+    integration_id, _ = active_integration(admin, fleetrock)
+    intruder = sign_up("fleet", "Intruder")
+    assert call_api("GET", f"/integrations/{integration_id}", as_user=intruder).status == 404
+    assert call_api("POST", f"/integrations/{integration_id}/deactivate", as_user=intruder).status == 404
+    assert call_api("GET", "/integrations", as_user=intruder).json()["items"] == []
+    customer = add_user(admin, "customer")
+    assert call_api("GET", f"/integrations/{integration_id}", as_user=customer).status == 403
+    assert call_api("GET", "/dispatch/assets", as_user=customer).status == 200
+
+
+def test_secrets_never_reach_the_logs(fleetrock, stream, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    admin = sign_up("fleet")
+    asset = create_asset(admin)
+    fleetrock.put_repair_order(repair_order("RO-L", asset["vin"], "In Progress", "2026-01-06 09:00:00"))
+    integration_id, secret = active_integration(admin, fleetrock)
+    fleetrock.set_faults(fail=3)  # failures and retries log too
+    create_asset(admin)
+    send(integration_id, secret, "repair_order.updated", {"id": "RO-L"})  # thin: fetched with GetRO
+    send(integration_id, "wrong", "test", {})
+    stream.drain()
+    rotated = call_api("POST", f"/integrations/{integration_id}/webhook-secret", as_user=admin).json()
+    logged = caplog.text + capsys.readouterr().out + capsys.readouterr().err
+    assert logged, "something was logged: the check means something"
+    for value in (FLEETROCK_API_KEY, secret, rotated["webhook_secret"], *fleetrock.tokens):
+        assert value not in logged

@@ -1,0 +1,132 @@
+"""Assets to Fleetrock units by VIN, through the stream: created, updated, deactivated, reactivated;
+retried when Fleetrock fails or throttles, never lost, never duplicated."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import call_api
+from tests.factories import create_asset, make_vin, sign_up
+from tests.fleetrock_support import active_integration
+
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def calls(standin, name: str) -> int:
+    return [c for c, _ in standin.calls].count(name)
+
+
+@pytest.fixture
+def fleet(fleetrock):
+    admin = sign_up("fleet")
+    integration_id, _ = active_integration(admin, fleetrock)
+    return admin, integration_id
+
+
+def test_create_update_delete_recreate(fleet, fleetrock, stream):
+    admin, _ = fleet
+    asset = create_asset(admin, unit_number="T-9", license_number="MA123", license_state="MA",
+                         license_expiration="2027-03-31")
+    stream.drain()
+    [unit] = fleetrock.units_with_vin(asset["vin"])
+    assert unit["unit_number"] == "T-9" and unit["license_plate_number"] == "MA123"
+    assert unit["license_plate_state"] == "MA" and unit["license_plate_expiration"] == "2027-03-31"
+    assert unit["status"] == "Active" and unit["group"] == "Fleetbridge" and unit["unit_type"] == "Truck"
+
+    r = call_api("PATCH", f"/assets/{asset['asset_id']}", as_user=admin,
+                 json_body={"version": asset["version"], "unit_number": "T-10"})
+    assert r.status == 200
+    stream.drain()
+    [unit] = fleetrock.units_with_vin(asset["vin"])
+    assert unit["unit_number"] == "T-10"
+
+    assert call_api("DELETE", f"/assets/{asset['asset_id']}", as_user=admin).status == 204
+    stream.drain()
+    assert fleetrock.units_with_vin(asset["vin"])[0]["status"] == "Inactive"
+    r = call_api("POST", "/assets", as_user=admin, json_body={"unit_number": "T-11", "kind": "truck",
+                                                               "vin": asset["vin"]})
+    assert r.status == 200  # reactivated
+    stream.drain()
+    [unit] = fleetrock.units_with_vin(asset["vin"])
+    assert (unit["status"], unit["unit_number"]) == ("Active", "T-11")
+    assert calls(fleetrock, "AddUnit") == 1
+    assert stream.dead_letters == []
+
+
+def test_throttling_and_failures_are_retried_and_nothing_is_duplicated(fleet, fleetrock, stream):
+    admin, _ = fleet
+    fleetrock.set_faults(throttle=2)  # retried inside the client
+    throttled = create_asset(admin)
+    stream.drain()
+    assert len(fleetrock.units_with_vin(throttled["vin"])) == 1
+    fleetrock.set_faults(drop=2)  # GetToken and GetUnits dropped; then AddUnit runs
+    dropped = create_asset(admin)
+    stream.drain()
+    assert len(fleetrock.units_with_vin(dropped["vin"])) == 1
+    fleetrock.set_faults(fail=5)  # more than the client's attempts: the stream retries the record
+    failing = create_asset(admin)
+    stream.drain()
+    assert len(fleetrock.units_with_vin(failing["vin"])) == 1
+    assert calls(fleetrock, "AddUnit") == 3
+    assert stream.dead_letters == []
+
+
+def test_an_add_unit_whose_answer_is_lost_is_not_repeated(fleet, fleetrock, stream):
+    admin, _ = fleet
+    asset = create_asset(admin)
+    # GetToken and GetUnits answered; then the AddUnit runs in Fleetrock but its answer is lost
+    original_api = fleetrock.api
+
+    def drop_add_unit(call, query, body):
+        result = original_api(call, query, body)
+        if call == "AddUnit" and calls(fleetrock, "AddUnit") == 1:
+            fleetrock.set_faults(drop=1)
+        return result
+
+    fleetrock.api = drop_add_unit
+    stream.drain()
+    assert calls(fleetrock, "AddUnit") == 1
+    assert len(fleetrock.units_with_vin(asset["vin"])) == 1
+
+
+def test_a_send_that_keeps_failing_is_dead_lettered_marked_failed_and_retried(fleet, fleetrock, stream):
+    admin, integration_id = fleet
+    fleetrock.set_faults(fail=1000)
+    asset = create_asset(admin)
+    stream.drain()
+    assert len(stream.dead_letters) == 1
+    failed = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin, query={"state": "failed"})
+    [state] = failed.json()["items"]
+    assert state["asset_id"] == asset["asset_id"] and state["attempts"] == stream.max_attempts
+    assert "503" in state["last_error"]
+    fleetrock.clear_faults()
+    r = call_api("POST", f"/integrations/{integration_id}/units/{asset['asset_id']}/sync", as_user=admin)
+    assert r.status == 200 and r.json()["state"] == "retry"
+    stream.drain()
+    assert len(fleetrock.units_with_vin(asset["vin"])) == 1
+    units = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin).json()["items"]
+    assert [u["state"] for u in units] == ["synced"]
+
+
+def test_in_order_per_asset_the_last_state_wins(fleet, fleetrock, stream):
+    admin, _ = fleet
+    asset = create_asset(admin)
+    version = asset["version"]
+    for n in range(5):
+        r = call_api("PATCH", f"/assets/{asset['asset_id']}", as_user=admin,
+                     json_body={"version": version, "unit_number": f"V{n}"})
+        version = r.json()["version"]
+    stream.drain()
+    [unit] = fleetrock.units_with_vin(asset["vin"])
+    assert unit["unit_number"] == "V4"
+    assert calls(fleetrock, "AddUnit") == 1 and calls(fleetrock, "UpdateUnit") <= 1  # older records skipped
+
+
+def test_no_sync_before_activation_or_after_deactivation(fleetrock, stream):
+    admin = sign_up("fleet")
+    before = create_asset(admin)
+    integration_id, _ = active_integration(admin, fleetrock)
+    call_api("POST", f"/integrations/{integration_id}/deactivate", as_user=admin)
+    after = create_asset(admin, vin=make_vin())
+    stream.drain()
+    assert not fleetrock.units_with_vin(before["vin"]) and not fleetrock.units_with_vin(after["vin"])
