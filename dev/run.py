@@ -27,6 +27,7 @@ from dev import settings as dev_settings
 
 log = logging.getLogger("dev.run")
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+FLEETROCK_PORT = 3100  # the Fleetrock stand-in (dev/fleetrock_standin.py)
 
 
 def port_taken(port: int) -> bool:
@@ -68,7 +69,9 @@ def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
     """Start every part, registering how to stop it; returns the seeded demo users."""
     import boto3
 
-    from dev import dynamodb_local
+    from dev import dynamodb_local, fleetrock_seed
+    from dev.fleetrock_standin import FleetrockStandin
+    from dev.push_retry_timer import PushRetryTimer
     from dev.server import DevApiServer, serve_in_thread
     from dev.smtp_sink import SmtpSink
     from dev.stream_poller import DEFAULT_TARGET, StreamPoller
@@ -96,9 +99,15 @@ def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
         poller = StreamPoller.from_settings(dead_letter_path=dev_dir / "dead-letters.jsonl")
         poller.start()
         stack.callback(poller.stop)
+    retry_timer = PushRetryTimer()  # push_retry, as EventBridge Scheduler runs it every minute in AWS
+    retry_timer.start()
+    stack.callback(retry_timer.stop)
 
     server = DevApiServer(("127.0.0.1", http_port))
     serve_in_thread(server)
+    standin = FleetrockStandin(("127.0.0.1", FLEETROCK_PORT)).start()  # fleetrock.md: the stand-in
+    stack.callback(standin.stop)
+    fleetrock_seed.use(standin, api_url=f"http://localhost:{http_port}")
     stack.callback(server.server_close)
     stack.callback(server.shutdown)
     return _seed()
@@ -151,7 +160,43 @@ def _banner(http_port: int, dev_dir: Path, users: list[Any]) -> str:
         f"  {mint} --sub SUB --org ORG --role ROLE   # another token",
         "",
     ]
+    lines += _portal_lines(api)
+    lines += _fleetrock_lines(api)
     return "\n".join(lines)
+
+
+def _portal_lines(api: str) -> list[str]:
+    """A working customer-portal link of the demo data: open it, then look at the sites."""
+    from dev.portal_seed import DEMO
+
+    if "link_token" not in DEMO:
+        return []
+    session = (f"curl -s -X POST -H \"Authorization: Bearer $LINK\" {api}/portal/session"
+               " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"session_token\"])'")
+    return [
+        "Customer portal (Dana Reyes of Harborview Apartments, a customer of Bay State Truck Repair):",
+        f"  export LINK={DEMO['link_token']}",
+        f"  export PORTAL=$({session})",
+        f'  curl -H "Authorization: Bearer $PORTAL" {api}/portal/sites',
+        "",
+    ]
+
+
+def _fleetrock_lines(api: str) -> list[str]:
+    """The demo fleet's Fleetrock integration: the stand-in's repair order shows In Shop."""
+    from dev.fleetrock_seed import DEMO
+
+    if "integration_id" not in DEMO:
+        return []
+    control = f"localhost:{FLEETROCK_PORT}/_standin"
+    return [
+        f"Fleetrock stand-in on http://127.0.0.1:{FLEETROCK_PORT} (integration {DEMO['integration_id']}); "
+        f"truck {DEMO['truck']} is In Shop from repair order RO-5001:",
+        f'  curl -H "Authorization: Bearer $TOKEN" {api}/dispatch/assets',
+        f"  curl {control}/repair_orders -H 'Content-Type: application/json' "
+        f"-d '{{\"id\": \"RO-5001\", \"vin\": \"{DEMO['vin']}\", \"status\": \"Finished\"}}'   # webhook",
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print("AWS_ENDPOINT_URL_DYNAMODB must be http://127.0.0.1:<port> for DynamoDB Local", file=sys.stderr)
         return 2
     for port, what in ((args.port, "the HTTP API"), (dynamodb_port, "DynamoDB Local"),
-                       (settings.smtp_port, "the SMTP sink")):
+                       (settings.smtp_port, "the SMTP sink"), (FLEETROCK_PORT, "the Fleetrock stand-in")):
         if port_taken(port):
             print(f"port {port} is taken, and {what} needs it: stop what uses it (another `make dev`?) "
                   f"or change it ({'--port' if what == 'the HTTP API' else settings_file})",

@@ -10,6 +10,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from dev.fleetrock_seed import seed_fleetrock
+from dev.jobs_seed import seed_jobs
+from dev.portal_seed import seed_portal
 from shared.assets.logic import create_asset
 from shared.assets.models import AssetCreate, AssetKind
 from shared.assets.vin import check_digit
@@ -86,6 +89,9 @@ def seed_demo() -> list[SeededUser]:
     create_group(fleet, GroupCreate(name="Long haul", asset_ids=[a.asset_id for a in trucks[2:] + trailers[2:]]))
     _seed_connection(fleet, vendor, yard.group_id)
     _seed_services_and_partners(fleet, vendor, trucks[0].asset_id)
+    seed_jobs(fleet, vendor, [a.asset_id for a in trucks])  # jobs with the installation partner (jobs.md)
+    seed_portal(vendor)  # the vendor's customer portal: customer, sites, services, a user with a link
+    seed_fleetrock(fleet, trucks, trailers)  # Fleetrock linked through the stand-in (when dev.run started one)
     return seeded
 
 

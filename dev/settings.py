@@ -33,6 +33,9 @@ def default_settings() -> dict[str, str]:
         "LOCAL_SECRET_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": "1025",
+        "ALLOW_LOOPBACK_HTTP": "true",
+        "PORTAL_SIGNING_KEYS": f"dev1:{secrets.token_urlsafe(48)}",  # customer portal links
+        "PICTURES_BUCKET": "fleetbridge-dev-pictures",  # presigned URLs only: no S3 locally
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "DEV_JWT_SECRET": secrets.token_urlsafe(48),

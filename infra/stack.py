@@ -9,7 +9,10 @@ from constructs import Construct
 
 from infra.constructs.api import Api
 from infra.constructs.data import Data
+from infra.constructs.fleetrock import FleetrockIntegration
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.portal import Portal
+from infra.constructs.push import Push
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.stream import Stream
 
@@ -44,11 +47,22 @@ class FleetbridgeStack(Stack):
             },
         )
         api = Api(self, "Api", runtime=runtime)
+        # customer portal: link signing keys and pictures, for the customers and portal functions only
+        Portal(self, "Portal", portal_fn=api.functions["portal"], customers_fn=api.functions["customers"],
+               app_base_url=str(self.node.try_get_context("app_base_url") or DEFAULT_APP_BASE_URL))
         stream = Stream(self, "Stream", runtime=runtime, table=data.table, mail_from_domain=mail_from_domain)
-        Monitoring(
+        push = Push(self, "Push", runtime=runtime, secrets_key=data.secrets_key,
+                    api_function=api.functions["subscriptions"], stream_function=stream.function)
+        monitoring = Monitoring(
             self,
             "Monitoring",
-            functions={**api.functions, "stream_processor": stream.function},
+            functions={**api.functions, "stream_processor": stream.function, "push_retry": push.function},
             dead_letter_queue=stream.failure_queue,
             rest_api=api.rest_api,
+            schedule_dead_letter_queues={"push_retry": push.dead_letter_queue},
         )
+        # Fleetrock: KMS for the functions holding its secrets, the webhook 401-rate alarm
+        FleetrockIntegration(self, "Fleetrock", secrets_key=data.secrets_key,
+                             integrations_fn=api.functions["integrations"],
+                             webhook_fn=api.functions["fleetrock_webhook"], stream_fn=stream.function,
+                             alarm_topic=monitoring.topic)

@@ -39,9 +39,24 @@ class Settings(BaseSettings):
     local_secret_key: str | None = Field(
         default=None, repr=False, description="LOCAL_SECRET_KEY: base64url 32 bytes, the key of SECRETS_CIPHER=local"
     )
+    allow_loopback_http: bool = Field(
+        default=False,
+        description="ALLOW_LOOPBACK_HTTP: push subscription URLs may be http://127.0.0.1 or localhost (dev, tests); "
+        "in AWS (false) they must be https to a public host",
+    )
     app_base_url: str = Field(
         default="http://localhost:3000",
         description="APP_BASE_URL: the web app's public URL, for links in emails (sign-up, invitations)",
+    )
+    # customer portal (portal.md): link signing keys (one of the two) and the pictures bucket
+    portal_signing_secret_arn: str | None = Field(
+        default=None, description="PORTAL_SIGNING_SECRET_ARN: Secrets Manager secret of the portal link keys (AWS)"
+    )
+    portal_signing_keys: str | None = Field(
+        default=None, repr=False, description="PORTAL_SIGNING_KEYS: kid:key[,kid:key], signing key first (locally)"
+    )
+    pictures_bucket: str | None = Field(
+        default=None, description="PICTURES_BUCKET: S3 bucket of site and service pictures (presigned URLs only)"
     )
 
 

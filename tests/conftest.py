@@ -38,6 +38,12 @@ TEST_ENV = {
     "LOCAL_SECRET_KEY": "dGVzdC1vbmx5LWtleS0zMi1ieXRlcy1sb25nLi4uLi4=",
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": str(SMTP_PORT),
+    "ALLOW_LOOPBACK_HTTP": "true",
+    # customer portal: link signing keys (two: a rotation) and the pictures bucket (presigning needs no network)
+    "PORTAL_SIGNING_KEYS": (
+        "test2:test-only-portal-key-2-0123456789abcdef,test1:test-only-portal-key-1-0123456789abcdef"
+    ),
+    "PICTURES_BUCKET": "fleetbridge-test-pictures",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -204,3 +210,31 @@ def mailbox(smtp: Any) -> Iterator[Mailbox]:
     poller.poll_once()  # from now on: earlier tests' records are not ours
     yield Mailbox(poller, smtp)
     assert poller.dead_letters == []
+
+
+# -- Fleetrock (fleetrock.md): the stand-in server, and the stream from this test's records on --
+
+FLEETROCK_USERNAME = "owner"
+FLEETROCK_API_KEY = "fr-test-api-key-4c1d9e"
+
+
+@pytest.fixture
+def fleetrock() -> Iterator[Any]:
+    """The Fleetrock stand-in (dev/fleetrock_standin.py) on a free port; its login URL is `.url`."""
+    from dev.fleetrock_standin import FleetrockStandin
+
+    standin = FleetrockStandin(accounts={FLEETROCK_USERNAME: FLEETROCK_API_KEY}).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def stream(dynamodb: Any, smtp: Any) -> Any:
+    """A StreamPoller over the table's real stream, from this test's records on; `drain()` runs the processor
+    (emails included: the SMTP sink listens)."""
+    from dev.stream_poller import StreamPoller
+
+    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
+                          region=TEST_ENV["AWS_REGION"], start_position="LATEST", backoff_seconds=0.05)
+    poller.poll_once()
+    return poller

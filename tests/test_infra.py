@@ -134,7 +134,8 @@ def test_dynamodb_permissions_reach_only_this_table(template_json: dict[str, Any
                     assert set(dynamo) <= STREAM_ACTIONS and "StreamProcessor" in name, name
                 else:
                     assert resource in allowed, (name, resource)
-    assert seen == len(set(API_HANDLERS) - PUBLIC_HANDLERS) + 3, "each data function once, the processor 3 times"
+    data_functions = len(set(API_HANDLERS) - PUBLIC_HANDLERS) + len(EVENT_HANDLERS) - 1  # the processor: below
+    assert seen == data_functions + 3, "each data function once, the processor 3 times"
     docs_policy = next(p for n, p in resources(template_json, "AWS::IAM::Policy").items() if "Docs" in n)
     assert not any(a.startswith("dynamodb:") for s in _statements(docs_policy) for a in _actions(s))
 
@@ -153,15 +154,16 @@ def test_stream_processor_may_send_mail_only_as_our_domain(template_json: dict[s
 def test_stream_mapping_reports_item_failures_and_has_a_failure_queue(template_json: dict[str, Any]) -> None:
     _, mapping = only(template_json, "AWS::Lambda::EventSourceMapping")
     props = mapping["Properties"]
-    queue_id, queue = only(template_json, "AWS::SQS::Queue")
+    queue_id = props["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    queue = resources(template_json, "AWS::SQS::Queue")[queue_id]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert props["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
     assert props["BisectBatchOnFunctionError"] is True
     assert props["MaximumRetryAttempts"] > 0 and props["MaximumRecordAgeInSeconds"] > 0
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
-    _, queue_policy = only(template_json, "AWS::SQS::QueuePolicy")
-    assert "aws:SecureTransport" in json.dumps(queue_policy), "the failure queue enforces TLS"
+    policies = resources(template_json, "AWS::SQS::QueuePolicy").values()
+    assert any(queue_id in json.dumps(p) and "aws:SecureTransport" in json.dumps(p) for p in policies), "TLS only"
 
 
 def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, template_json: dict[str, Any]) -> None:
@@ -285,3 +287,83 @@ def test_bundle_is_cached_and_leaves_out_the_runtime_sdk(assembly_dir: Path) -> 
     assert not any((site / name).exists() for name in bundle.RUNTIME_PROVIDED)
     assert list(site.glob("pydantic_core/*aarch64*.so")), "compiled wheels are the arm64 ones"
     assert not list(bundle.APP_DIR.rglob("__pycache__"))
+
+
+def test_push_retry_runs_every_minute_with_retries_and_a_dead_letter_queue(template_json: dict[str, Any]) -> None:
+    _, schedule = only(template_json, "AWS::Scheduler::Schedule")
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)" and props["State"] == "ENABLED"
+    assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    target = props["Target"]
+    functions = resources(template_json, "AWS::Lambda::Function")
+    target_fn = target["Arn"]["Fn::GetAtt"][0]
+    assert functions[target_fn]["Properties"]["Handler"] == "functions.push_retry.handler.lambda_handler"
+    assert json.loads(target["Input"])["time"] == "<aws.scheduler.scheduled-time>"
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert resources(template_json, "AWS::SQS::Queue")[dlq]["Properties"]["SqsManagedSseEnabled"] is True
+    depth_alarms = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
+                    if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+    assert any(dlq in json.dumps(a) for a in depth_alarms), "the schedule's DLQ is watched"
+
+
+def test_only_the_functions_that_need_it_use_the_secrets_key(template_json: dict[str, Any]) -> None:
+    key_id = next(k for k in resources(template_json, "AWS::KMS::Key") if "SecretsKey" in k)
+    uses: dict[str, set[str]] = {}
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        for statement in _statements(policy):
+            if key_id in json.dumps(_resources(statement)):
+                uses.setdefault(name, set()).update(_actions(statement))
+    ours = {"Subscriptions": {"kms:Encrypt"}, "StreamProcessor": {"kms:Decrypt"}, "PushRetryFunction": {"kms:Decrypt"}}
+    for part, actions in ours.items():  # push secrets: encrypted by the API, decrypted where deliveries are signed
+        assert [a for n, a in uses.items() if part in n] == [actions], part
+    assert all("*" not in a for actions in uses.values() for a in actions)
+
+
+def test_portal_secret_and_pictures_bucket_reach_only_the_portal_functions(template_json: dict[str, Any]) -> None:
+    secret_id = only(template_json, "AWS::SecretsManager::Secret")[0]
+    buckets = resources(template_json, "AWS::S3::Bucket")
+    pictures_id = next(k for k in buckets if "PortalPictures" in k and "AccessLogs" not in k)
+    pictures = buckets[pictures_id]["Properties"]
+    assert pictures["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                          "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert pictures["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert "DestinationBucketName" in pictures["LoggingConfiguration"]
+    policies = [p["Properties"] for p in resources(template_json, "AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": pictures_id}]
+    tls_only = [s for p in policies for s in p["PolicyDocument"]["Statement"]
+                if s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}]
+    assert tls_only
+    with_env = set()
+    for fn in resources(template_json, "AWS::Lambda::Function").values():
+        env = fn["Properties"]["Environment"]["Variables"]
+        if "PORTAL_SIGNING_SECRET_ARN" in env:
+            assert env["PORTAL_SIGNING_SECRET_ARN"] == {"Ref": secret_id}
+            assert env["PICTURES_BUCKET"] == {"Ref": pictures_id}
+            with_env.add(fn["Properties"]["Handler"].split(".")[1])
+    assert with_env == {"portal", "customers"}
+    readers = set()
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        for statement in _statements(policy):
+            if "secretsmanager:GetSecretValue" in _actions(statement):
+                assert _resources(statement) == [{"Ref": secret_id}], name
+                readers.add(name)
+            if any(a.startswith("s3:") for a in _actions(statement)):
+                assert any(h in name for h in ("PortalFunction", "CustomersFunction")), name
+    assert len(readers) == 2 and all(any(h in n for h in ("PortalFunction", "CustomersFunction")) for n in readers)
+
+
+def test_fleetrock_functions_may_use_the_secrets_key_and_bad_webhook_signatures_alarm(
+    template_json: dict[str, Any],
+) -> None:
+    key_id = next(k for k in resources(template_json, "AWS::KMS::Key") if "SecretsKey" in k)
+    kms_actions: dict[str, set[str]] = {}
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        for statement in _statements(policy):
+            if {"Fn::GetAtt": [key_id, "Arn"]} in _resources(statement):
+                kms_actions.setdefault(name, set()).update(_actions(statement))
+    assert any("Integrations" in n and {"kms:Encrypt", "kms:Decrypt"} <= a for n, a in kms_actions.items())
+    assert any("FleetrockWebhook" in n and a == {"kms:Decrypt"} for n, a in kms_actions.items())
+    assert not any("Assets" in n or "Docs" in n for n in kms_actions), "only the functions that hold secrets"
+    alarms = json.dumps(resources(template_json, "AWS::CloudWatch::Alarm"))
+    assert "FleetrockWebhookUnauthorized" in alarms and "unauthorized / received" in alarms

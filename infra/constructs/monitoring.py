@@ -32,6 +32,7 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         rest_api: apigw.RestApi,
+        schedule_dead_letter_queues: Mapping[str, sqs.IQueue] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="Fleetbridge alarm topic")
@@ -49,6 +50,13 @@ class Monitoring(Construct):
             0,
             "stream records gave up after retries: inspect the failure queue",
         )
+        for name, queue in (schedule_dead_letter_queues or {}).items():
+            self._alarm(
+                f"{name.title().replace('_', '')}ScheduleDeadLetterDepth",
+                queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+                0,
+                f"{name}: scheduled runs failed after the scheduler's retries: inspect its dead-letter queue",
+            )
         requests = rest_api.metric_count(period=PERIOD, statistic="Sum")
         self._alarm(
             "Api5xxRate",

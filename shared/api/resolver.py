@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -84,11 +85,29 @@ ERROR_RESPONSES = {
 }
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A route that takes a non-JSON body (a CSV upload), with its own media types and size limit."""
+
+    content_types: frozenset[str]
+    max_bytes: int
+    description: str
+
+
+# (method, path) -> RawBody; a routes module registers its raw-body routes here at import
+RAW_BODY_ROUTES: dict[tuple[str, str], RawBody] = {}
+
+
 class Resolver(APIGatewayRestResolver):
     """Powertools' resolver whose OpenAPI documents our error format on every operation."""
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
         data = super().get_openapi_schema(**kwargs).model_dump(by_alias=True, exclude_none=True)
+        for (method, path), raw in RAW_BODY_ROUTES.items():
+            operation = data.get("paths", {}).get(path, {}).get(method.lower())
+            if operation is not None:
+                operation["requestBody"] = {"required": True, "description": raw.description, "content": {
+                    ct: {"schema": {"type": "string"}} for ct in sorted(raw.content_types)}}
         schemas = data.setdefault("components", {}).setdefault("schemas", {})
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
@@ -139,14 +158,20 @@ def openapi_json(app: APIGatewayRestResolver) -> str:
     return app.get_openapi_json_schema(**OPENAPI_OPTIONS)
 
 
-def entry_point(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda entry point of an API handler, decorated in the one order every handler uses."""
+def entry_point(
+    app: APIGatewayRestResolver, *, max_body_bytes: int | None = None, json_only: bool = True
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point of an API handler, decorated in the one order every handler uses.
+
+    `max_body_bytes` overrides settings.max_body_bytes; `json_only=False` lets a handler answer a
+    non-JSON body itself (the Fleetrock webhook: 400, as its spec says).
+    """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return refuse_before_parsing(event) or app.resolve(event, context)
+        return refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
 
     return lambda_handler
 
@@ -156,7 +181,9 @@ def _json_error(status: int, code: str, message: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": content_types.APPLICATION_JSON}, "body": json.dumps(body)}
 
 
-def refuse_before_parsing(event: dict[str, Any]) -> dict[str, Any] | None:
+def refuse_before_parsing(
+    event: dict[str, Any], max_body_bytes: int | None = None, json_only: bool = True
+) -> dict[str, Any] | None:
     """A 413 for an oversize body, a 415 for a body that is not JSON; None when the request may go on.
 
     Checked before Powertools parses anything: a huge body costs nothing, and a form-encoded
@@ -165,12 +192,33 @@ def refuse_before_parsing(event: dict[str, Any]) -> dict[str, Any] | None:
     body = event.get("body") or ""
     if not body:
         return None
-    limit = get_settings().max_body_bytes
-    if len(body) > limit:
+    raw = RAW_BODY_ROUTES.get((str(event.get("httpMethod", "")).upper(), str(event.get("path", "")).rstrip("/")))
+    if raw is not None:
+        return _refuse_raw(event, body, raw)
+    limit = max_body_bytes or get_settings().max_body_bytes
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body)  # base64 is 4/3 of the bytes
+    if size > limit:
         return _json_error(413, "payload_too_large", f"the body is over {limit} bytes")
+    if not json_only:
+        return None
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     content_type = str(headers.get("content-type", "application/json")).split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         return _json_error(415, "unsupported_media_type",
                            f"send the body as JSON with Content-Type: application/json (got {content_type})")
+    return None
+
+
+def _refuse_raw(event: dict[str, Any], body: str, raw: RawBody) -> dict[str, Any] | None:
+    """A raw-body route's own checks: its size limit (413) and media types (415)."""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body)
+    if size > raw.max_bytes:
+        return _json_error(413, "payload_too_large",
+                           f"the body is over {raw.max_bytes // (1024 * 1024)} MB ({raw.max_bytes} bytes): split it")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+    if content_type not in raw.content_types:
+        return _json_error(415, "unsupported_media_type",
+                           f"send the body with Content-Type: {' or '.join(sorted(raw.content_types))} "
+                           f"(got {content_type or 'none'})")
     return None

@@ -9,7 +9,9 @@ from shared.fleetrock.routes import router as fleetrock_router
 from shared.fleetrock.webhook_routes import router as fleetrock_webhook_router
 from shared.groups.routes import router as groups_router
 from shared.invitations.routes import router as invitations_router
+from shared.jobs.partner_routes import router as partner_jobs_router
 from shared.jobs.routes import router as jobs_router
+from shared.jobs.template_routes import router as job_templates_router
 from shared.orgs.routes import router as orgs_router
 from shared.partners.routes import router as partners_router
 from shared.portal.customer_routes import router as portal_customer_router
@@ -30,6 +32,8 @@ ALL_ROUTERS = (
     services_router,
     partners_router,
     jobs_router,
+    job_templates_router,
+    partner_jobs_router,
     portal_vendor_router,
     portal_customer_router,
     fleetrock_router,

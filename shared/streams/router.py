@@ -11,8 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from shared.fleetrock.apply import apply_inbox_record
+from shared.fleetrock.sync import retry_sync_record, sync_asset_record
 from shared.groups.logic import clean_up_deleted_group
 from shared.outbox.delivery import deliver
+from shared.portal.job_services import record_job_service
+from shared.push.attempts import send_from_stream
 
 Work = Callable[[dict[str, Any]], None]
 
@@ -20,6 +24,14 @@ Work = Callable[[dict[str, Any]], None]
 ROUTES: dict[tuple[str, str], Work] = {
     ("INSERT", "outbox"): deliver,
     ("REMOVE", "group"): clean_up_deleted_group,
+    ("MODIFY", "job"): record_job_service,  # portal: a SUCCEEDED job at a site is a completed service
+    ("INSERT", "fleetrock_inbox"): apply_inbox_record,
+    ("MODIFY", "fleetrock_inbox"): apply_inbox_record,
+    ("INSERT", "asset"): sync_asset_record,
+    ("MODIFY", "asset"): sync_asset_record,
+    ("MODIFY", "fleetrock_sync"): retry_sync_record,
+    ("INSERT", "push_delivery"): send_from_stream,  # a stored delivery: first attempt
+    ("MODIFY", "push_delivery"): send_from_stream,  # a redelivery (queued again); other changes: no-op
 }
 
 

@@ -1,0 +1,70 @@
+"""Building job items: a new PENDING job, and assigning it to an ACCEPTED partner.
+
+Used by the single create, the CSV import and the transitions alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from shared.assets.models import AssetItem
+from shared.auth.principal import Principal
+from shared.errors import Unprocessable
+from shared.ids import new_id
+from shared.jobs import changes, dal
+from shared.jobs.models import JobItem, JobStatus
+from shared.orgs.dal import org_pk
+from shared.partners import dal as partners_dal
+from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus
+
+JOB_DATA = ("title", "description", "configuration", "due_date", "site_id")
+
+
+def new_job_item(caller: Principal, asset: AssetItem, kind: str, data: dict[str, Any], at: datetime, *,
+                 template_id: str | None = None, import_id: str | None = None, job_id: str | None = None) -> JobItem:
+    job_id = job_id or new_id("job")
+    item = JobItem(dal.job_pk(job_id), dal.JOB, job_id=job_id, fleet_id=caller.org_id, kind=kind,
+                   status=JobStatus.PENDING.value, asset_id=asset.asset_id, vin=asset.vin, template_id=template_id,
+                   import_id=import_id, created_by=caller.user_id, created_at=at, updated_at=at, history=[])
+    for key in JOB_DATA:
+        setattr(item, key, data.get(key))
+    changes.append_history(item, caller, at, "created", None)
+    dal.index(item)
+    return item
+
+
+def accepted(fleet_id: str, partner_id: str, field: str = "partner_id") -> PartnerRecord:
+    """The fleet's ACCEPTED partner with this partner ID, or 422 on `field`."""
+    record = partners_dal.accepted_partner(fleet_id, partner_id)
+    if record is None:
+        raise Unprocessable.field(field, f"{partner_id} is not an ACCEPTED installation partner of your fleet: "
+                                         "invite it first (POST /partners/invitations)")
+    return record
+
+
+def assign(item: JobItem, partner: PartnerRecord, caller: Principal, at: datetime) -> None:
+    """PENDING -> ASSIGNED in memory; the caller writes it with `partner_still_accepted` and the grant."""
+    item.partner_id, item.partner_org_id = partner.partner_id, partner.partner_org_id
+    item.partner_name, item.partner_invitation_id = partner.partner_name, partner.invitation_id
+    item.status, item.updated_at = JobStatus.ASSIGNED.value, at
+    changes.append_history(item, caller, at, "assigned", JobStatus.PENDING, note=f"to partner {partner.partner_id}")
+    dal.index(item)
+
+
+def unassign(item: JobItem) -> None:
+    item.partner_id = item.partner_org_id = item.partner_name = item.partner_invitation_id = None
+    dal.index(item)
+
+
+def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False) -> None:
+    """The partner record must still be ACCEPTED (and allow override, for an override edit) at commit."""
+    assert item.partner_invitation_id is not None
+    condition = (PartnerInvitationItem.status == PartnerStatus.ACCEPTED.value) & (
+        PartnerInvitationItem.partner_org_id == item.partner_org_id)
+    if override:
+        condition &= PartnerInvitationItem.allow_override == True  # noqa: E712
+    tx.condition_check(PartnerInvitationItem, org_pk(item.fleet_id), partners_dal.invitation_sk(
+        item.partner_invitation_id), condition=condition)

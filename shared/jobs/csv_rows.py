@@ -1,0 +1,167 @@
+"""Validating every row of a jobs CSV against the fleet's data before anything is written.
+
+Lookups are batched over the whole file (VIN claims, assets, templates by name, partners by
+partner ID), so validating 1,000 rows costs a few round trips, not thousands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.assets import dal as assets_dal
+from shared.assets.models import AssetItem, AssetStatus
+from shared.assets.vin import normalize_vin
+from shared.auth.principal import Principal
+from shared.jobs import rules, templates, templates_dal, vehicles
+from shared.jobs.csv_parse import ParsedCsv, RowError
+from shared.jobs.models import JobKind
+from shared.jobs.templates_models import JobTemplateItem
+from shared.partners import dal as partners_dal
+from shared.partners.models import PartnerRecord
+
+PARTNER_ID = re.compile(r"^[A-Z0-9]{5}$")
+SITE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LIMITS = {"title": 200, "description": 4000}
+
+
+@dataclass
+class PlannedJob:
+    row: int
+    kind: str
+    asset: AssetItem
+    data: dict[str, Any]  # title, description, configuration, due_date, site_id
+    template_id: str | None
+    partner: PartnerRecord | None
+
+
+@dataclass
+class _Lookups:
+    claims: dict[str, str]  # VIN -> asset id
+    assets: dict[str, AssetItem]
+    templates: dict[str, JobTemplateItem]  # casefolded name -> template
+    partners: dict[str, PartnerRecord | None]
+
+
+def _lookups(caller: Principal, rows: list[dict[str, str]]) -> _Lookups:
+    vins = set()
+    for cells in rows:
+        with suppress(ValueError):  # a wrong VIN is the row's error, reported below
+            vins.add(normalize_vin(cells.get("vin") or ""))
+    claims = vehicles.active_claims(caller.org_id, vins)
+    asset_ids = {c["asset_id"] for c in rows if c.get("asset_id")} | set(claims.values())
+    names = {c["template"] for c in rows if c.get("template")}
+    partner_ids = {c["assigned_installer_company_id"].upper() for c in rows if c.get("assigned_installer_company_id")}
+    return _Lookups(
+        claims=claims,
+        assets=assets_dal.get_asset_items(caller.org_id, asset_ids),
+        templates=templates_dal.templates_named(caller.org_id, names),
+        partners={p: partners_dal.accepted_partner(caller.org_id, p) for p in partner_ids if PARTNER_ID.match(p)},
+    )
+
+
+def validate(caller: Principal, parsed: ParsedCsv) -> tuple[list[PlannedJob], list[RowError]]:
+    """Every row checked; the plan is only usable when the errors are empty."""
+    bad_rows = {e.row for e in parsed.errors}
+    rows = [(n, cells) for n, cells in parsed.rows if n not in bad_rows]
+    found = _lookups(caller, [cells for _, cells in rows])
+    plan, errors = [], list(parsed.errors)
+    for number, cells in rows:
+        row_errors: list[RowError] = []
+        job = _plan_row(number, cells, found, row_errors)
+        errors += row_errors
+        if job is not None and not row_errors:
+            plan.append(job)
+    errors.sort(key=lambda e: e.row)
+    return plan, errors
+
+
+def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowError]) -> PlannedJob | None:
+    def err(column: str, message: str) -> None:
+        errors.append(RowError(n, column, message))
+
+    template = None
+    if name := cells.get("template"):
+        template = found.templates.get(name.casefold())
+        if template is None:
+            err("template", f"no job template named {name!r} in your fleet")
+    base: dict[str, Any] = {k: getattr(template, k) for k in templates.TEMPLATE_FIELDS} if template else {}
+    kind = cells.get("kind", "").lower() or base.get("kind") or ""
+    if kind not in (JobKind.INSTALLATION, JobKind.MAINTENANCE):
+        err("kind", f"{kind!r} is not a kind: installation or maintenance" if kind else
+            "give the kind: installation or maintenance")
+    data = {k: base.get(k) for k in ("title", "description", "configuration", "site_id")} | {"due_date": None}
+    for column, limit in LIMITS.items():
+        if (value := cells.get(column)) and len(value) > limit:
+            err(column, f"is over {limit} characters")
+        elif value:
+            data[column] = value
+    if not data["title"]:
+        err("title", "give a title (or a template that has one)")
+    if value := cells.get("due_date"):
+        try:
+            data["due_date"] = date.fromisoformat(value).isoformat()
+        except ValueError:
+            err("due_date", f"{value!r} is not a date: write it as YYYY-MM-DD")
+    if value := cells.get("configuration"):
+        try:
+            data["configuration"] = json.loads(value)
+        except json.JSONDecodeError as exc:
+            err("configuration", f"is not valid JSON ({exc.msg} at character {exc.pos + 1}); a JSON object in "
+                                 "a CSV cell is quoted, its quotes doubled: \"{\"\"apn\"\": \"\"iot\"\"}\"")
+    if (value := cells.get("site_id")) and not SITE_ID.match(value):
+        err("site_id", "is not a site id (letters, digits, _ and -)")
+    elif value:
+        data["site_id"] = value
+    if kind in (JobKind.INSTALLATION, JobKind.MAINTENANCE) and not any(e.column == "configuration" for e in errors):
+        for column, message in rules.data_errors(kind, data["description"], data["configuration"]):
+            err(column, message)
+    asset = _vehicle(cells, found, err)
+    partner = _partner(cells, found, err)
+    if errors or asset is None:
+        return None
+    return PlannedJob(n, kind, asset, data, template.template_id if template else None, partner)
+
+
+def _vehicle(cells: dict[str, str], found: _Lookups, err: Any) -> AssetItem | None:
+    raw_vin, asset_id = cells.get("vin"), cells.get("asset_id")
+    if not raw_vin and not asset_id:
+        err("vin", "give the vehicle's vin (or its asset_id)")
+        return None
+    vin = None
+    if raw_vin:
+        try:
+            vin = normalize_vin(raw_vin)
+        except ValueError as exc:
+            err("vin", str(exc))
+            return None
+        if vin not in found.claims:
+            err("vin", f"no active asset in your fleet has VIN {vin}")
+            return None
+        if asset_id and found.claims[vin] != asset_id:
+            err("asset_id", f"VIN {vin} is asset {found.claims[vin]}, not {asset_id}")
+            return None
+        asset_id = found.claims[vin]
+    assert asset_id is not None
+    asset = found.assets.get(asset_id)
+    if asset is None or asset.status == AssetStatus.INACTIVE.value:
+        err("asset_id" if vin is None else "vin", f"no active asset {asset_id} in your fleet")
+        return None
+    return asset
+
+
+def _partner(cells: dict[str, str], found: _Lookups, err: Any) -> PartnerRecord | None:
+    partner_id = cells.get("assigned_installer_company_id", "").upper()
+    if not partner_id:
+        return None
+    if not PARTNER_ID.match(partner_id):
+        err("assigned_installer_company_id", f"{partner_id!r} is not a partner ID (5 letters or digits)")
+        return None
+    partner = found.partners.get(partner_id)
+    if partner is None:
+        err("assigned_installer_company_id", f"{partner_id} is not an ACCEPTED installation partner of your fleet")
+    return partner

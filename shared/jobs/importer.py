@@ -1,0 +1,152 @@
+"""CSV import of jobs: all rows validated first, then written with BatchWriteItem.
+
+All or nothing for validation: one wrong row and nothing is written (422 listing every wrong
+row). Idempotent: the same Idempotency-Key (or, without one, the same file content) imports
+once and answers the same result again.
+
+Writing: one transaction starts the import (the import record, which fixes the job ids, the
+audit events of the fleet and of each partner whose access it grants, and a check that those
+partners are still ACCEPTED); then the jobs, each in the same request as its vehicle access
+grant, go out in BatchWriteItem requests of 25, four at a time, unprocessed items sent again
+with backoff (transactions would be 5x slower: BatchWriteItem is what makes 1,000 rows take a
+second). An import interrupted midway (its Lambda died) is resumed by the same request once its
+lease expired: the same job ids, the jobs already written left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from pynamodb.transactions import TransactWrite
+
+from shared.audit.dal import add_audit_event
+from shared.auth.principal import Principal
+from shared.db.base import TableItem, atomic, connection
+from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
+from shared.ids import new_id, utc_now
+from shared.jobs import building, csv_parse, csv_rows, dal, imports_dal
+from shared.jobs.bodies import ImportResult
+from shared.jobs.imports_dal import LEASE_SECONDS
+from shared.jobs.models import JobItem
+
+BATCH = 25  # BatchWriteItem's limit
+MAX_PARTNERS = 40  # the starting transaction holds 2 items per partner (of at most 100)
+WRITERS = 4
+ATTEMPTS = 8
+
+
+def import_jobs(caller: Principal, body: bytes, key: str | None, *, dry_run: bool) -> tuple[ImportResult, bool]:
+    """The import's result, and whether it is the replay of an earlier import with the same key."""
+    digest = hashlib.sha256(body).hexdigest()
+    key = key or f"sha256:{digest}"
+    record = None if dry_run else imports_dal.get_import(caller.org_id, key)
+    if record is not None:
+        if record.content_sha256 != digest:
+            raise Conflict("this Idempotency-Key was used for another file: send a new key with a new file")
+        if record.status == "done":
+            return ImportResult.model_validate(record.result), True
+        if record.lease_until >= int(time.time()):
+            raise Conflict("this import is running: send the same request again in a minute to get its result")
+    parsed = csv_parse.parse(body)
+    plan, errors = csv_rows.validate(caller, parsed)
+    if errors:
+        rows = len({e.row for e in errors})
+        raise Unprocessable(f"{rows} row{'s are' if rows > 1 else ' is'} wrong: nothing was imported"
+                            f"{' (dry run)' if dry_run else ''}", [e.detail() for e in errors])
+    assigned = sum(p.partner is not None for p in plan)
+    partners = {p.partner.partner_id for p in plan if p.partner is not None}
+    if len(partners) > MAX_PARTNERS:
+        raise Unprocessable.field("assigned_installer_company_id", f"the file names {len(partners)} partners: at "
+                                  f"most {MAX_PARTNERS} per import (split it)")
+    if dry_run:
+        return ImportResult(import_id=None, dry_run=True, rows=len(plan), created=len(plan), assigned=assigned,
+                            job_ids=[]), False
+    import_id = record.import_id if record is not None else new_id("imp")
+    items = _items(caller, plan, import_id, record.job_ids if record is not None else None)
+    with atomic(_claim_lost(imports_dal.import_pk(caller.org_id, key))) as tx:
+        imports_dal.claim(tx, caller.org_id, key, import_id, digest, [i.job_id for i in items], record)
+        if record is None:  # a resumed import wrote them when it started
+            _audit(tx, caller, import_id, items)
+    _write(_pending_writes(items, resuming=record is not None))
+    result = ImportResult(import_id=import_id, rows=len(plan), created=len(items), assigned=assigned,
+                          job_ids=[i.job_id for i in items])
+    imports_dal.finish(caller.org_id, key, import_id, result.model_dump(mode="json"))
+    return result, False
+
+
+def _items(caller: Principal, plan: list[csv_rows.PlannedJob], import_id: str,
+           job_ids: list[str] | None) -> list[JobItem]:
+    if job_ids is not None and len(job_ids) != len(plan):
+        raise Conflict("this import was interrupted and its rows changed since: send it with a new Idempotency-Key")
+    now = utc_now()
+    items = []
+    for n, row in enumerate(plan):
+        item = building.new_job_item(caller, row.asset, row.kind, row.data, now, template_id=row.template_id,
+                                     import_id=import_id, job_id=job_ids[n] if job_ids else None)
+        if row.partner is not None:
+            building.assign(item, row.partner, caller, now)
+        items.append(item)
+    return items
+
+
+def _claim_lost(import_pk: str) -> Callable[[set[str]], DomainError]:
+    def conflict(failed: set[str]) -> DomainError:
+        if import_pk in failed:
+            return Conflict("this import is running: send the same request again in a minute to get its result")
+        return Conflict("a partner of this file is no longer ACCEPTED: nothing was imported")
+
+    return conflict
+
+
+def _audit(tx: TransactWrite, caller: Principal, import_id: str, items: list[JobItem]) -> None:
+    """The import's audit events (the fleet's; each partner's, whose access it grants), and a check that
+    those partners are still ACCEPTED, in the transaction that starts the import: written ahead of the jobs."""
+    by_partner: dict[str, list[JobItem]] = {}
+    for item in items:
+        if item.partner_org_id:
+            by_partner.setdefault(item.partner_org_id, []).append(item)
+    assigned = {p: [i.job_id for i in js] for p, js in by_partner.items()}
+    add_audit_event(tx, org_id=caller.org_id, actor=caller, action="job.imported", target_type="job_import",
+                    target_id=import_id, after={"job_ids": [i.job_id for i in items], "assigned": assigned})
+    for partner_org, jobs in by_partner.items():
+        building.partner_still_accepted(tx, jobs[0])
+        add_audit_event(tx, org_id=partner_org, actor=caller, action="job.assigned", target_type="job_import",
+                        target_id=import_id, after={"fleet_id": caller.org_id, "job_ids": [i.job_id for i in jobs],
+                                                    "asset_ids": sorted({i.asset_id for i in jobs})})
+
+
+def _pending_writes(items: list[JobItem], *, resuming: bool) -> list[list[TableItem]]:
+    """Groups of at most 25 puts, each job beside its access grant. Resuming an interrupted import, the
+    jobs already written are left as they are (a partner may have started one meanwhile)."""
+    existing = set(dal.get_job_items(i.job_id for i in items)) if resuming else set()
+    puts: list[TableItem] = []
+    for item in items:
+        if item.job_id not in existing:
+            item.version = 1  # as a job created alone: its first write
+            puts += [item, dal.access_item(item)] if item.partner_org_id else [item]
+    return [puts[n:n + BATCH] for n in range(0, len(puts), BATCH)]
+
+
+def _write(groups: list[list[TableItem]]) -> None:
+    """BatchWriteItem, WRITERS requests at a time; unprocessed items are sent again with backoff."""
+    connection()
+    table = TableItem._get_connection()
+
+    def write(group: list[TableItem]) -> None:
+        pending = [i.serialize() for i in group]
+        for attempt in range(ATTEMPTS):
+            answer = table.batch_write_item(put_items=pending) or {}
+            unprocessed = answer.get("UnprocessedItems", {}).get(TableItem.Meta.table_name, [])
+            if not unprocessed:
+                return
+            pending = [u["PutRequest"]["Item"] for u in unprocessed]
+            time.sleep(random.uniform(0.05, 0.1) * 2**attempt)
+        raise TooManyRequests("the table is busy: send the same request again, the import resumes where it stopped",
+                              retry_after_seconds=LEASE_SECONDS)
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(write, groups))

@@ -1,0 +1,168 @@
+"""The fleet's side of jobs: create (from a template, Save & Assign, save as template), read, list, edit,
+assign, unassign, delete.
+
+Every change is one transaction: the job written with its expected status and version as the
+condition, its history entry, audit events, and the partner's vehicle access grant put or
+deleted with the transition that starts or ends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.auth.principal import Principal
+from shared.db.base import atomic
+from shared.db.pagination import Page
+from shared.errors import Conflict, DomainError, NotFound, Unprocessable
+from shared.ids import utc_now
+from shared.jobs import building, changes, dal, rules, templates, templates_dal, vehicles
+from shared.jobs.bodies import AssignBody, JobCreate, JobUpdate, VersionBody, dump_set
+from shared.jobs.models import Job, JobItem, JobKind, JobStatus
+from shared.jobs.templates_models import JobTemplateItem
+
+
+def fleet_job(caller: Principal, job_id: str) -> JobItem:
+    """The caller's fleet's job, or 404 (also for another fleet's job)."""
+    item = dal.get_job_item(job_id)
+    if item is None or item.fleet_id != caller.org_id:
+        raise NotFound(f"job {job_id} not found")
+    return item
+
+
+def _merged(template: JobTemplateItem | None, body: JobCreate) -> dict[str, Any]:
+    """The template's data, overridden by each field the request gives."""
+    data: dict[str, Any] = {k: getattr(template, k) for k in templates.TEMPLATE_FIELDS} if template else {}
+    data.update({k: v for k, v in dump_set(body).items() if v is not None})
+    return data
+
+
+def _require(data: dict[str, Any]) -> None:
+    errors = [] if data.get("kind") else [("kind", "give kind (installation or maintenance), or a template_id")]
+    if not data.get("title"):
+        errors.append(("title", "give a title, or a template_id whose template has one"))
+    if data.get("kind"):
+        errors += rules.data_errors(data["kind"], data.get("description"), data.get("configuration"))
+    if errors:
+        raise Unprocessable("the job is not valid", [{"field": f, "message": m} for f, m in errors])
+
+
+def _create_conflict(caller: Principal, template_name: str | None) -> Callable[[set[str]], DomainError]:
+    def conflict(failed: set[str]) -> DomainError:
+        if template_name and templates_dal.name_claim_pk(caller.org_id, template_name) in failed:
+            return Conflict(f"your fleet has a job template named {template_name!r} already",
+                            [{"field": "save_as_template", "message": "already used by another template"}])
+        return Conflict("the vehicle or the partner changed meanwhile (vehicle deleted, or partner no longer "
+                        "accepted): reload and try again")
+
+    return conflict
+
+
+def create_job(caller: Principal, body: JobCreate) -> Job:
+    template = templates.template_data(caller, body.template_id) if body.template_id else None
+    data = _merged(template, body)
+    _require(data)
+    asset = vehicles.resolve(caller.org_id, body.asset_id, body.vin)
+    partner = building.accepted(caller.org_id, body.partner_id) if body.partner_id else None
+    now = utc_now()
+    item = building.new_job_item(caller, asset, data["kind"], data, now, template_id=body.template_id)
+    if partner is not None:
+        building.assign(item, partner, caller, now)
+    saved = templates.new_template_item(caller, body.save_as_template, data) if body.save_as_template else None
+    with atomic(_create_conflict(caller, body.save_as_template)) as tx:
+        tx.save(item, condition=JobItem.pk.does_not_exist())
+        vehicles.still_usable(tx, asset)
+        changes.audit(tx, caller, item, "job.created", None, [caller.org_id])
+        if partner is not None:
+            building.partner_still_accepted(tx, item)
+            dal.grant_access(tx, item)
+            changes.audit(tx, caller, item, "job.assigned", None, [item.partner_org_id])
+        if saved is not None:
+            templates.add_template(tx, caller, saved)
+    return dal.to_job(item)
+
+
+def get_job(caller: Principal, job_id: str) -> Job:
+    return dal.to_job(fleet_job(caller, job_id))
+
+
+def list_jobs(caller: Principal, kind: JobKind | None, status: JobStatus | None, partner_id: str | None,
+              limit: int, cursor: str | None) -> Page[Job]:
+    return dal.list_fleet_jobs(caller.org_id, kind=kind, status=status,
+                               partner_id=partner_id.strip().upper() if partner_id else None, limit=limit,
+                               cursor=cursor)
+
+
+def update_job(caller: Principal, job_id: str, body: JobUpdate) -> Job:
+    """The fleet edits a PENDING job (a partner with override edits through partner.override_job)."""
+    item = fleet_job(caller, job_id)
+    if item.status not in rules.EDITABLE:
+        raise rules.status_conflict(job_id, item.status, "edit it: only PENDING jobs can be edited")
+    changes.check_version(item, body.version)
+    before, expected = changes.snapshot(item), item.status
+    values = dump_set(body)
+    asset = vehicles.resolve(caller.org_id, values.pop("asset_id"), None) if "asset_id" in values else None
+    for key, value in values.items():
+        setattr(item, key, value)
+    if asset is not None:
+        item.asset_id, item.vin = asset.asset_id, asset.vin
+    errors = rules.data_errors(item.kind, item.description, item.configuration)
+    if errors:
+        raise Unprocessable("the job is not valid", [{"field": f, "message": m} for f, m in errors])
+    item.updated_at = utc_now()
+    with atomic(changes.lost_race(job_id)) as tx:
+        tx.save(item, condition=JobItem.status == expected)
+        if asset is not None:
+            vehicles.still_usable(tx, asset)
+        changes.audit(tx, caller, item, "job.updated", before, [caller.org_id])
+    return dal.to_job(item)
+
+
+def assign_job(caller: Principal, job_id: str, body: AssignBody) -> Job:
+    item = fleet_job(caller, job_id)
+    rules.action_of(job_id, item.status, JobStatus.ASSIGNED)
+    changes.check_version(item, body.version)
+    partner = building.accepted(caller.org_id, body.partner_id)
+    before = changes.snapshot(item)
+    building.assign(item, partner, caller, utc_now())
+    with atomic(changes.lost_race(job_id)) as tx:
+        tx.save(item, condition=JobItem.status == JobStatus.PENDING.value)
+        building.partner_still_accepted(tx, item)
+        dal.grant_access(tx, item)
+        changes.audit(tx, caller, item, "job.assigned", before, [caller.org_id, item.partner_org_id])
+    return dal.to_job(item)
+
+
+def unassign_job(caller: Principal, job_id: str, body: VersionBody) -> Job:
+    """ASSIGNED -> PENDING: the partner's vehicle access ends in the same transaction."""
+    item = fleet_job(caller, job_id)
+    action = rules.action_of(job_id, item.status, JobStatus.PENDING)
+    changes.check_version(item, body.version)
+    before, partner_org = changes.snapshot(item), item.partner_org_id
+    now = utc_now()
+    with atomic(changes.lost_race(job_id)) as tx:
+        dal.revoke_access(tx, item)
+        item.status, item.updated_at = JobStatus.PENDING.value, now
+        changes.append_history(item, caller, now, action, JobStatus.ASSIGNED, note=f"from partner {item.partner_id}")
+        building.unassign(item)
+        tx.save(item, condition=JobItem.status == JobStatus.ASSIGNED.value)
+        changes.audit(tx, caller, item, "job.unassigned", before, [caller.org_id, partner_org])
+    return dal.to_job(item)
+
+
+def delete_job(caller: Principal, job_id: str, version: int | None) -> None:
+    """PENDING or ASSIGNED only; an ASSIGNED job's vehicle access ends with it."""
+    item = fleet_job(caller, job_id)
+    if item.status not in rules.DELETABLE:
+        raise rules.status_conflict(job_id, item.status, "delete it: only PENDING or ASSIGNED jobs can be deleted")
+    changes.check_version(item, version)
+    with atomic(changes.lost_race(job_id)) as tx:
+        delete_in(tx, caller, item)
+
+
+def delete_in(tx: Any, caller: Principal, item: JobItem) -> None:
+    """The delete of a PENDING/ASSIGNED job, its grant and audit events, in `tx` (bulk uses it too)."""
+    tx.delete(item, condition=JobItem.status == item.status)
+    if item.status == JobStatus.ASSIGNED.value:
+        dal.revoke_access(tx, item)
+    changes.audit(tx, caller, item, "job.deleted", changes.snapshot(item), [caller.org_id, item.partner_org_id])

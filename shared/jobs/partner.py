@@ -1,0 +1,106 @@
+"""The partner's side of jobs: its jobs, start / succeed / fail, override edits.
+
+A vendor sees a job only while it is (or was, for finished jobs) assigned to it; anything else
+is 404. The configuration is readable only while the job is ASSIGNED or RUNNING; SUCCEEDED and
+FAILED end the vehicle access in the transaction of the transition.
+"""
+
+from __future__ import annotations
+
+from shared.auth.principal import Principal
+from shared.db.base import atomic
+from shared.db.pagination import Page
+from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.ids import utc_now
+from shared.jobs import building, changes, dal, rules
+from shared.jobs.bodies import FailBody, OverrideUpdate, SucceedBody, VersionBody, dump_set
+from shared.jobs.models import ACCESS_STATUSES, Job, JobItem, JobStatus
+from shared.partners import dal as partners_dal
+
+
+def partner_job(caller: Principal, job_id: str) -> JobItem:
+    item = dal.get_job_item(job_id)
+    if item is None or item.partner_org_id != caller.org_id:
+        raise NotFound(f"job {job_id} not found")
+    return item
+
+
+def partner_view(job: Job) -> Job:
+    """What the partner sees: the configuration only while it may work on the vehicle."""
+    if job.status in ACCESS_STATUSES:
+        return job
+    return job.model_copy(update={"configuration": None})
+
+
+def list_jobs(caller: Principal, status: JobStatus | None, limit: int, cursor: str | None) -> Page[Job]:
+    page = dal.list_partner_jobs(caller.org_id, status=status, limit=limit, cursor=cursor)
+    return Page[Job](items=[partner_view(j) for j in page.items], next_cursor=page.next_cursor)
+
+
+def get_job(caller: Principal, job_id: str) -> Job:
+    return partner_view(dal.to_job(partner_job(caller, job_id)))
+
+
+def _transition(caller: Principal, job_id: str, to: JobStatus, version: int | None, note: str | None = None) -> Job:
+    item = partner_job(caller, job_id)
+    action = rules.action_of(job_id, item.status, to)
+    changes.check_version(item, version)
+    before, expected = changes.snapshot(item), item.status
+    now = utc_now()
+    item.status, item.updated_at = to.value, now
+    if to == JobStatus.RUNNING:
+        item.started_at = now
+    else:
+        item.finished_at = now
+        item.failure_reason = note if to == JobStatus.FAILED else None
+    changes.append_history(item, caller, now, action, expected, note=note)
+    dal.index(item)
+    with atomic(changes.lost_race(job_id)) as tx:
+        tx.save(item, condition=JobItem.status == expected)
+        if to in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            dal.revoke_access(tx, item)  # the vehicle access ends with the job, in this transaction
+        changes.audit(tx, caller, item, f"job.{action}", before, [item.fleet_id, item.partner_org_id])
+    return partner_view(dal.to_job(item))
+
+
+def start_job(caller: Principal, job_id: str, body: VersionBody) -> Job:
+    return _transition(caller, job_id, JobStatus.RUNNING, body.version)
+
+
+def succeed_job(caller: Principal, job_id: str, body: SucceedBody) -> Job:
+    return _transition(caller, job_id, JobStatus.SUCCEEDED, body.version, body.note)
+
+
+def fail_job(caller: Principal, job_id: str, body: FailBody) -> Job:
+    if not body.reason.strip():
+        raise Unprocessable.field("reason", "say why the job failed")
+    return _transition(caller, job_id, JobStatus.FAILED, body.version, body.reason)
+
+
+def override_job(caller: Principal, job_id: str, body: OverrideUpdate) -> Job:
+    """A partner whose fleet gave it the override flag changes its ASSIGNED/RUNNING job; 403 without the flag."""
+    item = partner_job(caller, job_id)
+    if item.status not in rules.OVERRIDABLE:
+        raise rules.status_conflict(job_id, item.status, "change it: only ASSIGNED or RUNNING jobs can be overridden")
+    record = partners_dal.accepted_partner(item.fleet_id, item.partner_id or "")
+    if record is None or not record.allow_override:
+        raise Forbidden("the fleet has not allowed your organization to override job configuration and data")
+    changes.check_version(item, body.version)
+    before, expected = changes.snapshot(item), item.status
+    values = dump_set(body)
+    changed = sorted(k for k, v in values.items() if getattr(item, k) != v)
+    for key, value in values.items():
+        setattr(item, key, value)
+    errors = rules.data_errors(item.kind, item.description, item.configuration)
+    if errors:
+        raise Unprocessable("the job is not valid", [{"field": f, "message": m} for f, m in errors])
+    if not changed:
+        return dal.to_job(partner_job(caller, job_id))
+    now = utc_now()
+    item.updated_at = now
+    changes.append_history(item, caller, now, "override_edited", expected, changes=changed)
+    with atomic(changes.lost_race(job_id)) as tx:
+        tx.save(item, condition=JobItem.status == expected)
+        building.partner_still_accepted(tx, item, override=True)
+        changes.audit(tx, caller, item, "job.override_edited", before, [item.fleet_id, item.partner_org_id])
+    return dal.to_job(item)
