@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from shared.assets.models import Asset, AssetItem, AssetKind, AssetStatus, VinClaimItem
 from shared.db.base import connection
+from shared.db.batch import batch_get_all
 from shared.db.pagination import Page, query_page
 from shared.orgs.dal import org_pk
 
@@ -51,7 +52,7 @@ def get_asset_items(org_id: str, asset_ids: Iterable[str]) -> dict[str, AssetIte
     """The fleet's assets among `asset_ids`, by id (BatchGet; missing ones are left out)."""
     connection()
     keys = [(org_pk(org_id), asset_sk(a)) for a in dict.fromkeys(asset_ids)]
-    return {item.asset_id: item for item in AssetItem.batch_get(keys)} if keys else {}
+    return {item.asset_id: item for item in batch_get_all(AssetItem, keys)}
 
 
 def get_vin_claim(org_id: str, vin: str) -> VinClaimItem | None:

@@ -9,6 +9,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.batch import batch_get_all
 from shared.db.pagination import Page, query_page
 from shared.jobs.models import Job, JobItem, JobKind, JobStatus, VehicleAccessItem
 
@@ -67,7 +68,7 @@ def get_job_items(job_ids: Iterable[str]) -> dict[str, JobItem]:
     """The jobs among `job_ids` that exist, by id (BatchGetItem; the caller checks whose they are)."""
     connection()
     keys = [(job_pk(j), JOB) for j in dict.fromkeys(job_ids)]
-    return {item.job_id: item for item in JobItem.batch_get(keys, consistent_read=True)} if keys else {}
+    return {item.job_id: item for item in batch_get_all(JobItem, keys, consistent_read=True)}
 
 
 def list_fleet_jobs(fleet_id: str, *, kind: JobKind | None, status: JobStatus | None, partner_id: str | None,

@@ -10,6 +10,7 @@ from shared.assets import dal as assets_dal
 from shared.assets.models import Asset, AssetItem, AssetStatus, VinClaimItem
 from shared.auth.principal import Principal
 from shared.db.base import connection
+from shared.db.batch import batch_get_all
 from shared.errors import NotFound, Unprocessable
 from shared.jobs import dal
 from shared.orgs.dal import org_pk
@@ -40,7 +41,7 @@ def active_claims(fleet_id: str, vins: Iterable[str]) -> dict[str, str]:
     """VIN -> asset id of the fleet's active assets among `vins` (BatchGetItem)."""
     connection()
     keys = [(org_pk(fleet_id), assets_dal.vin_sk(v)) for v in dict.fromkeys(vins)]
-    claims = VinClaimItem.batch_get(keys) if keys else []
+    claims = batch_get_all(VinClaimItem, keys)
     return {c.sk.removeprefix("VIN#"): c.asset_id for c in claims if c.active}
 
 
