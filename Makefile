@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install dev test lint typecheck pytest synth bundle openapi clean
+.PHONY: install dev test lint typecheck pytest synth bundle openapi refresh docs bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -40,8 +40,22 @@ dev: install
 openapi: install
 	$(RUN) python -m dev.openapi
 
+# the daily maintenance refresh, now, against the running `make dev` stack (dev/refresh.py)
+refresh: install
+	$(RUN) python -m dev.refresh
+
 bundle: install
 	$(RUN) python -m infra.bundle
+
+# docs/security.md's generated tables (roles, IAM per function, cdk-nag); a test fails on drift
+docs: install
+	$(RUN) python -m dev.security_doc
+
+# every benchmark, one after the other (slow: minutes each); figures go to bench/RESULTS.md by hand.
+# maintenance_refresh joins the list once bench/maintenance_refresh.py exists.
+BENCHES := list_assets vendor_search job_import webhook_accept cold_start
+bench: install
+	@for b in $(BENCHES); do echo "== bench.$$b"; $(RUN) python -m bench.$$b || exit 1; done
 
 synth: bundle
 	npx cdk synth --quiet

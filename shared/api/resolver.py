@@ -9,29 +9,38 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.db.unavailable import RETRY_AFTER_SECONDS, dynamodb_unavailable
 from shared.errors import DomainError, TooManyRequests
 from shared.observability import logger, metrics, tracer
 from shared.settings import get_settings
 
+if TYPE_CHECKING:  # the OpenAPI models take ~90 ms to import: only the docs and openapi.json need them
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
 API_TITLE = "Fleetbridge API"
 API_VERSION = "0.1.0"
-OPENAPI_OPTIONS: dict[str, Any] = {
-    "title": API_TITLE,
-    "version": API_VERSION,
-    "description": "Fleets, vendors and their work on vehicles. Errors: {error: {code, message, details}}.",
-    "security_schemes": {"bearerAuth": HTTPBearer(bearerFormat="JWT")},
-    "security": [{"bearerAuth": []}],
-}
+
+
+def openapi_options() -> dict[str, Any]:
+    """The document's title, version and security; built on demand (see the lazy import above)."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return {
+        "title": API_TITLE,
+        "version": API_VERSION,
+        "description": "Fleets, vendors and their work on vehicles. Errors: {error: {code, message, details}}.",
+        "security_schemes": {"bearerAuth": HTTPBearer(bearerFormat="JWT")},
+        "security": [{"bearerAuth": []}],
+    }
 
 
 def error_response(
@@ -82,6 +91,7 @@ ERROR_RESPONSES = {
     "413": "body too large",
     "415": "body is not JSON",
     "422": "invalid input: one detail per field",
+    "503": "the database did not answer for a moment: retry after Retry-After seconds",
 }
 
 
@@ -102,6 +112,8 @@ class Resolver(APIGatewayRestResolver):
     """Powertools' resolver whose OpenAPI documents our error format on every operation."""
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
         data = super().get_openapi_schema(**kwargs).model_dump(by_alias=True, exclude_none=True)
         for (method, path), raw in RAW_BODY_ROUTES.items():
             operation = data.get("paths", {}).get(path, {}).get(method.lower())
@@ -126,7 +138,7 @@ def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestRes
     for router in routers:
         app.include_router(router)
     if swagger:
-        app.enable_swagger(path="/swagger", **OPENAPI_OPTIONS)
+        app.enable_swagger(path="/swagger", **openapi_options())
 
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response:
@@ -148,6 +160,11 @@ def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestRes
 
     @app.exception_handler(Exception)
     def unexpected(exc: Exception) -> Response:
+        if dynamodb_unavailable(exc):  # refused, timed out or overloaded: the caller may simply retry
+            logger.warning("database unavailable", extra={"error_type": type(exc).__name__, "error": str(exc)[:300]})
+            metrics.add_metric(name="DatabaseUnavailable", unit="Count", value=1)
+            return error_response(503, "service_unavailable", "the database did not answer; retry shortly",
+                                  headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
         return error_response(500, "internal_error", "something went wrong on our side; it is logged")
 
@@ -155,7 +172,7 @@ def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestRes
 
 
 def openapi_json(app: APIGatewayRestResolver) -> str:
-    return app.get_openapi_json_schema(**OPENAPI_OPTIONS)
+    return app.get_openapi_json_schema(**openapi_options())
 
 
 def entry_point(

@@ -17,6 +17,9 @@ from typing import Any
 
 import httpx
 
+from shared.observability import trace_httpx
+
+trace_httpx()
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2

@@ -7,8 +7,6 @@ from email.message import EmailMessage
 from functools import cache
 from typing import Protocol
 
-import boto3
-
 from shared.settings import get_settings
 
 SMTP_TIMEOUT_SECONDS = 10
@@ -33,6 +31,8 @@ class SmtpMailer:
 
 class SesMailer:
     def __init__(self, sender: str) -> None:
+        import boto3  # only SES needs it: the stream processor imports this module for every record kind
+
         self.sender = sender
         self.client = boto3.client("sesv2")
 

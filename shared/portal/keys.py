@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
 from shared.settings import SettingsError, get_settings
 
 MIN_KEY_LENGTH = 32
@@ -59,6 +57,8 @@ def keyring() -> Keyring:
     """The keys now: the secret is cached by Powertools Parameters for SECRET_MAX_AGE_SECONDS."""
     settings = get_settings()
     if settings.portal_signing_secret_arn:
+        from aws_lambda_powertools.utilities import parameters  # imports boto3: only where a key is needed
+
         secret = parameters.get_secret(settings.portal_signing_secret_arn, transform="json",
                                        max_age=SECRET_MAX_AGE_SECONDS)
         return parse_secret(secret)

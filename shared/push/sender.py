@@ -7,6 +7,9 @@ from functools import cache
 
 import httpx
 
+from shared.observability import trace_httpx
+
+trace_httpx()
 TIMEOUT_SECONDS = 10.0
 
 

@@ -13,8 +13,6 @@ import os
 from functools import cache
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from shared.settings import get_settings
 
 _PREFIX = "v1"
@@ -32,6 +30,9 @@ class LocalCipher:
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
             raise ValueError("the local secret key must be 32 bytes (base64url in LOCAL_SECRET_KEY)")
+        # a dev dependency: AWS uses KMS, so the Lambda package does not carry cryptography
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(key)
 
     def encrypt(self, plaintext: str, *, purpose: str, owner: str) -> str:
