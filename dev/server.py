@@ -4,9 +4,10 @@ Each request is checked the way API Gateway's Cognito authorizer would (Bearer J
 dev/tokens), turned into the same proxy event (dev/apigw.rest_event) and handed to the handler
 that serves the path in AWS (shared.api.catalog), so handlers run unchanged.
 
-Each handler module runs one request at a time, behind its own lock: like one warm Lambda
-instance per function. Powertools resolvers keep per-request state on the module's `app`
-object, so two threads in one handler at once would mix requests up.
+Handlers run one request at a time, behind one lock: Powertools keeps the event being resolved
+on a class attribute (`BaseRouter.current_event`, shared by every resolver in the process), so
+two requests resolved at once, even by two different handlers, could read each other's event
+and caller. In Lambda one instance serves one request at a time, so this never arises there.
 """
 
 from __future__ import annotations
@@ -90,11 +91,12 @@ class DevApiServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def handler_lock(self, name: str) -> threading.Lock:
+        """One lock for every handler (see the module docstring: the resolved event is process-wide)."""
         with self._locks_guard:
-            return self._locks.setdefault(name, threading.Lock())
+            return self._locks.setdefault("all handlers", threading.Lock())
 
     def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Run one handler on one event, one at a time per handler (one warm instance)."""
+        """Run one handler on one event, one request at a time in this process."""
         with self.handler_lock(name):
             handler = self.load_handler(name)
             return handler(event, LocalContext(function_name=f"fleetbridge-{name}"))
@@ -123,6 +125,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _respond(self) -> int:
         url = urlsplit(self.path)
         path = unquote(url.path) or "/"
+        if not (self.headers.get("Content-Length") or "0").strip().isdigit():
+            self.close_connection = True  # where the body ends is unknown: this connection cannot go on
+            return self._send_error(400, "bad_request", "Content-Length is not a number")
         body = self._read_body()  # read first, so a keep-alive connection stays in step
         if body is None:
             return self._send_error(413, "payload_too_large",

@@ -6,6 +6,7 @@ from all of them, so the OpenAPI describes the whole API.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,6 +129,10 @@ class Resolver(APIGatewayRestResolver):
         for operations in data.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
+                ok = responses.get(200, {}).get("content", {}).get("application/json", {}).get("schema", {})
+                if ok.get("type") == "null":  # a route that returns nothing answers `None, 204`: say so
+                    del responses[200]
+                    responses["204"] = {"description": "done; no content"}
                 for status, description in ERROR_RESPONSES.items():
                     responses[status] = {"description": description, "content": error_content}
         return OpenAPI.model_validate(data)
@@ -223,6 +228,11 @@ def refuse_before_parsing(
     if content_type != "application/json" and not content_type.endswith("+json"):
         return _json_error(415, "unsupported_media_type",
                            f"send the body as JSON with Content-Type: application/json (got {content_type})")
+    if event.get("isBase64Encoded"):  # bytes that are not UTF-8 arrive base64-encoded: not JSON (Powertools 500s)
+        try:
+            base64.b64decode(body, validate=True).decode()
+        except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+            return _json_error(400, "malformed_json", "the request body is not valid JSON (not UTF-8)")
     return None
 
 

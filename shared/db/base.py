@@ -21,9 +21,11 @@ from pynamodb.transactions import TransactWrite
 from shared.errors import Conflict, DomainError
 from shared.settings import get_settings
 
+# A DynamoDB that does not answer must cost an API call seconds, not its whole 15 s Lambda timeout:
+# at most 3 tries of 2 s (plus backoff), then the resolver answers 503 (docs/reliability.md).
 CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 5
-MAX_RETRY_ATTEMPTS = 3
+READ_TIMEOUT_SECONDS = 2
+MAX_RETRY_ATTEMPTS = 2
 PK = "pk"
 
 
