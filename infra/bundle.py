@@ -18,6 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "build" / "lambda"
 LAYER_DIR = BUILD_DIR / "layer"  # the layer asset; Lambda adds its python/ folder to sys.path
+# A second layer for the docs function alone: the Swagger UI's static files (1.7 MB), moved out of
+# the dependency layer into the same package path (Lambda merges layers into one /opt/python).
+DOCS_LAYER_DIR = BUILD_DIR / "docs-layer"
+SWAGGER_UI_FILES = ("swagger-ui-bundle.min.js", "swagger-ui.min.css")
+SWAGGER_UI_DIR = Path("python", "aws_lambda_powertools", "event_handler", "openapi", "swagger_ui")
 APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/
 LAYER_STAMP = BUILD_DIR / "layer.stamp"
 APP_PACKAGES = ("shared", "functions")
@@ -25,8 +30,9 @@ APP_PACKAGES = ("shared", "functions")
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Dependencies of the SDK above, which the runtime ships with it; and dnspython, which
 # email-validator needs only for deliverability checks (pydantic's EmailStr never makes them).
+# anyio: httpx's async backend; we only use httpx's sync client, which never imports it.
 # Left out to keep every function's package small (bench/cold_start.py: under 15 MB unzipped).
-NOT_BUNDLED = (*RUNTIME_PROVIDED, "jmespath", "python-dateutil", "urllib3", "six", "dnspython")
+NOT_BUNDLED = (*RUNTIME_PROVIDED, "jmespath", "python-dateutil", "urllib3", "six", "dnspython", "anyio", "sniffio")
 # Must match the functions' runtime and architecture in infra/constructs/runtime.py.
 PYTHON_VERSION = "3.11"
 PLATFORM = "aarch64-manylinux2014"
@@ -62,7 +68,8 @@ def build_layer(uv: str) -> bool:
         PYTHON_VERSION,
     ]
     stamp = hashlib.sha256("\n".join([requirements, *install]).encode()).hexdigest()
-    if (LAYER_DIR / "python").is_dir() and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
+    built = (LAYER_DIR / "python").is_dir() and (DOCS_LAYER_DIR / "python").is_dir()
+    if built and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
     req_file = BUILD_DIR / "requirements.txt"
     req_file.write_text(requirements)
@@ -75,8 +82,14 @@ def build_layer(uv: str) -> bool:
         shutil.rmtree(staging, ignore_errors=True)
         subprocess.run([uv, *install, *target], cwd=ROOT, check=True)
     shutil.rmtree(staging / "python" / "bin", ignore_errors=True)  # console scripts, useless in a layer
-    shutil.rmtree(LAYER_DIR, ignore_errors=True)
-    staging.rename(LAYER_DIR)
+    docs_staging = BUILD_DIR / "docs-layer.tmp"
+    shutil.rmtree(docs_staging, ignore_errors=True)
+    (docs_staging / SWAGGER_UI_DIR).mkdir(parents=True)
+    for name in SWAGGER_UI_FILES:
+        (staging / SWAGGER_UI_DIR / name).rename(docs_staging / SWAGGER_UI_DIR / name)
+    for built, final in ((staging, LAYER_DIR), (docs_staging, DOCS_LAYER_DIR)):
+        shutil.rmtree(final, ignore_errors=True)
+        built.rename(final)
     LAYER_STAMP.write_text(stamp)
     return True
 

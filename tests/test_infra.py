@@ -86,7 +86,7 @@ def test_one_arm64_function_per_handler_with_its_own_role(template_json: dict[st
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == f"python{bundle.PYTHON_VERSION}"
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert len(props["Layers"]) == 1
+        assert len(props["Layers"]) == (2 if props["Handler"].startswith("functions.docs.") else 1)
         env = props["Environment"]["Variables"]
         assert env["MAILER"] == "ses" and env["MAIL_FROM"] == "noreply@fleetbridge.example"
         assert env["APP_BASE_URL"].startswith("https://")  # email links never point at localhost in AWS
@@ -289,9 +289,41 @@ def test_bundle_is_cached_and_leaves_out_the_runtime_sdk(assembly_dir: Path) -> 
     assert not list(bundle.APP_DIR.rglob("__pycache__"))
 
 
+def schedule_of(template_json: dict[str, Any], detail_type: str) -> dict[str, Any]:
+    """The properties of the one schedule whose target input has this detail-type."""
+    [found] = [s["Properties"] for s in resources(template_json, "AWS::Scheduler::Schedule").values()
+               if json.loads(s["Properties"]["Target"]["Input"])["detail-type"] == detail_type]
+    return found
+
+
+def test_maintenance_refresh_runs_daily_at_5_new_york_time_and_sweeps_every_minute(
+        template_json: dict[str, Any]) -> None:
+    functions = resources(template_json, "AWS::Lambda::Function")
+    for detail_type, expression in (("maintenance_refresh", "cron(0 5 * * ? *)"),
+                                    ("maintenance_refresh_sweep", "rate(1 minute)")):
+        props = schedule_of(template_json, detail_type)
+        assert props["ScheduleExpression"] == expression and props["State"] == "ENABLED"
+        if expression.startswith("cron"):  # 05:00 in New York all year: DST is the scheduler's business
+            assert props["ScheduleExpressionTimezone"] == "America/New_York"
+        assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
+        target = props["Target"]
+        target_fn = target["Arn"]["Fn::GetAtt"][0]
+        assert functions[target_fn]["Properties"]["Handler"] == "functions.maintenance_refresh.handler.lambda_handler"
+        assert json.loads(target["Input"])["time"] == "<aws.scheduler.scheduled-time>"
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        depth_alarms = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
+                        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+        assert any(dlq in json.dumps(a) for a in depth_alarms), "the schedule's DLQ is watched"
+    gave_up = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == "MaintenanceRefreshGaveUp"]
+    assert len(gave_up) == 1 and gave_up[0]["Properties"]["AlarmActions"]
+    _, mapping = only(template_json, "AWS::Lambda::EventSourceMapping")
+    assert mapping["Properties"]["ParallelizationFactor"] == 10  # fleets' refresh tasks side by side
+
+
 def test_push_retry_runs_every_minute_with_retries_and_a_dead_letter_queue(template_json: dict[str, Any]) -> None:
-    _, schedule = only(template_json, "AWS::Scheduler::Schedule")
-    props = schedule["Properties"]
+    props = schedule_of(template_json, "push_retry")
     assert props["ScheduleExpression"] == "rate(1 minute)" and props["State"] == "ENABLED"
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
     target = props["Target"]

@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.bundle import APP_DIR, LAYER_DIR
+from infra.bundle import APP_DIR, DOCS_LAYER_DIR, LAYER_DIR
 from infra.constructs.nag import acknowledge
 
 # infra/bundle.py installs the layer for exactly this interpreter and architecture.
@@ -40,6 +40,15 @@ class LambdaRuntime(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="Fleetbridge runtime dependencies (uv.lock, without boto3/botocore)",
         )
+        # the Swagger UI's static files, for the docs function only (infra/bundle.py)
+        self.docs_layer = lambda_.LayerVersion(
+            self,
+            "DocsAssets",
+            code=lambda_.Code.from_asset(str(DOCS_LAYER_DIR)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="Swagger UI static files for the docs function (/swagger)",
+        )
         self.code = lambda_.Code.from_asset(str(APP_DIR))
 
     def function(
@@ -52,6 +61,7 @@ class LambdaRuntime(Construct):
         timeout: Duration,
         memory_size: int = 512,
         data_access: bool = True,
+        extra_layers: tuple[lambda_.ILayerVersion, ...] = (),
     ) -> lambda_.Function:
         """The function for `functions/<handler>/handler.py`, with its own role and log group.
 
@@ -73,7 +83,7 @@ class LambdaRuntime(Construct):
             architecture=ARCHITECTURE,
             handler=f"functions.{handler}.handler.lambda_handler",
             code=self.code,
-            layers=[self.layer],
+            layers=[self.layer, *extra_layers],
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
