@@ -28,6 +28,7 @@ from dev import settings as dev_settings
 log = logging.getLogger("dev.run")
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 FLEETROCK_PORT = 3100  # the Fleetrock stand-in (dev/fleetrock_standin.py)
+SUBSCRIBER_PORT = 3200  # the demo fleet's push subscriber (dev/push_subscriber.py)
 
 
 def port_taken(port: int) -> bool:
@@ -69,9 +70,11 @@ def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
     """Start every part, registering how to stop it; returns the seeded demo users."""
     import boto3
 
-    from dev import dynamodb_local, fleetrock_seed
+    from dev import dynamodb_local, fleetrock_seed, push_seed
     from dev.fleetrock_standin import FleetrockStandin
     from dev.push_retry_timer import PushRetryTimer
+    from dev.push_subscriber import PushSubscriber
+    from dev.refresh import RefreshSweepTimer
     from dev.server import DevApiServer, serve_in_thread
     from dev.smtp_sink import SmtpSink
     from dev.stream_poller import DEFAULT_TARGET, StreamPoller
@@ -102,6 +105,12 @@ def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
     retry_timer = PushRetryTimer()  # push_retry, as EventBridge Scheduler runs it every minute in AWS
     retry_timer.start()
     stack.callback(retry_timer.stop)
+    sweep_timer = RefreshSweepTimer()  # maintenance_refresh's every-minute sweep (refresh retries)
+    sweep_timer.start()
+    stack.callback(sweep_timer.stop)
+    subscriber = PushSubscriber(dev_dir / "push", port=SUBSCRIBER_PORT).start()  # verifies and keeps pushes
+    stack.callback(subscriber.stop)
+    push_seed.use(subscriber)
 
     server = DevApiServer(("127.0.0.1", http_port))
     serve_in_thread(server)
@@ -195,6 +204,9 @@ def _fleetrock_lines(api: str) -> list[str]:
         f'  curl -H "Authorization: Bearer $TOKEN" {api}/dispatch/assets',
         f"  curl {control}/repair_orders -H 'Content-Type: application/json' "
         f"-d '{{\"id\": \"RO-5001\", \"vin\": \"{DEMO['vin']}\", \"status\": \"Finished\"}}'   # webhook",
+        f"Daily maintenance refresh now (pushes a signed snapshot to the subscriber on 127.0.0.1:{SUBSCRIBER_PORT}, "
+        "which verifies it; deliveries in .dev/push/):",
+        "  make refresh",
         "",
     ]
 
@@ -222,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         print("AWS_ENDPOINT_URL_DYNAMODB must be http://127.0.0.1:<port> for DynamoDB Local", file=sys.stderr)
         return 2
     for port, what in ((args.port, "the HTTP API"), (dynamodb_port, "DynamoDB Local"),
-                       (settings.smtp_port, "the SMTP sink"), (FLEETROCK_PORT, "the Fleetrock stand-in")):
+                       (settings.smtp_port, "the SMTP sink"), (FLEETROCK_PORT, "the Fleetrock stand-in"),
+                       (SUBSCRIBER_PORT, "the push subscriber")):
         if port_taken(port):
             print(f"port {port} is taken, and {what} needs it: stop what uses it (another `make dev`?) "
                   f"or change it ({'--port' if what == 'the HTTP API' else settings_file})",

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from dev.fleetrock_seed import seed_fleetrock
 from dev.jobs_seed import seed_jobs
 from dev.portal_seed import seed_portal
+from dev.push_seed import seed_push
 from shared.assets.logic import create_asset
 from shared.assets.models import AssetCreate, AssetKind
 from shared.assets.vin import check_digit
@@ -92,6 +93,7 @@ def seed_demo() -> list[SeededUser]:
     seed_jobs(fleet, vendor, [a.asset_id for a in trucks])  # jobs with the installation partner (jobs.md)
     seed_portal(vendor)  # the vendor's customer portal: customer, sites, services, a user with a link
     seed_fleetrock(fleet, trucks, trailers)  # Fleetrock linked through the stand-in (when dev.run started one)
+    seed_push(fleet)  # an active push subscription to the local subscriber (when dev.run started one)
     return seeded
 
 

@@ -68,8 +68,8 @@ def build_layer(uv: str) -> bool:
         PYTHON_VERSION,
     ]
     stamp = hashlib.sha256("\n".join([requirements, *install]).encode()).hexdigest()
-    built = (LAYER_DIR / "python").is_dir() and (DOCS_LAYER_DIR / "python").is_dir()
-    if built and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
+    present = (LAYER_DIR / "python").is_dir() and (DOCS_LAYER_DIR / "python").is_dir()
+    if present and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
     req_file = BUILD_DIR / "requirements.txt"
     req_file.write_text(requirements)

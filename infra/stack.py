@@ -13,6 +13,7 @@ from infra.constructs.fleetrock import FleetrockIntegration
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.portal import Portal
 from infra.constructs.push import Push
+from infra.constructs.refresh import MaintenanceRefresh
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.stream import Stream
 
@@ -53,14 +54,18 @@ class FleetbridgeStack(Stack):
         stream = Stream(self, "Stream", runtime=runtime, table=data.table, mail_from_domain=mail_from_domain)
         push = Push(self, "Push", runtime=runtime, secrets_key=data.secrets_key,
                     api_function=api.functions["subscriptions"], stream_function=stream.function)
+        refresh = MaintenanceRefresh(self, "MaintenanceRefresh", runtime=runtime)  # daily 05:00 US Eastern
         monitoring = Monitoring(
             self,
             "Monitoring",
-            functions={**api.functions, "stream_processor": stream.function, "push_retry": push.function},
+            functions={**api.functions, "stream_processor": stream.function, "push_retry": push.function,
+                       "maintenance_refresh": refresh.function},
             dead_letter_queue=stream.failure_queue,
             rest_api=api.rest_api,
-            schedule_dead_letter_queues={"push_retry": push.dead_letter_queue},
+            schedule_dead_letter_queues={"push_retry": push.dead_letter_queue,
+                                         "maintenance_refresh": refresh.dead_letter_queue},
         )
+        refresh.notify(monitoring.topic)
         # Fleetrock: KMS for the functions holding its secrets, the webhook 401-rate alarm
         FleetrockIntegration(self, "Fleetrock", secrets_key=data.secrets_key,
                              integrations_fn=api.functions["integrations"],

@@ -51,7 +51,9 @@ class Stream(Construct):
             "ProcessorFunction",
             handler="stream_processor",
             description="Fleetbridge stream processor: outbox, inbox, emails, pushes",
-            timeout=Duration.seconds(60),
+            # a batch may hold up to 25 daily refresh tasks of large fleets, run one after another
+            # (bench/RESULTS.md: maintenance_refresh); well under the refresh task's 15-minute lease
+            timeout=Duration.minutes(5),
         )
         # Reading records is scoped to this table's stream. ListStreams takes no resource (IAM has
         # no resource type for it), and the event source mapping needs it: it gets "*" alone,
@@ -63,6 +65,9 @@ class Stream(Construct):
             event_source_arn=table.table_stream_arn,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
             batch_size=25,
+            # up to 10 batches of a shard at once (records of one partition key stay in order):
+            # the daily refresh tasks of different fleets run side by side
+            parallelization_factor=10,
             max_batching_window=Duration.seconds(1),
             bisect_batch_on_error=True,
             retry_attempts=5,

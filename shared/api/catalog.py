@@ -38,7 +38,7 @@ PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})
 # the Fleetrock webhook (HMAC signature of the body) and the customer portal (signed link / session token)
 SELF_AUTHENTICATED_HANDLERS: frozenset[str] = frozenset({"fleetrock_webhook", "portal"})
 # handlers not behind API Gateway
-EVENT_HANDLERS: tuple[str, ...] = ("stream_processor", "push_retry")
+EVENT_HANDLERS: tuple[str, ...] = ("stream_processor", "push_retry", "maintenance_refresh")
 
 
 def handler_for_path(path: str) -> str | None:

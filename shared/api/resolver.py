@@ -193,7 +193,10 @@ def entry_point(
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
+        result = refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
+        if result.get("statusCode") == 204:  # no content means no body (Powertools would send `null`)
+            result["body"] = ""
+        return result
 
     return lambda_handler
 

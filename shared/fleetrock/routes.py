@@ -14,7 +14,7 @@ from shared.assets.models import AssetKind
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.fleetrock import dispatch, logic
+from shared.fleetrock import dispatch, logic, refresh
 from shared.fleetrock.models import (
     Activation,
     DispatchAsset,
@@ -27,6 +27,7 @@ from shared.fleetrock.models import (
     IntegrationWithSecret,
     UnitSync,
 )
+from shared.fleetrock.refresh_models import RefreshTask
 
 router = Router()
 Manager = Annotated[Principal, Depends(requires(Action.INTEGRATION_MANAGE))]
@@ -108,6 +109,13 @@ def list_units(integration_id: IntegrationId, caller: Manager,
 def retry_unit_sync(integration_id: IntegrationId, asset_id: Annotated[str, Path(max_length=64)],
                     caller: Manager) -> UnitSync:
     return logic.retry_sync(caller, integration_id, asset_id)
+
+
+@router.get("/integrations/<integration_id>/refreshes", tags=TAGS,
+            summary="Daily maintenance refreshes (05:00 US Eastern), newest day first: failed and retrying ones too")
+def list_refreshes(integration_id: IntegrationId, caller: Manager, limit: Limit = DEFAULT_PAGE_SIZE,
+                   cursor: Cursor = None) -> Page[RefreshTask]:
+    return refresh.list_refreshes(caller, integration_id, limit, cursor)
 
 
 @router.get("/dispatch/assets", tags=["dispatch"],

@@ -23,7 +23,8 @@ Reader = Annotated[Principal, Depends(requires(Action.GROUP_READ))]
 Writer = Annotated[Principal, Depends(requires(Action.GROUP_WRITE))]
 
 
-@router.post("/groups", tags=["groups"], summary="Create an asset group")
+@router.post("/groups", tags=["groups"], summary="Create an asset group",
+             responses={201: {"description": "created"}})
 def create_group(body: Annotated[GroupCreate, Body()], caller: Writer) -> tuple[Group, int]:
     return logic.create_group(caller, body), 201
 

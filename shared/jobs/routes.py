@@ -39,7 +39,8 @@ RAW_BODY_ROUTES[("POST", "/jobs/import")] = RawBody(
 
 
 @router.post("/jobs", tags=TAGS, summary="Create a job (partner_id: Save & Assign; template_id: from a template; "
-                                         "save_as_template: also save it as a template)")
+                                         "save_as_template: also save it as a template)",
+             responses={201: {"description": "created"}})
 def create_job(body: Annotated[JobCreate, Body()], caller: Manager) -> tuple[Job, int]:
     return logic.create_job(caller, body), 201
 

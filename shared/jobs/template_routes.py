@@ -22,7 +22,8 @@ Manager = Annotated[Principal, Depends(requires(Action.JOB_MANAGE))]
 TAGS = ["job templates"]
 
 
-@router.post("/job-templates", tags=TAGS, summary="Create a job template (a name and any job data)")
+@router.post("/job-templates", tags=TAGS, summary="Create a job template (a name and any job data)",
+              responses={201: {"description": "created"}})
 def create_template(body: Annotated[TemplateCreate, Body()], caller: Manager) -> tuple[JobTemplate, int]:
     return templates.create_template(caller, body), 201
 
@@ -48,7 +49,8 @@ def delete_template(template_id: TemplateId, caller: Manager) -> tuple[None, int
     return None, 204
 
 
-@router.post("/job-templates/<template_id>/duplicate", tags=TAGS, summary="Copy a job template under a new name")
+@router.post("/job-templates/<template_id>/duplicate", tags=TAGS, summary="Copy a job template under a new name",
+              responses={201: {"description": "created"}})
 def duplicate_template(
     template_id: TemplateId, body: Annotated[TemplateDuplicate, Body()], caller: Manager
 ) -> tuple[JobTemplate, int]:

@@ -73,7 +73,8 @@ def list_users(
     return logic.list_users(caller, limit, cursor)
 
 
-@router.post("/users", tags=["users"], summary="Add a user to your organization (they get an email)")
+@router.post("/users", tags=["users"], summary="Add a user to your organization (they get an email)",
+             responses={201: {"description": "created"}})
 def create_user(
     body: Annotated[UserCreate, Body()], caller: Annotated[Principal, Depends(requires(Action.USER_MANAGE))]
 ) -> tuple[User, int]:

@@ -37,7 +37,8 @@ def _range(from_: str | None, to: str | None) -> tuple:
 
 
 @router.post("/portal/session", tags=TAGS,
-             summary="Open a portal link: send the link token as Bearer, get a session token for an hour")
+             summary="Open a portal link: send the link token as Bearer, get a session token for an hour",
+             responses={201: {"description": "session opened"}})
 def open_link(caller: Link) -> tuple[PortalSession, int]:
     return session.exchange(caller, _source_ip()), 201
 

@@ -41,7 +41,8 @@ CustomerFilter = Annotated[str | None, Query(max_length=64, description="only th
 
 
 # -- customers -----------------------------------------------------------------------------------
-@router.post("/customers", tags=["customers"], summary="Add a customer, with its portal permissions")
+@router.post("/customers", tags=["customers"], summary="Add a customer, with its portal permissions",
+             responses={201: {"description": "created"}})
 def create_customer(body: Annotated[CustomerCreate, Body()], caller: Vendor) -> tuple[Customer, int]:
     return customers.create_customer(caller, body), 201
 
@@ -63,7 +64,8 @@ def update_customer(customer_id: CustomerId, body: Annotated[CustomerUpdate, Bod
 
 
 # -- sites ---------------------------------------------------------------------------------------
-@router.post("/sites", tags=["sites"], summary="Add a site of a customer: address, lat/lng, geofence")
+@router.post("/sites", tags=["sites"], summary="Add a site of a customer: address, lat/lng, geofence",
+             responses={201: {"description": "created"}})
 def create_site(body: Annotated[SiteCreate, Body()], caller: Vendor) -> tuple[Site, int]:
     return sites.create_site(caller, body), 201
 
@@ -85,13 +87,15 @@ def update_site(site_id: SiteId, body: Annotated[SiteUpdate, Body()], caller: Ve
 
 
 @router.post("/sites/<site_id>/picture-uploads", tags=["sites"],
-             summary="Get a presigned upload for one picture of the site")
+             summary="Get a presigned upload for one picture of the site",
+             responses={201: {"description": "created"}})
 def create_picture_upload(site_id: SiteId, body: Annotated[PictureUploadRequest, Body()],
                           caller: Vendor) -> tuple[PictureUpload, int]:
     return sites.picture_upload(caller, site_id, body), 201
 
 
-@router.post("/sites/<site_id>/services", tags=["sites"], summary="Record a service completed at the site")
+@router.post("/sites/<site_id>/services", tags=["sites"], summary="Record a service completed at the site",
+             responses={201: {"description": "recorded"}})
 def record_service(site_id: SiteId, body: Annotated[ServiceCreate, Body()], caller: Vendor) -> tuple[SiteService, int]:
     return sites.record_service(caller, site_id, body), 201
 
@@ -105,7 +109,8 @@ def list_services(site_id: SiteId, caller: Vendor, from_: From = None, to: To = 
 
 # -- customer users and their portal links -------------------------------------------------------
 @router.post("/customer-users", tags=["customer-users"],
-             summary="Add a customer user with the sites it sees (existing links then need a refresh)")
+             summary="Add a customer user with the sites it sees (existing links then need a refresh)",
+             responses={201: {"description": "created"}})
 def create_customer_user(body: Annotated[CustomerUserCreate, Body()], caller: Vendor) -> tuple[CustomerUser, int]:
     return users.create_user(caller, body), 201
 
@@ -130,13 +135,15 @@ def update_customer_user(customer_user_id: CustomerUserId, body: Annotated[Custo
 
 
 @router.post("/customer-users/<customer_user_id>/portal-link", tags=["customer-users"],
-             summary="Enable login via link: issues a link valid 6 months (shown once)")
+             summary="Enable login via link: issues a link valid 6 months (shown once)",
+             responses={201: {"description": "link issued"}})
 def enable_portal_link(customer_user_id: CustomerUserId, caller: Vendor) -> tuple[PortalLinkIssued, int]:
     return links.enable(caller, customer_user_id), 201
 
 
 @router.post("/customer-users/<customer_user_id>/portal-link/refresh", tags=["customer-users"],
-             summary="Issue a new link; the old one stops working at once")
+             summary="Issue a new link; the old one stops working at once",
+             responses={201: {"description": "link issued"}})
 def refresh_portal_link(customer_user_id: CustomerUserId, caller: Vendor) -> tuple[PortalLinkIssued, int]:
     return links.refresh(caller, customer_user_id), 201
 

@@ -22,7 +22,8 @@ Admin = Annotated[Principal, Depends(requires(Action.SUBSCRIPTION_MANAGE))]
 TAGS = ["subscriptions"]
 
 
-@router.post("/subscriptions", tags=TAGS, summary="Subscribe a URL to the daily maintenance push (secret shown once)")
+@router.post("/subscriptions", tags=TAGS, summary="Subscribe a URL to the daily maintenance push (secret shown once)",
+             responses={201: {"description": "created"}})
 def create_subscription(
     body: Annotated[SubscriptionCreate, Body()], caller: Admin
 ) -> tuple[SubscriptionWithSecret, int]:
@@ -75,6 +76,7 @@ def get_delivery(subscription_id: SubscriptionId, delivery_id: DeliveryId, calle
 
 
 @router.post("/subscriptions/<subscription_id>/deliveries/<delivery_id>/redeliver", tags=TAGS,
-             summary="Send a failed (or delivered) delivery again, same id and body")
+             summary="Send a failed (or delivered) delivery again, same id and body",
+             responses={202: {"description": "queued"}})
 def redeliver(subscription_id: SubscriptionId, delivery_id: DeliveryId, caller: Admin) -> tuple[Delivery, int]:
     return logic.redeliver(caller, subscription_id, delivery_id), 202
