@@ -34,6 +34,11 @@ pytest: install
 
 test: lint typecheck pytest
 
+# the schemathesis fuzz with many more (and new, not reproducible) examples per operation and role
+FUZZ_EXAMPLES ?= 150
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest -q tests/test_fuzz.py
+
 dev: install
 	$(RUN) python -m dev.run
 

@@ -209,11 +209,15 @@ def _json_error(status: int, code: str, message: str) -> dict[str, Any]:
 def refuse_before_parsing(
     event: dict[str, Any], max_body_bytes: int | None = None, json_only: bool = True
 ) -> dict[str, Any] | None:
-    """A 413 for an oversize body, a 415 for a body that is not JSON; None when the request may go on.
+    """A 404 for a path with a control character, a 413 for an oversize body, a 415 for a body that is not
+    JSON; None when the request may go on.
 
     Checked before Powertools parses anything: a huge body costs nothing, and a form-encoded
     body (curl -d without a content type) gets a clear answer instead of odd field errors.
     """
+    if any(ord(c) < 0x20 or c == "\x7f" for c in str(event.get("path", ""))):
+        # no id holds a control character, and Powertools' route regex (`$`) would let "/users/\n" match "/users"
+        return _json_error(404, "not_found", "no such route")
     body = event.get("body") or ""
     if not body:
         return None
