@@ -1,0 +1,35 @@
+"""maintenance_refresh: EventBridge Scheduler runs it daily at 05:00 America/New_York, and every minute to sweep.
+
+The daily event writes one refresh task per active integration (the stream processor runs them);
+the sweep event (`detail-type` maintenance_refresh_sweep) queues the tasks whose retry fell due.
+The event's `time` (the schedule's <aws.scheduler.scheduled-time>) is the run's "now".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.fleetrock.refresh import schedule_refresh, sweep
+from shared.ids import utc_now
+from shared.observability import logger, metrics, tracer
+from shared.settings import get_settings
+
+settings = get_settings()
+SWEEP = "maintenance_refresh_sweep"
+
+
+def event_time(event: dict[str, Any]) -> datetime:
+    raw = event.get("time")
+    return datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else utc_now()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("detail-type") == SWEEP:
+        return {"sweep": sweep(event_time(event))}
+    return schedule_refresh(event_time(event)).model_dump(mode="json")

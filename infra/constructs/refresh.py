@@ -1,0 +1,115 @@
+"""The daily maintenance refresh (fleetrock.md): maintenance_refresh at 05:00 America/New_York, and its sweep.
+
+EventBridge Scheduler invokes the function daily with a cron in the America/New_York time zone
+(so 05:00 stays 05:00 across DST) and every minute with the sweep event; each run that fails is
+retried by the scheduler, then lands in a dead-letter queue. The function only writes task
+items and queues due retries: the fleets' refreshes run in the stream processor, which already
+holds the KMS rights to use Fleetrock API keys, so this function gets none. An alarm goes off when
+a fleet's refresh gives up after all its attempts.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.nag import acknowledge
+from infra.constructs.runtime import LambdaRuntime
+
+NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
+HANDLER = "maintenance_refresh"
+SWEEP = "maintenance_refresh_sweep"  # functions/maintenance_refresh/handler.py
+
+
+class MaintenanceRefresh(Construct):
+    """The function, its daily and every-minute schedules (own role, retries, a DLQ), the give-up alarm."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime) -> None:
+        super().__init__(scope, construct_id)
+        self.function: lambda_.Function = runtime.function(
+            self,
+            "RefreshFunction",
+            handler=HANDLER,
+            description="Fleetbridge maintenance_refresh: one refresh task per active integration; retries",
+            # 1,000 conditional puts, 8 at a time, take seconds; the sweep queues at most 200 tasks
+            timeout=Duration.minutes(5),
+        )
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "ScheduleDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the maintenance_refresh schedules (EventBridge "
+            "Scheduler DeadLetterConfig), so it needs no DLQ of its own.",
+        )
+        invoker = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+                           description="EventBridge Scheduler: invoke Fleetbridge maintenance_refresh")
+        fn_id = Stack.of(self).resolve(self.function.node.default_child.logical_id)  # type: ignore[union-attr]
+        acknowledge(
+            invoker,
+            f"AwsSolutions-IAM5[Resource::<{fn_id}.Arn>:*]",
+            "lambda:InvokeFunction on this one function and its versions/aliases (grantInvoke adds ARN:*); "
+            "nothing else.",
+        )
+
+        def target(detail_type: str, max_event_age: Duration) -> targets.LambdaInvoke:
+            return targets.LambdaInvoke(
+                self.function,
+                input=scheduler.ScheduleTargetInput.from_object({
+                    "source": "fleetbridge.scheduler",
+                    "detail-type": detail_type,
+                    "time": scheduler.ContextAttribute.scheduled_time,
+                }),
+                retry_attempts=3,
+                max_event_age=max_event_age,
+                dead_letter_queue=self.dead_letter_queue,
+                role=invoker,
+            )
+
+        self.daily = scheduler.Schedule(
+            self,
+            "DailySchedule",
+            description="Fleetbridge: daily maintenance refresh and push, 05:00 US Eastern",
+            schedule=scheduler.ScheduleExpression.cron(minute="0", hour="5", time_zone=TimeZone.AMERICA_NEW_YORK),
+            time_window=scheduler.TimeWindow.off(),
+            # a run retried late still writes the day's tasks (the day is the scheduled time's, US Eastern)
+            target=target(HANDLER, Duration.hours(2)),
+        )
+        self.sweep = scheduler.Schedule(
+            self,
+            "SweepSchedule",
+            description="Fleetbridge: queue maintenance refresh retries that fell due",
+            schedule=scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+            time_window=scheduler.TimeWindow.off(),
+            target=target(SWEEP, Duration.minutes(5)),  # the next minute's sweep picks up what is due anyway
+        )
+        gave_up = cloudwatch.Metric(namespace=NAMESPACE, metric_name="MaintenanceRefreshGaveUp",
+                                    dimensions_map=DIMENSIONS, statistic="Sum", period=Duration.minutes(5))
+        self.gave_up_alarm = cloudwatch.Alarm(
+            self,
+            "RefreshGaveUp",
+            metric=gave_up,
+            threshold=0,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Fleetbridge: a fleet's daily maintenance refresh failed after all its retries "
+                              "(GET /integrations/{id}/refreshes shows why)",
+        )
+
+    def notify(self, alarm_topic: sns.ITopic) -> None:
+        """Send the give-up alarm to the alarm topic (Monitoring is built after this construct)."""
+        self.gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))

@@ -1,0 +1,91 @@
+"""A fleet's refresh, run by the real stream processor: reconcile with GetRO, statuses by date, the push."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dev.fleetrock_standin import eastern_now
+from shared.fleetrock import status_dal
+from shared.fleetrock.maintenance import today_eastern
+from tests.factories import create_asset, sign_up
+from tests.fleetrock_support import active_integration, dispatch, repair_order, send
+from tests.push_receiver import receiver_fixture, stream_fixture  # noqa: F401 - fixtures
+from tests.refresh_support import five_am, refreshes, scheduled, snapshots, subscribe
+
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def test_a_missed_webhook_is_caught_by_reconcile(fleetrock, receiver, stream):
+    admin = sign_up("fleet")
+    a, b, c = (create_asset(admin, unit_number=u) for u in ("T-A", "T-B", "T-C"))
+    fleetrock.put_repair_order(repair_order("RO-1", a["vin"], "In Progress", "2026-02-01 09:00:00"))
+    integration_id, secret = active_integration(admin, fleetrock)  # imports RO-1: A is In Shop
+    stream.drain()
+    assert dispatch(admin)[a["asset_id"]]["asset_status"] == "in_shop"
+    # our newer state (a webhook) against an older one in Fleetrock: Fleetrock's timestamps decide
+    send(integration_id, secret, "repair_order.updated", repair_order("RO-3", c["vin"], "Finished", eastern_now()))
+    stream.drain()
+    fleetrock.put_repair_order(repair_order("RO-3", c["vin"], "In Progress", "2026-02-01 09:00:00"))
+    # webhooks that never reached us: RO-1 finished, RO-2 opened for B
+    fleetrock.put_repair_order({"id": "RO-1", "status": "Finished"})
+    fleetrock.put_repair_order({"id": "RO-2", "vin": b["vin"], "unit_number": "T-B", "status": "Not Started"})
+    subscribe(admin, receiver, stream)
+
+    scheduled(five_am(1))
+    stream.drain()
+    [task] = refreshes(admin, integration_id)
+    assert task["status"] == "succeeded", task
+    assert {k: task["result"][k] for k in ("open_checked", "closed", "applied")} == {
+        "open_checked": 1, "closed": 1, "applied": 1}
+    seen = dispatch(admin)
+    assert (seen[a["asset_id"]]["asset_status"], seen[a["asset_id"]]["maintenance_status"]) == ("active", None)
+    assert seen[b["asset_id"]]["maintenance_status"] == "awaiting_service"
+    assert seen[c["asset_id"]]["maintenance_status"] is None, "an older state never overwrites a newer one"
+    [page] = snapshots(receiver, admin.org_id)
+    pushed = {x["asset_id"]: x for x in page["assets"]}
+    assert pushed[b["asset_id"]]["maintenance_status"] == "Awaiting Service"
+    assert pushed[b["asset_id"]]["statuses"] == [
+        {"status": "Awaiting Service", "source": "repair_order", "source_id": "RO-2", "detail": "Not Started"}]
+    assert pushed[a["asset_id"]]["asset_status"] == "active" and pushed[a["asset_id"]]["statuses"] == []
+
+
+def test_a_repair_order_fleetrock_no_longer_has_is_closed(fleetrock, stream):
+    admin = sign_up("fleet")
+    truck = create_asset(admin, unit_number="T-1")
+    integration_id, secret = active_integration(admin, fleetrock)
+    send(integration_id, secret, "repair_order.created", repair_order("RO-9", truck["vin"], "Waiting",
+                                                                     "2026-02-01 09:00:00"))
+    stream.drain()
+    assert dispatch(admin)[truck["asset_id"]]["maintenance_status"] == "in_shop"
+    scheduled(five_am(1))  # the stand-in never heard of RO-9: deleted in Fleetrock
+    stream.drain()
+    assert refreshes(admin, integration_id)[0]["result"]["closed"] == 1
+    assert dispatch(admin)[truck["asset_id"]]["asset_status"] == "active"
+
+
+def test_a_passed_due_date_turns_upcoming_into_overdue(fleetrock, receiver, stream):
+    admin = sign_up("fleet")
+    trailer = create_asset(admin, unit_number="TR-1", kind="trailer")
+    integration_id, secret = active_integration(admin, fleetrock)
+    due = today_eastern() + timedelta(days=1)
+    send(integration_id, secret, "scheduled_maintenance.updated", {"items": [
+        {"id": "SM-1", "vin": trailer["vin"], "service": "Annual DOT inspection", "state": "almost_due",
+         "due_date": due.isoformat()}]})
+    stream.drain()
+    assert dispatch(admin)[trailer["asset_id"]]["maintenance_status"] == "upcoming"
+    subscribe(admin, receiver, stream)
+
+    at = five_am(3)  # two days after the due date
+    scheduled(at)
+    stream.drain()
+    [task] = refreshes(admin, integration_id)
+    assert task["status"] == "succeeded" and (task["result"]["recomputed"], task["result"]["changed"]) == (1, 1)
+    stored = status_dal.get_asset_maintenance(admin.org_id, trailer["asset_id"])
+    assert stored is not None and stored.top_status == "overdue" and stored.computed_at == at
+    [page] = snapshots(receiver, admin.org_id)
+    [pushed] = page["assets"]
+    assert pushed["maintenance_status"] == "Overdue" and page["generated_at"] == at.isoformat()
+    assert pushed["statuses"] == [{"status": "Overdue", "source": "scheduled_maintenance", "source_id": "SM-1",
+                                   "detail": "Annual DOT inspection"}]
