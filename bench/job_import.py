@@ -15,10 +15,8 @@ Prints figures; asserts only that every import answered 201 with N jobs.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import secrets
 import statistics
 import time
 from typing import Any, cast
@@ -37,9 +35,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed imports (ours) and baseline runs each")
     args = parser.parse_args()
     with local_dynamodb(TABLE) as endpoint:
-        os.environ.update(SECRETS_CIPHER="local", LOCAL_SECRET_KEY=base64.urlsafe_b64encode(
-            secrets.token_bytes(32)).decode(), POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true",
-            POWERTOOLS_LOG_LEVEL="WARNING")
         run(args, endpoint)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,12 @@ def local_dynamodb(table_name: str) -> Iterator[str]:
         AWS_ENDPOINT_URL_DYNAMODB=endpoint,
         MAILER="smtp",
         MAIL_FROM="bench@fleetbridge.example",
+        SECRETS_CIPHER="local",
+        LOCAL_SECRET_KEY=base64.urlsafe_b64encode(b"bench-only-key-bench-only-key-32").decode(),
+        ALLOW_LOOPBACK_HTTP="true",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="WARNING",
     )
     proc = dynamodb_local.start(port)
     try:

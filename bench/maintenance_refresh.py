@@ -19,8 +19,6 @@ Local's and this 2-core machine's (the stand-in and the workers share one Python
 from __future__ import annotations
 
 import argparse
-import base64
-import os
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,9 +44,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="fleets run at once in the parallel part")
     args = parser.parse_args()
     with local_dynamodb(TABLE) as endpoint:
-        os.environ.update(SECRETS_CIPHER="local", LOCAL_SECRET_KEY=base64.urlsafe_b64encode(b"r" * 32).decode(),
-                          POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true",
-                          POWERTOOLS_LOG_LEVEL="WARNING", ALLOW_LOOPBACK_HTTP="true")
         standin = PartitionedStandin()
         standin.start()
         try:

@@ -11,10 +11,8 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import json
-import os
 import statistics
 import threading
 import time
@@ -35,9 +33,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     with local_dynamodb(TABLE) as endpoint:
-        os.environ.update(SECRETS_CIPHER="local", LOCAL_SECRET_KEY=base64.urlsafe_b64encode(b"b" * 32).decode(),
-                          POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true",
-                          POWERTOOLS_LOG_LEVEL="WARNING")
         run(args.requests, args.threads, endpoint)
 
 
