@@ -73,8 +73,8 @@ def lambda_env(handler: str) -> dict[str, str]:
     return env
 
 
-def layer_packages() -> list[str]:
-    site = bundle.LAYER_DIR / "python"
+def layer_packages(layer_dir: Path = bundle.LAYER_DIR) -> list[str]:
+    site = layer_dir / "python"
     return sorted({p.name.split(".")[0] for p in site.iterdir() if not p.name.endswith(".dist-info")})
 
 
@@ -101,7 +101,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     bundle.bundle()  # the bench imports the bundled code; a no-op when nothing changed
-    allowed = [*layer_packages(), *RUNTIME_PACKAGES, *bundle.APP_PACKAGES]
+    docs_allowed = [*layer_packages(), *RUNTIME_PACKAGES, *bundle.APP_PACKAGES]  # docs has no ZIP data
+    allowed = [*docs_allowed, *layer_packages(bundle.GEO_LAYER_DIR)]
     handlers = [*API_HANDLERS, *EVENT_HANDLERS]
 
     # interleave the baseline with the handlers so both see the same machine load
@@ -109,7 +110,8 @@ def main() -> None:
     for _ in range(args.runs):
         samples["boto3"].append(import_ms("boto3", "baseline", allowed))
         for name in handlers:
-            samples[name].append(import_ms(f"functions.{name}.handler", name, allowed))
+            samples[name].append(import_ms(f"functions.{name}.handler", name,
+                                           docs_allowed if name == "docs" else allowed))
     baseline = statistics.median(samples["boto3"])
 
     print(f"cold start: import in a fresh interpreter, median of {args.runs} (goal <= {GOAL_RATIO:.0f}x boto3)")
@@ -128,10 +130,11 @@ def main() -> None:
     layer = tree_bytes(bundle.LAYER_DIR)
     app = tree_bytes(bundle.APP_DIR)
     docs_assets = tree_bytes(bundle.DOCS_LAYER_DIR)
+    geo_data = tree_bytes(bundle.GEO_LAYER_DIR)
     site = bundle.LAYER_DIR / "python"
     bundled_sdk = [name for name in ("boto3", "botocore") if (site / name).exists() or (bundle.APP_DIR / name).exists()]
     print()
-    for who, extra, label in (("every function but docs", 0, ""),
+    for who, extra, label in (("every function but docs", geo_data, f" + ZIP data layer {geo_data / 1e6:.1f} MB"),
                               ("the docs function", docs_assets, f" + Swagger UI layer {docs_assets / 1e6:.1f} MB")):
         total_mb = (layer + app + extra) / 1e6
         print(f"package of {who} (unzipped): layer {layer / 1e6:.1f} MB + app {app / 1e6:.1f} MB{label} = "

@@ -23,6 +23,10 @@ LAYER_DIR = BUILD_DIR / "layer"  # the layer asset; Lambda adds its python/ fold
 DOCS_LAYER_DIR = BUILD_DIR / "docs-layer"
 SWAGGER_UI_FILES = ("swagger-ui-bundle.min.js", "swagger-ui.min.css")
 SWAGGER_UI_DIR = Path("python", "aws_lambda_powertools", "event_handler", "openapi", "swagger_ui")
+# A layer for every function but docs: the ZIP centroid data (1.4 MB), imported on first use only
+# (shared/search/zips.py), so the docs function, which never looks a ZIP up, goes without it.
+GEO_LAYER_DIR = BUILD_DIR / "geo-layer"
+GEO_PACKAGES = ("zipcodes",)
 APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/
 LAYER_STAMP = BUILD_DIR / "layer.stamp"
 APP_PACKAGES = ("shared", "functions")
@@ -68,7 +72,7 @@ def build_layer(uv: str) -> bool:
         PYTHON_VERSION,
     ]
     stamp = hashlib.sha256("\n".join([requirements, *install]).encode()).hexdigest()
-    present = (LAYER_DIR / "python").is_dir() and (DOCS_LAYER_DIR / "python").is_dir()
+    present = all((d / "python").is_dir() for d in (LAYER_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR))
     if present and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
     req_file = BUILD_DIR / "requirements.txt"
@@ -82,12 +86,17 @@ def build_layer(uv: str) -> bool:
         shutil.rmtree(staging, ignore_errors=True)
         subprocess.run([uv, *install, *target], cwd=ROOT, check=True)
     shutil.rmtree(staging / "python" / "bin", ignore_errors=True)  # console scripts, useless in a layer
-    docs_staging = BUILD_DIR / "docs-layer.tmp"
-    shutil.rmtree(docs_staging, ignore_errors=True)
+    docs_staging, geo_staging = BUILD_DIR / "docs-layer.tmp", BUILD_DIR / "geo-layer.tmp"
+    for extra in (docs_staging, geo_staging):
+        shutil.rmtree(extra, ignore_errors=True)
     (docs_staging / SWAGGER_UI_DIR).mkdir(parents=True)
     for name in SWAGGER_UI_FILES:
         (staging / SWAGGER_UI_DIR / name).rename(docs_staging / SWAGGER_UI_DIR / name)
-    for built, final in ((staging, LAYER_DIR), (docs_staging, DOCS_LAYER_DIR)):
+    (geo_staging / "python").mkdir(parents=True)
+    for path in (staging / "python").iterdir():
+        if path.name.split("-")[0].split(".")[0] in GEO_PACKAGES:  # the package and its .dist-info
+            path.rename(geo_staging / "python" / path.name)
+    for built, final in ((staging, LAYER_DIR), (docs_staging, DOCS_LAYER_DIR), (geo_staging, GEO_LAYER_DIR)):
         shutil.rmtree(final, ignore_errors=True)
         built.rename(final)
     LAYER_STAMP.write_text(stamp)

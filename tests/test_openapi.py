@@ -29,3 +29,27 @@ def test_error_responses_are_documented_in_our_format():
             for status in ("400", "404", "409", "422"):
                 schema = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+
+
+def test_docs_handler_serves_the_openapi_without_the_zip_data_layer():
+    """The docs function's package has no `zipcodes` (infra/bundle.py): importing it must not need it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys, importlib.abc\n"
+        "class NoZipData(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] == 'zipcodes':\n"
+        "            raise ModuleNotFoundError('zipcodes is not in the docs package', name=name)\n"
+        "sys.meta_path.insert(0, NoZipData())\n"
+        "from functions.docs.handler import app\n"
+        "from dev.apigw import LocalContext, rest_event\n"
+        "from functions.docs.handler import lambda_handler\n"
+        "r = lambda_handler(rest_event('GET', '/swagger', query={'format': ['json']}), LocalContext())\n"
+        "assert r['statusCode'] == 200 and '/vendors/search' in r['body'], r['statusCode']\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -85,7 +85,6 @@ class Api(Construct):
                 description=f"Fleetbridge API: /{', /'.join(segments)}",
                 timeout=Duration.seconds(15),
                 data_access=name not in PUBLIC_HANDLERS,  # public routes never touch tenant data
-                extra_layers=(runtime.docs_layer,) if name == "docs" else (),
             )
             self.functions[name] = fn
             for segment in segments:

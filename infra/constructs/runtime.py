@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.bundle import APP_DIR, DOCS_LAYER_DIR, LAYER_DIR
+from infra.bundle import APP_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR, LAYER_DIR
 from infra.constructs.nag import acknowledge
 
 # infra/bundle.py installs the layer for exactly this interpreter and architecture.
@@ -49,6 +49,15 @@ class LambdaRuntime(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="Swagger UI static files for the docs function (/swagger)",
         )
+        # the ZIP centroid data, for every function but docs (infra/bundle.py)
+        self.geo_layer = lambda_.LayerVersion(
+            self,
+            "GeoData",
+            code=lambda_.Code.from_asset(str(GEO_LAYER_DIR)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="ZIP code centroids (zipcodes) for every function but docs",
+        )
         self.code = lambda_.Code.from_asset(str(APP_DIR))
 
     def function(
@@ -61,7 +70,6 @@ class LambdaRuntime(Construct):
         timeout: Duration,
         memory_size: int = 512,
         data_access: bool = True,
-        extra_layers: tuple[lambda_.ILayerVersion, ...] = (),
     ) -> lambda_.Function:
         """The function for `functions/<handler>/handler.py`, with its own role and log group.
 
@@ -83,7 +91,8 @@ class LambdaRuntime(Construct):
             architecture=ARCHITECTURE,
             handler=f"functions.{handler}.handler.lambda_handler",
             code=self.code,
-            layers=[self.layer, *extra_layers],
+            # the docs function gets the Swagger UI files instead of the ZIP data (bench/cold_start.py: size)
+            layers=[self.layer, self.docs_layer if handler == "docs" else self.geo_layer],
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import zipcodes
-
 
 @lru_cache(maxsize=8192)
 def centroid(zip_code: str) -> tuple[float, float] | None:
     """(lat, lng) of a 5-digit US ZIP code's centroid, or None when the ZIP is unknown or has no position."""
     if len(zip_code) != 5 or not zip_code.isdigit():
         return None
+    import zipcodes  # on first use: its data ships in a layer every function but docs has (infra/bundle.py)
+
     for record in zipcodes.matching(zip_code):
         try:
             return float(record["lat"]), float(record["long"])
