@@ -9,17 +9,14 @@ two functions that sign deliveries may only decrypt.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as targets
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
+from infra.constructs.schedule import ScheduleInvoker
 
 RETRY_RATE = Duration.minutes(1)
 
@@ -46,47 +43,16 @@ class Push(Construct):
             # at most 128 attempts, 16 at a time, each at most 10 s (shared/push/retry.py)
             timeout=Duration.minutes(2),
         )
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "ScheduleDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the push_retry schedule (EventBridge Scheduler "
-            "DeadLetterConfig), so it needs no DLQ of its own.",
-        )
-        # the schedule's own role (not the stack-wide default one): invoke this function, send to this DLQ
-        invoker = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
-                           description="EventBridge Scheduler: invoke Fleetbridge push_retry")
-        fn_id = Stack.of(self).resolve(self.function.node.default_child.logical_id)  # type: ignore[union-attr]
-        acknowledge(
-            invoker,
-            f"AwsSolutions-IAM5[Resource::<{fn_id}.Arn>:*]",
-            "lambda:InvokeFunction on this one function and its versions/aliases (grantInvoke adds ARN:*); "
-            "nothing else.",
-        )
+        invoker = ScheduleInvoker(self, "Invoker", function=self.function, handler="push_retry")
+        self.dead_letter_queue = invoker.dead_letter_queue
         self.schedule = scheduler.Schedule(
             self,
             "RetrySchedule",
             description="Fleetbridge: attempt due push deliveries",
             schedule=scheduler.ScheduleExpression.rate(RETRY_RATE),
             time_window=scheduler.TimeWindow.off(),
-            target=targets.LambdaInvoke(
-                self.function,
-                input=scheduler.ScheduleTargetInput.from_object({
-                    "source": "fleetbridge.scheduler",
-                    "detail-type": "push_retry",
-                    "time": scheduler.ContextAttribute.scheduled_time,
-                }),
-                retry_attempts=2,
-                max_event_age=Duration.minutes(5),  # the next minute's run picks up what is due anyway
-                dead_letter_queue=self.dead_letter_queue,
-                role=invoker,
-            ),
+            # the next minute's run picks up what is due anyway
+            target=invoker.target("push_retry", retry_attempts=2, max_event_age=Duration.minutes(5)),
         )
         # Least privilege on the secrets key: Encrypt to store a new secret, Decrypt to sign with it.
         secrets_key.grant(api_function, "kms:Encrypt")

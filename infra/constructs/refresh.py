@@ -10,19 +10,17 @@ a fleet's refresh gives up after all its attempts.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
+from infra.constructs.schedule import ScheduleInvoker
 
 NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
 HANDLER = "maintenance_refresh"
@@ -42,42 +40,11 @@ class MaintenanceRefresh(Construct):
             # 1,000 conditional puts, 8 at a time, take seconds; the sweep queues at most 200 tasks
             timeout=Duration.minutes(5),
         )
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "ScheduleDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the maintenance_refresh schedules (EventBridge "
-            "Scheduler DeadLetterConfig), so it needs no DLQ of its own.",
-        )
-        invoker = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
-                           description="EventBridge Scheduler: invoke Fleetbridge maintenance_refresh")
-        fn_id = Stack.of(self).resolve(self.function.node.default_child.logical_id)  # type: ignore[union-attr]
-        acknowledge(
-            invoker,
-            f"AwsSolutions-IAM5[Resource::<{fn_id}.Arn>:*]",
-            "lambda:InvokeFunction on this one function and its versions/aliases (grantInvoke adds ARN:*); "
-            "nothing else.",
-        )
+        invoker = ScheduleInvoker(self, "Invoker", function=self.function, handler=HANDLER)
+        self.dead_letter_queue = invoker.dead_letter_queue
 
         def target(detail_type: str, max_event_age: Duration) -> targets.LambdaInvoke:
-            return targets.LambdaInvoke(
-                self.function,
-                input=scheduler.ScheduleTargetInput.from_object({
-                    "source": "fleetbridge.scheduler",
-                    "detail-type": detail_type,
-                    "time": scheduler.ContextAttribute.scheduled_time,
-                }),
-                retry_attempts=3,
-                max_event_age=max_event_age,
-                dead_letter_queue=self.dead_letter_queue,
-                role=invoker,
-            )
+            return invoker.target(detail_type, retry_attempts=3, max_event_age=max_event_age)
 
         self.daily = scheduler.Schedule(
             self,
