@@ -82,8 +82,8 @@ def run_size(endpoint: str, standin: PartitionedStandin, fleets: int, assets: in
     run = refresh.schedule_refresh(at)
     scheduled = time.perf_counter() - started
     assert run.created == fleets, run
-    tasks = [t for shard in range(refresh_dal.DUE_SHARDS) for t in refresh_dal.RefreshTaskItem.query(
-        refresh_dal.due_partition(shard), index_name="gsi3")]
+    tasks = [t for shard in range(refresh_dal.DUE.shards) for t in refresh_dal.RefreshTaskItem.query(
+        refresh_dal.DUE.partition(shard), index_name="gsi3")]
     images = [{"type": "maintenance_refresh_task", "status": "pending", "integration_id": t.integration_id,
                "run_date": t.run_date} for t in tasks]
 

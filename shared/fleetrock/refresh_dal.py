@@ -11,19 +11,19 @@ the sweep racing, make one attempt between them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.db.base import condition_failed, connection
+from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.refresh_models import RefreshResult, RefreshStatus, RefreshTask, RefreshTaskItem
 
-DUE_SHARDS = 4  # due-index partitions: spread the sweep's reads and the index's writes
+DUE = DueQueue("FRREFRESHDUE", "gsi3")  # tasks waiting for a retry, or for their lease to run out
 KEEP = timedelta(days=90)  # tasks stay listable this long (TTL)
 
 
@@ -31,18 +31,8 @@ def task_pk(integration_id: str) -> str:
     return f"FLEETROCK#{integration_id}#REFRESH"
 
 
-def due_partition(shard: int) -> str:
-    return f"FRREFRESHDUE#{shard}"
-
-
-def iso(at: datetime) -> str:
-    """Fixed-width UTC time: sorts as text in the index."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def due_key(integration_id: str, run_date: str, due: datetime) -> tuple[str, str]:
-    shard = int(hashlib.sha256(integration_id.encode()).hexdigest(), 16) % DUE_SHARDS
-    return due_partition(shard), f"{iso(due)}#{integration_id}#{run_date}"
+    return DUE.key(integration_id, due, run_date)
 
 
 def to_task(item: RefreshTaskItem) -> RefreshTask:
@@ -89,10 +79,7 @@ def list_page(integration_id: str, *, limit: int, cursor: str | None) -> Page[Re
 
 def due_items(now: datetime, limit_per_shard: int) -> Iterator[RefreshTaskItem]:
     """Tasks whose due time has come, oldest first in each shard."""
-    connection()
-    for shard in range(DUE_SHARDS):
-        yield from RefreshTaskItem.query(due_partition(shard), RefreshTaskItem.gsi3sk <= f"{iso(now)}#~",
-                                         index_name="gsi3", limit=limit_per_shard)
+    return DUE.due_items(RefreshTaskItem, now, limit_per_shard)
 
 
 def _update(item: RefreshTaskItem, actions: list[Any], condition: Condition) -> bool:

@@ -28,7 +28,7 @@ class RetryRunError(RuntimeError):
 
 def retry_due(now: datetime) -> dict[str, int]:
     """Attempt what is due at `now`; counts by outcome (delivered, retrying, failed, skipped)."""
-    due = list(dal.due_items(now, limit_per_shard=MAX_PER_RUN // dal.DUE_SHARDS))
+    due = list(dal.due_items(now, limit_per_shard=MAX_PER_RUN // dal.DUE.shards))
     if not due:
         return {}
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(due))) as pool:

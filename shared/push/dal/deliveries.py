@@ -10,21 +10,21 @@ workers never make the same attempt.
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.db.base import condition_failed, connection
+from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
 
 SK_PREFIX = "DELIVERY#"
-DUE_SHARDS = 4  # due-index partitions: spreads push_retry's reads and the index's writes
+DUE = DueQueue("PUSHDUE", "gsi4")  # deliveries waiting for their next attempt, or for their lease to run out
 KEEP_DONE = timedelta(days=30)  # delivered and failed deliveries stay listable (and replayable) this long
 
 
@@ -36,18 +36,8 @@ def delivery_sk(delivery_id: str) -> str:
     return f"{SK_PREFIX}{delivery_id}"
 
 
-def due_partition(shard: int) -> str:
-    return f"PUSHDUE#{shard}"
-
-
-def iso(at: datetime) -> str:
-    """Fixed-width UTC time: sorts as text in the index."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def due_key(delivery_id: str, due: datetime) -> tuple[str, str]:
-    shard = int(hashlib.sha256(delivery_id.encode()).hexdigest(), 16) % DUE_SHARDS
-    return due_partition(shard), f"{iso(due)}#{delivery_id}"
+    return DUE.key(delivery_id, due)
 
 
 def to_delivery(item: DeliveryItem) -> Delivery:
@@ -88,11 +78,7 @@ def list_page(subscription_id: str, *, limit: int, cursor: str | None) -> Page[D
 
 def due_items(now: datetime, limit_per_shard: int) -> Iterator[DeliveryItem]:
     """In-flight deliveries whose due time has come, oldest first in each shard."""
-    connection()
-    for shard in range(DUE_SHARDS):
-        yield from DeliveryItem.query(
-            due_partition(shard), DeliveryItem.gsi4sk <= f"{iso(now)}#~", index_name="gsi4", limit=limit_per_shard,
-        )
+    return DUE.due_items(DeliveryItem, now, limit_per_shard)
 
 
 def _conditional_update(item: DeliveryItem, actions: list[Any], condition: Condition) -> bool:
