@@ -13,7 +13,8 @@ from typing import Any
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -124,6 +125,30 @@ def condition_failed(exc: PynamoDBException) -> bool:
         reasons: list[Any] = exc.cancellation_reasons or []
         return any(r is not None and r.code in _LOST_RACE for r in reasons)
     return exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException")
+
+
+def save_if(item: TableItem, condition: Condition) -> bool:
+    """Put the item if the condition holds; False when it does not (e.g. the item exists already)."""
+    connection()
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def update_if(item: TableItem, actions: list[Any], condition: Condition | None = None) -> bool:
+    """Apply the update if the condition (and the item's version, when it has one) holds; False when not."""
+    connection()
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def failed_keys(tx: TransactWrite, exc: TransactWriteError) -> set[str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import connection, save_if, update_if
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import InboxEvent, InboxItem, InboxStatus
 from shared.ids import utc_now
@@ -30,16 +30,9 @@ def to_event(item: InboxItem) -> InboxEvent:
 
 def put_event(item: InboxItem) -> bool:
     """Store a new event; False when this event_id is stored already (a redelivery)."""
-    connection()
     item.gsi1pk = inbox_partition(item.integration_id)
     item.gsi1sk = f"{item.received_at.isoformat()}#{item.event_id}"
-    try:
-        item.save(condition=InboxItem.pk.does_not_exist())
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return save_if(item, InboxItem.pk.does_not_exist())
 
 
 def get_event(integration_id: str, event_id: str) -> InboxItem | None:
@@ -57,13 +50,7 @@ def list_events(integration_id: str, *, limit: int, cursor: str | None) -> Page[
 
 
 def _update(item: InboxItem, actions: list[Any], condition: Condition) -> bool:
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return update_if(item, actions, condition)
 
 
 def mark_applied(item: InboxItem) -> bool:

@@ -13,9 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
-from shared.db.base import condition_failed, connection
+from shared.db.base import connection, update_if
 from shared.fleetrock import status_dal
 from shared.fleetrock.apply import InvalidEvent, apply_repair_order
 from shared.fleetrock.client import FleetrockClient
@@ -91,11 +89,4 @@ def _top(causes: list[Cause], today: date) -> str | None:
 def _store(item: AssetMaintenanceItem, top: str | None, as_of: datetime) -> bool:
     """Versioned: if a webhook changed the item meanwhile, it computed the statuses itself; keep its write."""
     field = AssetMaintenanceItem.top_status
-    try:
-        item.update(actions=[field.set(top) if top else field.remove(),
-                             AssetMaintenanceItem.computed_at.set(as_of)])
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return update_if(item, [field.set(top) if top else field.remove(), AssetMaintenanceItem.computed_at.set(as_of)])

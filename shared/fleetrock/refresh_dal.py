@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import connection, save_if, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.refresh_models import RefreshResult, RefreshStatus, RefreshTask, RefreshTaskItem
@@ -52,14 +52,7 @@ def new_item(*, integration_id: str, org_id: str, run_date: date, scheduled_at: 
 
 def put_new(item: RefreshTaskItem) -> bool:
     """Write the day's task unless it exists (the schedule ran twice): True when written."""
-    connection()
-    try:
-        item.save(condition=RefreshTaskItem.pk.does_not_exist())
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return save_if(item, RefreshTaskItem.pk.does_not_exist())
 
 
 def get_item(integration_id: str, run_date: str) -> RefreshTaskItem | None:
@@ -84,14 +77,7 @@ def due_items(now: datetime, limit_per_shard: int) -> Iterator[RefreshTaskItem]:
 
 def _update(item: RefreshTaskItem, actions: list[Any], condition: Condition) -> bool:
     """Apply the update if the condition holds; False when someone changed the task first."""
-    connection()
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return update_if(item, actions, condition)
 
 
 def _as_seen(status: str, attempts: int) -> Condition:

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import connection, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
@@ -83,14 +83,7 @@ def due_items(now: datetime, limit_per_shard: int) -> Iterator[DeliveryItem]:
 
 def _conditional_update(item: DeliveryItem, actions: list[Any], condition: Condition) -> bool:
     """Apply the update if the condition holds; False when another worker changed the delivery first."""
-    connection()
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return update_if(item, actions, condition)
 
 
 def claim(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due: str | None, now: datetime,
