@@ -71,9 +71,13 @@ class FaultyDynamoDB:
         self.proc = dynamodb_local.start(self.port, self.path)
 
     def kill(self) -> None:
-        """Gone at once, as a crash: connections are refused until start()."""
+        """Gone at once: connections are refused until start().
+
+        SIGTERM, not SIGKILL: killed with SIGKILL right after a write, DynamoDB Local can lose writes it had
+        already acknowledged (seen: 2 of 12 transactions), which DynamoDB never does; SIGTERM keeps them.
+        """
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
+        self.proc.send_signal(signal.SIGTERM)
         self.proc.wait()
         self.outages += 1
 
