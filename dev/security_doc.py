@@ -19,18 +19,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from infra.constructs.runtime import TABLE_ACTIONS
 from shared.auth.permissions import PERMISSIONS, Action
 from shared.auth.principal import Role
 
 DOC_FILE = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 SECTIONS = ("roles", "iam", "nag")
 _HASH = re.compile(r"[0-9A-F]{8}$")  # CDK's logical-id suffix
-# what CDK's table.grant_read_write_data() allows: shown by that name instead of 12 actions per row
-TABLE_READ_WRITE = frozenset(
-    f"dynamodb:{a}"
-    for a in ("BatchGetItem", "BatchWriteItem", "ConditionCheckItem", "DeleteItem", "DescribeTable", "GetItem",
-              "GetRecords", "GetShardIterator", "PutItem", "Query", "Scan", "UpdateItem")
-)
+# what every data function may do on the table (infra/constructs/runtime.py): shown by that name
+TABLE_DATA = frozenset(TABLE_ACTIONS)
 
 
 def synth_template() -> dict[str, Any]:
@@ -100,8 +97,9 @@ def render_iam(template: dict[str, Any]) -> str:
             targets = tuple(sorted({_resource(r) for r in _as_list(statement["Resource"])}))
             grants[targets].update(_as_list(statement["Action"]))
         for targets, actions in sorted(grants.items(), key=lambda g: sorted(g[1])):
-            named = ["table read/write data (`grant_read_write_data`)"] if actions >= TABLE_READ_WRITE else []
-            shown = ", ".join([*named, *(f"`{a}`" for a in sorted(actions - TABLE_READ_WRITE if named else actions))])
+            named = ["table data (`TABLE_ACTIONS`: items by key, Query, batches, transactions; no Scan)"] \
+                if actions >= TABLE_DATA else []
+            shown = ", ".join([*named, *(f"`{a}`" for a in sorted(actions - TABLE_DATA if named else actions))])
             lines.append(f"| {handler} | {shown} | " + "<br>".join(f"`{t}`" for t in targets) + " |")
     return "\n".join(lines)
 

@@ -121,6 +121,7 @@ def test_dynamodb_permissions_reach_only_this_table(template_json: dict[str, Any
     for name, policy in resources(template_json, "AWS::IAM::Policy").items():
         for statement in _statements(policy):
             dynamo = [a for a in _actions(statement) if a.startswith("dynamodb:")]
+            assert "dynamodb:Scan" not in dynamo, f"{name}: no function may Scan the table"
             if not dynamo:
                 continue
             seen += 1
