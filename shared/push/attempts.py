@@ -31,7 +31,7 @@ from shared.push.models import (
     PushSubscriptionItem,
     SubscriptionStatus,
 )
-from shared.secrets.cipher import get_cipher
+from shared.secrets.cipher import decrypt_once
 
 RETRY_FOR = timedelta(hours=24)  # retry window of a delivery, from when it was stored (or redelivered)
 QUEUED_GRACE = timedelta(minutes=2)  # a queued delivery the stream has not sent by then: push_retry sends it
@@ -51,11 +51,11 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 
 def signing_secrets(subscription: PushSubscriptionItem, now: datetime) -> list[str]:
     """The current secret, and the previous one while the rotation overlap lasts (newest first)."""
-    cipher, owner = get_cipher(), subscription.subscription_id
-    found = [cipher.decrypt(subscription.secret, purpose=SECRET_PURPOSE, owner=owner)]
+    owner = subscription.subscription_id
+    found = [decrypt_once(subscription.secret, purpose=SECRET_PURPOSE, owner=owner)]
     expires = subscription.previous_secret_expires_at
     if subscription.previous_secret and expires is not None and expires > now:
-        found.append(cipher.decrypt(subscription.previous_secret, purpose=SECRET_PURPOSE, owner=owner))
+        found.append(decrypt_once(subscription.previous_secret, purpose=SECRET_PURPOSE, owner=owner))
     return found
 
 

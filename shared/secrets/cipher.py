@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 
 from shared.settings import get_settings
@@ -88,3 +88,11 @@ def get_cipher() -> SecretCipher:
     if not settings.local_secret_key:
         raise ValueError("SECRETS_CIPHER=local needs LOCAL_SECRET_KEY (make dev writes one)")
     return LocalCipher(base64.urlsafe_b64decode(settings.local_secret_key))
+
+
+@lru_cache(maxsize=1024)
+def decrypt_once(ciphertext: str, *, purpose: str, owner: str) -> str:
+    """`get_cipher().decrypt`, once per process per ciphertext: a KMS call per webhook or push would
+    cost latency and money. A rotated secret has a new ciphertext, so an old one is never served."""
+    return get_cipher().decrypt(ciphertext, purpose=purpose, owner=owner)
+
