@@ -6,7 +6,9 @@ correlation id) -> log_metrics -> capture_lambda_handler(capture_response=False)
 
 from __future__ import annotations
 
+import os
 import warnings
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
@@ -24,3 +26,24 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 def trace_httpx() -> None:
     """Called by a module that sends HTTP with httpx, so its requests show in X-Ray as well."""
     tracer.patch(["httpx"])
+
+
+REDACTED = "[redacted]"
+_SECRET_HEADERS = {"authorization", "cookie", "x-api-key", "x-fleetrock-signature"}
+
+
+def redacted(event: dict[str, Any]) -> dict[str, Any]:
+    """An API Gateway event without credentials (user JWTs, portal tokens, signatures) or body."""
+    copy = dict(event)
+    for key in ("headers", "multiValueHeaders"):
+        if isinstance(copy.get(key), dict):
+            copy[key] = {k: REDACTED if k.lower() in _SECRET_HEADERS else v for k, v in copy[key].items()}
+    if copy.get("body"):
+        copy["body"] = REDACTED
+    return copy
+
+
+def log_event_wanted() -> bool:
+    """POWERTOOLS_LOGGER_LOG_EVENT asks for the event in the logs: entry points log `redacted()` instead."""
+    return os.getenv("POWERTOOLS_LOGGER_LOG_EVENT", "false").strip().lower() in ("1", "true", "yes", "on")
+

@@ -1,14 +1,13 @@
 """The customer portal (a vendor's customers): link exchange and portal views, with portal tokens.
 
 Self-authenticated (no Cognito authorizer): each route's dependency checks the portal token.
-The entry point never logs the raw event, which carries the token (shared/portal/entry.py).
+The entry point never logs the raw event, which carries the token (shared/api/resolver.py entry_point).
 """
 
 from __future__ import annotations
 
-from shared.api.resolver import build_resolver
+from shared.api.resolver import build_resolver, entry_point
 from shared.portal.customer_routes import router as portal_customer_router
-from shared.portal.entry import portal_entry_point
 from shared.settings import get_settings
 
 settings = get_settings()
@@ -17,4 +16,4 @@ ROUTERS = [
     portal_customer_router,
 ]
 app = build_resolver(*ROUTERS)
-lambda_handler = portal_entry_point(app)
+lambda_handler = entry_point(app)

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.db.unavailable import RETRY_AFTER_SECONDS, dynamodb_unavailable
 from shared.errors import DomainError, TooManyRequests
-from shared.observability import logger, metrics, tracer
+from shared.observability import log_event_wanted, logger, metrics, redacted, tracer
 from shared.settings import get_settings
 
 if TYPE_CHECKING:  # the OpenAPI models take ~90 ms to import: only the docs and openapi.json need them
@@ -186,13 +186,17 @@ def entry_point(
     """The Lambda entry point of an API handler, decorated in the one order every handler uses.
 
     `max_body_bytes` overrides settings.max_body_bytes; `json_only=False` lets a handler answer a
-    non-JSON body itself (the Fleetrock webhook: 400, as its spec says).
+    non-JSON body itself (the Fleetrock webhook: 400, as its spec says). Every request carries a
+    credential (JWT, portal token, webhook signature), so the raw event is never logged: when
+    POWERTOOLS_LOGGER_LOG_EVENT asks for it, a copy without credentials or body is logged.
     """
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if log_event_wanted():
+            logger.info(redacted(event))
         result = refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
         if result.get("statusCode") == 204:  # no content means no body (Powertools would send `null`)
             result["body"] = ""
