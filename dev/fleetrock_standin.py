@@ -31,6 +31,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from dev.server import serve_in_thread
+
 EASTERN = ZoneInfo("America/New_York")
 API_CALLS = ("GetToken", "GetRO", "GetUnits", "AddUnit", "UpdateUnit")
 
@@ -68,9 +70,7 @@ class FleetrockStandin(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def start(self) -> FleetrockStandin:
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="fleetrock-standin",
-                                        daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self, name="fleetrock-standin", poll_seconds=0.05)
         return self
 
     def stop(self) -> None:

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from dev.server import serve_in_thread
+
 log = logging.getLogger("dev.push_subscriber")
 PORT = 3200
 TOLERANCE_SECONDS = 300
@@ -61,9 +63,7 @@ class PushSubscriber(ThreadingHTTPServer):
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for old in self.out_dir.glob("*.json"):  # the previous run's; its data is gone
             old.unlink()
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.1,), name="dev-push-subscriber",
-                                        daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self, name="dev-push-subscriber")
         return self
 
     def stop(self) -> None:

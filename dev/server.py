@@ -16,6 +16,7 @@ import base64
 import importlib
 import json
 import logging
+import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -234,8 +235,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def serve_in_thread(server: DevApiServer) -> threading.Thread:
+def serve_in_thread(
+    server: socketserver.BaseServer, name: str = "dev-api", poll_seconds: float = 0.1
+) -> threading.Thread:
     """Serve until server.shutdown(); the thread is a daemon so a stuck request cannot block exit."""
-    thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="dev-api", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(poll_seconds,), name=name, daemon=True)
     thread.start()
     return thread
