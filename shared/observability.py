@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import warnings
+from functools import cache
+from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,17 +17,21 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 SERVICE = "fleetbridge"
 
 logger = Logger(service=SERVICE)
-# X-Ray patches the AWS SDK (and PynamoDB) at import; httpx only in the modules that send HTTP
-# (trace_httpx()): patching everything would import httpx into every handler (~15 ms of cold start).
+# X-Ray patches the AWS SDK (and PynamoDB) at import; httpx on first use (traced_httpx()).
 tracer = Tracer(service=SERVICE, patch_modules=("botocore", "pynamodb"))
 metrics = Metrics(namespace="Fleetbridge", service=SERVICE)
 # most requests record no business metric: that is normal, not worth a warning per invocation
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def trace_httpx() -> None:
-    """Called by a module that sends HTTP with httpx, so its requests show in X-Ray as well."""
+@cache
+def traced_httpx() -> ModuleType:
+    """httpx, imported and patched for X-Ray on first use, by the code that is about to send HTTP:
+    importing it costs about 10 ms, which a cold start whose request sends nothing need not pay."""
+    import httpx
+
     tracer.patch(["httpx"])
+    return httpx
 
 
 REDACTED = "[redacted]"

@@ -18,8 +18,11 @@ class RouteInfo:
 
 
 def all_routes() -> list[RouteInfo]:
-    from functions.docs.handler import app
+    from shared.api.docs import router as docs_router
+    from shared.api.resolver import build_resolver
+    from shared.api.routers import ALL_ROUTERS
 
+    app = build_resolver(*ALL_ROUTERS, docs_router)
     routes = []
     for route in [*app._static_routes, *app._dynamic_routes]:
         requirement: Action | str | None = None

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from dev.apigw import LocalContext
 from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS, handler_for_path
+from shared.settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = sorted((ROOT / "events").glob("*.json"))
@@ -29,7 +31,19 @@ def test_missing_settings_fail_at_import_with_a_clear_message():
     )
     assert result.returncode != 0
     assert "invalid or missing settings" in result.stderr
-    assert "table_name" in result.stderr and "mailer" in result.stderr
+    assert "TABLE_NAME (Field required)" in result.stderr and "MAILER (Field required)" in result.stderr
+
+
+def test_settings_come_from_upper_case_variables_and_aliases():
+    settings = from_environment({"TABLE_NAME": "t-1", "AWS_REGION": "us-east-1", "MAILER": "smtp",
+                                 "MAIL_FROM": "ops@example.com", "SECRETS_CIPHER": "local", "SMTP_PORT": "2525",
+                                 "ALLOW_LOOPBACK_HTTP": "true", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+                                 "table_name": "ignored: lower case is not ours", "UNRELATED": "x"})
+    assert (settings.table_name, settings.smtp_port, settings.allow_loopback_http) == ("t-1", 2525, True)
+    assert settings.dynamodb_endpoint == "http://127.0.0.1:8000" and settings.kms_key_id is None
+    with pytest.raises(ValidationError, match="smtp_port"):
+        from_environment({"TABLE_NAME": "t-1", "AWS_REGION": "r", "MAILER": "smtp", "MAIL_FROM": "ops@example.com",
+                          "SECRETS_CIPHER": "local", "SMTP_PORT": "not a port"})
 
 
 @pytest.mark.parametrize("handler", [*API_HANDLERS, *EVENT_HANDLERS])
@@ -68,3 +82,14 @@ def test_api_sample_events_run_through_their_handler(path):
         "jobs_bulk_jobs.json": 200,  # per job: not_found
     }.get(path.name, 200)
     assert result["statusCode"] == expected, result["body"]
+
+
+@pytest.mark.parametrize("handler", [*API_HANDLERS, *EVENT_HANDLERS])
+def test_a_handler_import_ends_with_the_collector_running_and_its_objects_frozen(handler):
+    """functions/__init__.py pauses the garbage collector for the cold start; the handler's last line
+    (shared.coldstart.initialized) must resume it, or the process would never collect a cycle."""
+    probe = (f"import gc, functions.{handler}.handler\n"
+             "assert gc.isenabled(), 'the garbage collector is still paused after the import'\n"
+             "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-1500:]

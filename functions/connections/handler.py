@@ -4,6 +4,7 @@ invitations, fleet services and merchants, installation partners."""
 from __future__ import annotations
 
 from shared.api.resolver import build_resolver, entry_point
+from shared.coldstart import initialized
 from shared.connections.routes import router as connections_router
 from shared.invitations.routes import router as invitations_router
 from shared.partners.routes import router as partners_router
@@ -22,3 +23,4 @@ ROUTERS = [
 ]
 app = build_resolver(*ROUTERS)
 lambda_handler = entry_point(app)
+initialized()  # last line: the cold start is over (shared/coldstart.py)

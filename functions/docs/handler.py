@@ -1,11 +1,13 @@
-"""API docs: /swagger serves the OpenAPI of the whole API (every handler's routes), offline."""
+"""API docs: /swagger serves the OpenAPI of the whole API (openapi.json), offline (shared/api/docs.py)."""
 
 from __future__ import annotations
 
+from shared.api.docs import router as docs_router
 from shared.api.resolver import build_resolver, entry_point
-from shared.api.routers import ALL_ROUTERS
+from shared.coldstart import initialized
 from shared.settings import get_settings
 
 settings = get_settings()
-app = build_resolver(*ALL_ROUTERS, swagger=True)
+app = build_resolver(docs_router)
 lambda_handler = entry_point(app)
+initialized()  # last line: the cold start is over (shared/coldstart.py)

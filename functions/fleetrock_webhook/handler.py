@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.api.resolver import build_resolver, entry_point
+from shared.coldstart import initialized
 from shared.fleetrock.webhook import MAX_BODY_BYTES
 from shared.fleetrock.webhook_routes import router as fleetrock_webhook_router
 from shared.settings import get_settings
@@ -15,3 +16,4 @@ ROUTERS = [
 app = build_resolver(*ROUTERS)
 # its own 1 MB limit, and a non-JSON body is the route's 400 (fleetrock.md), not the resolver's 415
 lambda_handler = entry_point(app, max_body_bytes=MAX_BODY_BYTES, json_only=False)
+initialized()  # last line: the cold start is over (shared/coldstart.py)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.api.resolver import build_resolver, entry_point
+from shared.coldstart import initialized
 from shared.fleetrock.routes import router as fleetrock_router
 from shared.settings import get_settings
 
@@ -13,3 +14,4 @@ ROUTERS = [
 ]
 app = build_resolver(*ROUTERS)
 lambda_handler = entry_point(app)
+initialized()  # last line: the cold start is over (shared/coldstart.py)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.api.resolver import build_resolver, entry_point
+from shared.coldstart import initialized
 from shared.jobs.partner_routes import router as partner_jobs_router
 from shared.jobs.routes import router as jobs_router
 from shared.jobs.template_routes import router as job_templates_router
@@ -17,3 +18,4 @@ ROUTERS = [
 ]
 app = build_resolver(*ROUTERS)
 lambda_handler = entry_point(app)
+initialized()  # last line: the cold start is over (shared/coldstart.py)

@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.coldstart import initialized
 from shared.fleetrock.refresh import schedule_refresh, sweep
 from shared.ids import utc_now
 from shared.observability import logger, metrics, tracer
@@ -33,3 +34,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if event.get("detail-type") == SWEEP:
         return {"sweep": sweep(event_time(event))}
     return schedule_refresh(event_time(event)).model_dump(mode="json")
+
+
+initialized()  # last line: the cold start is over (shared/coldstart.py)

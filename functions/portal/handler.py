@@ -7,6 +7,7 @@ The entry point never logs the raw event, which carries the token (shared/api/re
 from __future__ import annotations
 
 from shared.api.resolver import build_resolver, entry_point
+from shared.coldstart import initialized
 from shared.portal.customer_routes import router as portal_customer_router
 from shared.settings import get_settings
 
@@ -17,3 +18,4 @@ ROUTERS = [
 ]
 app = build_resolver(*ROUTERS)
 lambda_handler = entry_point(app)
+initialized()  # last line: the cold start is over (shared/coldstart.py)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.coldstart import initialized
 from shared.ids import utc_now
 from shared.observability import logger, metrics, tracer
 from shared.push.retry import retry_due
@@ -28,3 +29,6 @@ def event_time(event: dict[str, Any]) -> datetime:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"outcomes": retry_due(event_time(event))}
+
+
+initialized()  # last line: the cold start is over (shared/coldstart.py)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.coldstart import initialized
 from shared.observability import logger, metrics, tracer
 from shared.settings import get_settings
 from shared.streams.router import route
@@ -34,3 +35,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     return cast(dict[str, Any], response)
+
+
+initialized()  # last line: the cold start is over (shared/coldstart.py)

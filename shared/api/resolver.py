@@ -1,7 +1,7 @@
 """Build an API Gateway REST resolver with our error format and limits, for any set of routers.
 
-Each API Lambda builds one from its routers; the docs handler and `openapi.json` build one
-from all of them, so the OpenAPI describes the whole API.
+Each API Lambda builds one from its routers; `make openapi` builds one from all of them and
+writes openapi.json, the whole API's OpenAPI, which the docs handler serves (shared/api/docs.py).
 """
 
 from __future__ import annotations
@@ -138,12 +138,10 @@ class Resolver(APIGatewayRestResolver):
         return OpenAPI.model_validate(data)
 
 
-def build_resolver(*routers: Router, swagger: bool = False) -> APIGatewayRestResolver:
+def build_resolver(*routers: Router) -> APIGatewayRestResolver:
     app = Resolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
-    if swagger:
-        app.enable_swagger(path="/swagger", **openapi_options())
 
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response:

@@ -1,4 +1,4 @@
-"""Every router of the API: for the docs handler and the committed openapi.json."""
+"""Every router of the API but the docs': for the committed openapi.json (dev/openapi.py) and the tests."""
 
 from __future__ import annotations
 

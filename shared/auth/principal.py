@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from shared.api.models import Model
 from shared.errors import Forbidden, Unauthenticated
 
 
@@ -33,7 +34,7 @@ ROLES_OF_KIND: dict[OrgKind, tuple[Role, ...]] = {
 ADMIN_ROLE_OF_KIND = {OrgKind.FLEET: Role.CUSTOMER_ADMIN, OrgKind.VENDOR: Role.VENDOR_ADMIN}
 
 
-class Identity(BaseModel):
+class Identity(Model):
     """An authenticated user, who may not belong to an organization yet (just signed up)."""
 
     model_config = ConfigDict(frozen=True)

@@ -13,8 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
-
+from shared.api.models import Model
 from shared.db.table import INDEXES, PARTITION_KEY, key_attribute_names
 from shared.errors import Unprocessable
 
@@ -24,7 +23,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Model, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
 

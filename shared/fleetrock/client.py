@@ -13,14 +13,14 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from shared.observability import traced_httpx
 
-from shared.observability import trace_httpx
+if TYPE_CHECKING:
+    import httpx
 
-trace_httpx()
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+TIMEOUT_SECONDS, CONNECT_TIMEOUT_SECONDS = 10.0, 3.0
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 # httpx logs each request's URL (with key= and token=) at INFO: never let that through
@@ -57,8 +57,9 @@ class FleetrockClient:
         attempts: int = ATTEMPTS,
         backoff_seconds: float = BACKOFF_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
-        timeout: httpx.Timeout = TIMEOUT,
+        timeout: httpx.Timeout | None = None,
     ) -> None:
+        httpx = traced_httpx()
         self._base = api_base(login_url)
         self._username = username
         self._api_key = api_key
@@ -66,6 +67,7 @@ class FleetrockClient:
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
+        timeout = timeout or httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
         self._http = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def __enter__(self) -> FleetrockClient:
@@ -133,6 +135,7 @@ class FleetrockClient:
     ) -> dict[str, Any]:
         """Send with retries. A call that is not idempotent (AddUnit) is retried only when Fleetrock
         surely did not run it (throttled: 403/429); after a 5xx or a lost answer the caller decides."""
+        httpx = traced_httpx()
         query = {**params, **({"username": self._username, "token": self._token or ""} if auth else {})}
         for attempt in range(1, self._attempts + 1):
             retry_reason = ""

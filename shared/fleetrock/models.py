@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, StringConstraints
+from pydantic import AnyHttpUrl, Field, SecretStr, StringConstraints
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.api.models import Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -201,7 +201,7 @@ class IntegrationWithSecret(Integration):
     webhook_secret: str = Field(description="shown once: paste it into Fleetrock's webhook settings")
 
 
-class Activation(BaseModel):
+class Activation(Model):
     integration: Integration
     repair_orders_imported: int
     units_linked: int
@@ -232,7 +232,7 @@ class UnitSync(StoredModel):
     updated_at: datetime
 
 
-class Cause(BaseModel):
+class Cause(Model):
     """Why an asset has a maintenance status: the repair order or maintenance item behind it."""
 
     status: MaintenanceStatus
@@ -244,7 +244,7 @@ class Cause(BaseModel):
     since: datetime
 
 
-class DispatchAsset(BaseModel):
+class DispatchAsset(Model):
     asset_id: str
     unit_number: str
     vin: str
@@ -260,7 +260,7 @@ class DispatchCheck(RequestBody):
     trailer_id: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
-class DispatchWarning(BaseModel):
+class DispatchWarning(Model):
     asset_id: str
     kind: str
     unit_number: str
@@ -269,13 +269,13 @@ class DispatchWarning(BaseModel):
     cause: Cause
 
 
-class DispatchCheckResult(BaseModel):
+class DispatchCheckResult(Model):
     blocked: bool = Field(default=False, description="always false: assigning is warned about, never blocked")
     warnings: list[DispatchWarning]
     assets: list[DispatchAsset]
 
 
-class WebhookAccepted(BaseModel):
+class WebhookAccepted(Model):
     event_id: str
     status: str
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.api.models import StoredModel
+from shared.api.models import Model, StoredModel
 from shared.db.base import TableItem
 
 
@@ -50,7 +50,7 @@ class RefreshTaskItem(TableItem, discriminator="maintenance_refresh_task"):
     expires_at_epoch = NumberAttribute(null=True)  # TTL: tasks are kept 90 days
 
 
-class RefreshResult(BaseModel):
+class RefreshResult(Model):
     """What one fleet's refresh did."""
 
     open_checked: int = Field(default=0, description="open repair orders of ours checked with GetRO")
@@ -80,7 +80,7 @@ class RefreshTask(StoredModel):
     result: RefreshResult | None = None
 
 
-class ScheduledRun(BaseModel):
+class ScheduledRun(Model):
     """What the scheduled run did: tasks written for the day, and those that existed already."""
 
     run_date: date

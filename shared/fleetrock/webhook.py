@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
+from shared.api.models import Model
 from shared.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
 from shared.fleetrock import inbox_dal, integration_dal
 from shared.fleetrock.apply import KNOWN_EVENTS
@@ -39,7 +40,7 @@ class StaleEvent(DomainError):
     status, code = 400, "stale_event"
 
 
-class Envelope(BaseModel):
+class Envelope(Model):
     model_config = ConfigDict(extra="allow")
     event: str = Field(min_length=1, max_length=100)
     event_id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
@@ -47,7 +48,7 @@ class Envelope(BaseModel):
     data: Any = None
 
 
-class VerifiedWebhook(BaseModel):
+class VerifiedWebhook(Model):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     integration: IntegrationItem
     envelope: Envelope

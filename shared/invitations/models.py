@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import EmailStr
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.api.models import RequestBody, StoredModel
+from shared.api.models import Email, RequestBody, StoredModel
 from shared.auth.principal import OrgKind
 from shared.db.base import TableItem
 
@@ -41,7 +40,7 @@ class InviteDedupeItem(TableItem, discriminator="invite_dedupe"):
 
 # -- API bodies ----------------------------------------------------------------------------------
 class InvitationCreate(RequestBody):
-    email: EmailStr
+    email: Email
     kind: OrgKind
 
 

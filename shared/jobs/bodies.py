@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from shared.api.models import RequestBody, VersionedUpdate
+from shared.api.models import Model, RequestBody, VersionedUpdate
 from shared.assets.vin import Vin
 from shared.jobs.models import Configuration, Description, JobStatus, PartnerId, Reason, SiteId, Title
 from shared.jobs.templates_models import TemplateName
@@ -101,7 +101,7 @@ class BulkRequest(RequestBody):
         return self
 
 
-class BulkOutcome(BaseModel):
+class BulkOutcome(Model):
     job_id: str
     done: bool
     code: Literal["done", "not_found", "conflict", "invalid"]
@@ -109,13 +109,13 @@ class BulkOutcome(BaseModel):
     status: JobStatus | None = Field(default=None, description="the job's status after the action (or now)")
 
 
-class BulkResult(BaseModel):
+class BulkResult(Model):
     done: int
     failed: int
     results: list[BulkOutcome]
 
 
-class ImportResult(BaseModel):
+class ImportResult(Model):
     import_id: str | None = Field(description="None on a dry run")
     dry_run: bool = False
     rows: int = Field(description="data rows in the file")

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import StoredModel, Version
+from shared.api.models import Model, StoredModel, Version
 from shared.db.base import TableItem
 
 
@@ -94,7 +94,7 @@ class VehicleAccessItem(TableItem, discriminator="job_access"):
 
 
 # -- API bodies ----------------------------------------------------------------------------------
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     at: datetime
     actor_id: str
     actor_org_id: str

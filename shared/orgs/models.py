@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.api.models import Email, Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.auth.principal import OrgKind, Role
 from shared.db.base import TableItem
 
@@ -88,7 +88,7 @@ class ClaimItem(TableItem, discriminator="claim"):
 
 
 # -- API bodies ----------------------------------------------------------------------------------
-class Address(BaseModel):
+class Address(Model):
     line1: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     line2: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = None
     city: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
@@ -102,7 +102,7 @@ class OrganizationCreate(RequestBody):
     name: Name
     kind: OrgKind
     address: Address
-    contact_email: EmailStr
+    contact_email: Email
     services_offered: list[Service] = Field(default_factory=list, max_length=50)
 
 
@@ -110,7 +110,7 @@ class OrganizationUpdate(VersionedUpdate):
     not_null = ("name", "address", "contact_email", "services_offered")
     name: Name | None = None
     address: Address | None = None
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     services_offered: list[Service] | None = Field(default=None, max_length=50)
 
 
@@ -128,7 +128,7 @@ class Organization(StoredModel):
 
 
 class UserCreate(RequestBody):
-    email: EmailStr
+    email: Email
     name: Name
     role: Role
 
@@ -150,6 +150,6 @@ class User(StoredModel):
     version: Version
 
 
-class Me(BaseModel):
+class Me(Model):
     user: User
     organization: Organization

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, StoredModel, Version
+from shared.api.models import Email, RequestBody, StoredModel, Version
 from shared.db.base import TableItem
 
 OVERRIDE_DESCRIPTION = "allow the partner to override job configuration and data"
@@ -70,7 +70,7 @@ class PartnerTokenItem(TableItem, discriminator="partner_token"):
 
 # -- API bodies ----------------------------------------------------------------------------------
 class PartnerInvite(RequestBody):
-    email: EmailStr
+    email: Email
     allow_override: bool = Field(default=False, description=OVERRIDE_DESCRIPTION)
 
 

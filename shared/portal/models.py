@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.api.models import Email, Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.orgs.models import Address, Name
 
 MAX_SITES_PER_USER = 100
@@ -19,7 +19,7 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A
 _Strings = BeforeValidator(lambda v: list(v or []))
 
 
-class PortalPermissions(BaseModel):
+class PortalPermissions(Model):
     """What a customer's portal users may see ("live view"); all off unless the vendor turns them on."""
 
     model_config = ConfigDict(extra="forbid")
@@ -35,7 +35,7 @@ class PortalPermissions(BaseModel):
 class CustomerCreate(RequestBody):
     name: Name
     contact_name: Name | None = None
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: Phone | None = None
     permissions: PortalPermissions = Field(default_factory=PortalPermissions)
     primary_customer_id: Id | None = Field(
@@ -47,7 +47,7 @@ class CustomerUpdate(VersionedUpdate):
     not_null = ("name", "permissions")
     name: Name | None = None
     contact_name: Name | None = None
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: Phone | None = None
     permissions: PortalPermissions | None = None
     primary_customer_id: Id | None = None
@@ -68,19 +68,19 @@ class Customer(StoredModel):
 
 
 # -- sites ---------------------------------------------------------------------------------------
-class LatLng(BaseModel):
+class LatLng(Model):
     model_config = ConfigDict(extra="forbid")
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
 
 
-class RadiusGeofence(BaseModel):
+class RadiusGeofence(Model):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["radius"]
     radius_m: float = Field(gt=0, le=50_000, description="metres around the site's lat/lng")
 
 
-class PolygonGeofence(BaseModel):
+class PolygonGeofence(Model):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["polygon"]
     points: list[LatLng] = Field(min_length=3, max_length=200, description="the outline, in order")
@@ -129,14 +129,14 @@ class PictureUploadRequest(RequestBody):
     content_type: Literal["image/jpeg", "image/png", "image/webp", "image/heic"]
 
 
-class PictureUpload(BaseModel):
+class PictureUpload(Model):
     key: str = Field(description="put it in picture_keys once uploaded")
     upload_url: str = Field(description="presigned S3 PUT; send the same Content-Type")
     expires_at: datetime
 
 
 # -- completed services --------------------------------------------------------------------------
-class VehicleRef(BaseModel):
+class VehicleRef(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     unit_number: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     asset_id: Id | None = None
@@ -150,7 +150,7 @@ class ServiceCreate(RequestBody):
     picture_keys: list[ObjectKey] = Field(default_factory=list, max_length=MAX_PICTURES)
 
 
-class JobRef(BaseModel):
+class JobRef(Model):
     job_id: str
     title: str
     kind: str
@@ -173,18 +173,18 @@ class SiteService(StoredModel):
 class CustomerUserCreate(RequestBody):
     customer_id: Id
     name: Name
-    email: EmailStr
+    email: Email
     site_ids: list[Id] = Field(default_factory=list, max_length=MAX_SITES_PER_USER)
 
 
 class CustomerUserUpdate(VersionedUpdate):
     not_null = ("name", "email", "site_ids")
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     site_ids: list[Id] | None = Field(default=None, max_length=MAX_SITES_PER_USER)
 
 
-class PortalLinkState(BaseModel):
+class PortalLinkState(Model):
     enabled: bool
     version: int = Field(description="goes up on every enable and refresh; older links stop working")
     activated_at: datetime | None = None
@@ -193,7 +193,7 @@ class PortalLinkState(BaseModel):
     last_used_at: datetime | None = None
 
 
-class CustomerUser(BaseModel):
+class CustomerUser(Model):
     customer_user_id: str
     org_id: str
     customer_id: str
@@ -206,7 +206,7 @@ class CustomerUser(BaseModel):
     version: int
 
 
-class PortalLinkIssued(BaseModel):
+class PortalLinkIssued(Model):
     """Shown once: the link is not stored, only its version."""
 
     url: str = Field(description="send this to the customer user; it logs them in without a password")

@@ -7,19 +7,22 @@ the JSON, not null (PermissionScoped).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
+from shared.api.models import Model
 from shared.orgs.models import Address
 from shared.portal.models import Geofence, JobRef, PortalPermissions, VehicleRef
 
 
-class PermissionScoped(BaseModel):
-    """Serializes only the fields that were set: a withheld field is left unset, so it is absent."""
+class PermissionScoped(Model):
+    """Serializes only the fields that were set: a withheld field is left unset, so it is absent.
+
+    The serializer has no return annotation on purpose: with one (`Any`), the model's OpenAPI
+    schema would be `{}`; without, it is the model's own fields."""
 
     @model_serializer(mode="wrap")
-    def _only_set_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _only_set_fields(self, handler: SerializerFunctionWrapHandler):
         data = handler(self)
         allowed = set()
         for name in self.model_fields_set:
@@ -30,12 +33,12 @@ class PermissionScoped(BaseModel):
         return {k: v for k, v in data.items() if k in allowed}
 
 
-class PictureUrl(BaseModel):
+class PictureUrl(Model):
     url: str = Field(description="presigned S3 GET, valid a few minutes")
     expires_at: datetime
 
 
-class PortalProfile(BaseModel):
+class PortalProfile(Model):
     customer_user_id: str
     name: str
     customer_name: str
@@ -43,13 +46,13 @@ class PortalProfile(BaseModel):
     link_expires_at: datetime
 
 
-class PortalSession(BaseModel):
+class PortalSession(Model):
     session_token: str = Field(description="send as `Authorization: Bearer <token>` on the portal routes")
     expires_at: datetime
     profile: PortalProfile
 
 
-class MapSite(BaseModel):
+class MapSite(Model):
     site_id: str
     name: str
     lat: float
@@ -58,7 +61,7 @@ class MapSite(BaseModel):
     serviced: bool = Field(description="a service was completed here in the range (the map shows it green)")
 
 
-class MapSites(BaseModel):
+class MapSites(Model):
     range_from: datetime = Field(serialization_alias="from")
     range_to: datetime = Field(serialization_alias="to")
     service: str | None = None
@@ -75,7 +78,7 @@ class ServiceView(PermissionScoped):
     )
 
 
-class VehicleVisit(BaseModel):
+class VehicleVisit(Model):
     vehicle: VehicleRef
     at: datetime
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.api.models import RequestBody, StoredModel
+from shared.api.models import Model, RequestBody, StoredModel
 from shared.assets.models import AssetKind, AssetStatus
 from shared.db.base import TableItem
 
@@ -85,7 +85,7 @@ class DeliveryItem(TableItem, discriminator="push_delivery"):
 
 
 # -- the snapshot we push (spec: fleetrock.md, the daily refresh and push) ----------------------
-class SnapshotStatus(BaseModel):
+class SnapshotStatus(Model):
     """One current maintenance status of an asset and what causes it."""
 
     status: str = Field(description="In Shop | Awaiting Service | Overdue | Upcoming")
@@ -94,7 +94,7 @@ class SnapshotStatus(BaseModel):
     detail: str | None = None
 
 
-class AssetSnapshot(BaseModel):
+class AssetSnapshot(Model):
     """One asset of a pushed snapshot, as subscribers receive it."""
 
     asset_id: str

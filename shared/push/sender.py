@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import httpx
+from shared.observability import traced_httpx
 
-from shared.observability import trace_httpx
+if TYPE_CHECKING:
+    import httpx
 
-trace_httpx()
 TIMEOUT_SECONDS = 10.0
 
 
@@ -26,11 +27,12 @@ class SendResult:
 @cache
 def _client() -> httpx.Client:
     """One client per process: keeps connections to subscribers alive between deliveries."""
-    return httpx.Client(follow_redirects=False, headers={"Accept": "*/*"})
+    return traced_httpx().Client(follow_redirects=False, headers={"Accept": "*/*"})
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """Only a 2xx answer counts; a redirect is a failure (we never re-send a signed body elsewhere)."""
+    httpx = traced_httpx()
     try:
         # streamed and closed unread: the subscriber's answer body is neither needed nor trusted
         with _client().stream("POST", url, content=body, headers=headers, timeout=TIMEOUT_SECONDS) as response:

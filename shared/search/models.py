@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from shared.api.models import Model
 
 
 class LiveConnection(StrEnum):
@@ -16,7 +18,7 @@ class LiveConnection(StrEnum):
     ACCEPTED = "accepted"
 
 
-class VendorHit(BaseModel):
+class VendorHit(Model):
     org_id: str
     name: str
     city: str
@@ -30,7 +32,7 @@ class VendorHit(BaseModel):
     )
 
 
-class FleetMatch(BaseModel):
+class FleetMatch(Model):
     """A fleet running a VIN: its id and name, nothing else about the fleet or the asset."""
 
     org_id: str
