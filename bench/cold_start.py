@@ -3,11 +3,15 @@
 Per handler of shared/api/catalog.py (read at run time: new handlers are included), the import of
 `functions.<name>.handler` in a fresh interpreter, several times, median, against `import boto3`
 alone in the same run (goal: at most 2x). Each subprocess imports as Lambda would: the bundled
-app code (build/lambda/app) first, only the packages the layer holds plus what the runtime
-provides (any other installed package, e.g. a dev-only one, is not importable), the tests'
-settings (tests/conftest.py TEST_ENV) with the Lambda markers and tracing on as deployed, and
-no network (a connect raises). Then the size of each function's package (layer + app, unzipped;
-goal: under 15 MB) and a check that boto3/botocore are not bundled. Prints figures; asserts nothing.
+app (build/lambda/app: bytecode only, infra/bytecode.py) first, only the packages the layer holds
+plus what the runtime provides (any other installed package, e.g. a dev-only one, is not
+importable), the tests' settings (tests/conftest.py TEST_ENV) with the Lambda markers and
+tracing on as deployed, and no network (a connect raises). The layer's packages are imported
+from this environment's site-packages (the layer's own native code is arm64); their bytecode
+stands for the layer's, which ships bytecode for every module a handler imports at init
+(tests/test_infra.py checks it). A first, untimed round writes that bytecode where missing.
+Then the size of each function's package (layer + app, unzipped; goal: under 15 MB) and a
+check that boto3/botocore are not bundled. Prints figures; asserts nothing.
 
     .tools/bin/uv run --frozen python -m bench.cold_start [--runs 7]
 """
@@ -78,11 +82,14 @@ def layer_packages(layer_dir: Path = bundle.LAYER_DIR) -> list[str]:
     return sorted({p.name.split(".")[0] for p in site.iterdir() if not p.name.endswith(".dist-info")})
 
 
-def import_ms(module: str, handler: str, allowed: list[str]) -> float:
+def import_ms(module: str, handler: str, allowed: list[str], *, warm_up: bool = False) -> float:
     spec = json.dumps({"module": module, "app": str(bundle.APP_DIR), "allowed": allowed})
+    env = lambda_env(handler)
+    if warm_up:  # lets Python write the bytecode of site-packages modules that have none yet
+        env.pop("PYTHONDONTWRITEBYTECODE")
     done = subprocess.run(
         [sys.executable, "-c", PROBE, spec],
-        env=lambda_env(handler),
+        env=env,
         cwd=bundle.APP_DIR,
         capture_output=True,
         text=True,
@@ -105,6 +112,9 @@ def main() -> None:
     allowed = [*docs_allowed, *layer_packages(bundle.GEO_LAYER_DIR)]
     handlers = [*API_HANDLERS, *EVENT_HANDLERS]
 
+    for name in handlers:
+        import_ms(f"functions.{name}.handler", name, docs_allowed if name == "docs" else allowed, warm_up=True)
+    import_ms("boto3", "baseline", allowed, warm_up=True)
     # interleave the baseline with the handlers so both see the same machine load
     samples: dict[str, list[float]] = {name: [] for name in ["boto3", *handlers]}
     for _ in range(args.runs):

@@ -27,7 +27,7 @@ class BundleMissingError(RuntimeError):
 def check_bundle() -> None:
     """Fail fast when a packaged directory or a catalogued handler is not in build/lambda."""
     expected = [LAYER_DIR / "python", DOCS_LAYER_DIR / "python", GEO_LAYER_DIR / "python"]
-    expected += [APP_DIR / "functions" / name / "handler.py" for name in (*API_HANDLERS, *EVENT_HANDLERS)]
+    expected += [APP_DIR / "functions" / name / "handler.pyc" for name in (*API_HANDLERS, *EVENT_HANDLERS)]
     missing = [os.path.relpath(path) for path in expected if not path.exists()]
     if missing:
         raise BundleMissingError(

@@ -1,19 +1,24 @@
 """Build the Lambda code locally, without Docker: a dependency layer and the app directory.
 
-`cdk synth` only packages these directories, so it works offline and fast. The layer is rebuilt
-only when its inputs (uv.lock, the install options) change; the app copy is synced file by file.
-Run as `python -m infra.bundle` (the Makefile's `bundle` target).
+`cdk synth` only packages these directories, so it works offline and fast. The dependencies are
+installed only when their inputs (uv.lock, the install options) change, into a source copy; the
+app's sources are synced file by file into another. The packaged layer and app are made from
+those with what the handlers import at cold start compiled (infra/bytecode.py), again only when
+something changed. Run as `python -m infra.bundle` (the Makefile's `bundle` target).
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from infra import bytecode
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "build" / "lambda"
@@ -27,9 +32,18 @@ SWAGGER_UI_DIR = Path("python", "aws_lambda_powertools", "event_handler", "opena
 # (shared/search/zips.py), so the docs function, which never looks a ZIP up, goes without it.
 GEO_LAYER_DIR = BUILD_DIR / "geo-layer"
 GEO_PACKAGES = ("zipcodes",)
-APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/
+APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/, compiled
 LAYER_STAMP = BUILD_DIR / "layer.stamp"
+# what is installed and synced, as source; LAYER_DIR and APP_DIR are made from these
+LAYER_SOURCE_DIR = BUILD_DIR / "layer-source"
+APP_SOURCE_DIR = BUILD_DIR / "app-source"
+COMPILED_STAMP = BUILD_DIR / "compiled.json"
 APP_PACKAGES = ("shared", "functions")
+APP_FILES = ("openapi.json",)  # the docs function serves it (shared/api/docs.py)
+# Never read at run time: type stubs, C sources of compiled extensions, SBOMs, install records
+# (pip's, for uninstalling); and the long description in each METADATA (trim_metadata).
+PRUNED_GLOBS = ("*.pyi", "*-stubs", "*.c", "*.dist-info/sboms", "*.dist-info/RECORD")
+LAMBDA_PREFIX = {"layer": "/opt/python", "app": "/var/task"}  # where Lambda puts them
 # The Lambda Python runtime ships these; bundling them would only shadow the runtime's copies.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Dependencies of the SDK above, which the runtime ships with it; and dnspython, which
@@ -71,8 +85,8 @@ def build_layer(uv: str) -> bool:
         "--python-version",
         PYTHON_VERSION,
     ]
-    stamp = hashlib.sha256("\n".join([requirements, *install]).encode()).hexdigest()
-    present = all((d / "python").is_dir() for d in (LAYER_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR))
+    stamp = hashlib.sha256("\n".join([requirements, *install, *PRUNED_GLOBS, "trim_metadata"]).encode()).hexdigest()
+    present = all((d / "python").is_dir() for d in (LAYER_SOURCE_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR))
     if present and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
     req_file = BUILD_DIR / "requirements.txt"
@@ -86,6 +100,11 @@ def build_layer(uv: str) -> bool:
         shutil.rmtree(staging, ignore_errors=True)
         subprocess.run([uv, *install, *target], cwd=ROOT, check=True)
     shutil.rmtree(staging / "python" / "bin", ignore_errors=True)  # console scripts, useless in a layer
+    for pattern in PRUNED_GLOBS:
+        for path in list((staging / "python").glob(f"**/{pattern}")):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for metadata in (staging / "python").glob("*.dist-info/METADATA"):
+        trim_metadata(metadata)
     docs_staging, geo_staging = BUILD_DIR / "docs-layer.tmp", BUILD_DIR / "geo-layer.tmp"
     for extra in (docs_staging, geo_staging):
         shutil.rmtree(extra, ignore_errors=True)
@@ -96,32 +115,42 @@ def build_layer(uv: str) -> bool:
     for path in (staging / "python").iterdir():
         if path.name.split("-")[0].split(".")[0] in GEO_PACKAGES:  # the package and its .dist-info
             path.rename(geo_staging / "python" / path.name)
-    for built, final in ((staging, LAYER_DIR), (docs_staging, DOCS_LAYER_DIR), (geo_staging, GEO_LAYER_DIR)):
+    for built, final in ((staging, LAYER_SOURCE_DIR), (docs_staging, DOCS_LAYER_DIR), (geo_staging, GEO_LAYER_DIR)):
         shutil.rmtree(final, ignore_errors=True)
         built.rename(final)
     LAYER_STAMP.write_text(stamp)
     return True
 
 
+def trim_metadata(path: Path) -> None:
+    """Keep a METADATA's headers (name, version, entry points are what importlib.metadata reads);
+    drop its body, the package's long description (pydantic's alone is 140 kB)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.split("\n\n", 1)[0] + "\n", encoding="utf-8")
+
+
 def sync_app() -> int:
-    """Mirror the .py files of shared/ and functions/ into APP_DIR; returns how many files changed."""
-    wanted: dict[Path, Path] = {}
+    """Mirror the .py files of shared/ and functions/ (and APP_FILES) into APP_SOURCE_DIR; returns
+    how many files changed."""
+    wanted: dict[Path, Path] = {Path(name): ROOT / name for name in APP_FILES}
     for package in APP_PACKAGES:
         for src in (ROOT / package).rglob("*.py"):
             if "__pycache__" not in src.parts:
                 wanted[src.relative_to(ROOT)] = src
     changed = 0
-    if APP_DIR.exists():
-        for existing in sorted(APP_DIR.rglob("*"), reverse=True):  # children before their folders
-            rel = existing.relative_to(APP_DIR)
+    if APP_SOURCE_DIR.exists():
+        for existing in sorted(APP_SOURCE_DIR.rglob("*"), reverse=True):  # children before their folders
+            rel = existing.relative_to(APP_SOURCE_DIR)
             if existing.is_file() and rel not in wanted:
                 existing.unlink()
                 changed += 1
             elif existing.is_dir() and not any(existing.iterdir()):
                 existing.rmdir()
     for rel, src in wanted.items():
-        dest = APP_DIR / rel
+        dest = APP_SOURCE_DIR / rel
         data = src.read_bytes()
+        if rel.suffix == ".json":  # read by code only: without the indentation, half the size
+            data = json.dumps(json.loads(data), separators=(",", ":")).encode()
         if not dest.is_file() or dest.read_bytes() != data:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
@@ -129,14 +158,50 @@ def sync_app() -> int:
     return changed
 
 
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def compile_packages() -> bool:
+    """Make LAYER_DIR and APP_DIR from their sources, with bytecode in place of what the handlers
+    import at init (infra/bytecode.py); True when they were made again."""
+    from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
+
+    bytecode.check_python(PYTHON_VERSION)
+    inputs = {"layer": LAYER_STAMP.read_text(), "app": tree_digest(APP_SOURCE_DIR)}
+    done = json.loads(COMPILED_STAMP.read_text()) if COMPILED_STAMP.is_file() else {}
+    if done.get("inputs") == inputs and LAYER_DIR.is_dir() and APP_DIR.is_dir():
+        return False
+    env = {**bytecode.LAMBDA_INIT_ENV, "AWS_EXECUTION_ENV": f"AWS_Lambda_python{PYTHON_VERSION}"}
+    loaded = bytecode.init_modules(APP_SOURCE_DIR, [*API_HANDLERS, *EVENT_HANDLERS], env)
+    app_modules = sorted(str(p.relative_to(APP_SOURCE_DIR)) for p in APP_SOURCE_DIR.rglob("*.py"))
+    for source, final, inside, compiled in (
+        (LAYER_SOURCE_DIR, LAYER_DIR, "python", sorted(bytecode.site_relative(loaded))),
+        (APP_SOURCE_DIR, APP_DIR, "", app_modules),
+    ):
+        staging = final.with_name(final.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(source, staging, ignore=shutil.ignore_patterns("__pycache__"))
+        bytecode.compile_sourceless(staging / inside, compiled, LAMBDA_PREFIX["layer" if inside else "app"])
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+    COMPILED_STAMP.write_text(json.dumps({"inputs": inputs}))
+    return True
+
+
 def bundle() -> None:
-    """Build both assets; cheap when nothing changed. A file lock serializes concurrent runs."""
+    """Build the assets; cheap when nothing changed. A file lock serializes concurrent runs."""
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     with (BUILD_DIR.parent / ".bundle.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         rebuilt = build_layer(uv_binary())
         changed = sync_app()
-    print(f"bundle: layer {'rebuilt' if rebuilt else 'up to date'}, app {changed} file(s) changed", file=sys.stderr)
+        compiled = compile_packages()
+    print(f"bundle: layer {'rebuilt' if rebuilt else 'up to date'}, app {changed} file(s) changed, "
+          f"packages {'compiled' if compiled else 'up to date'}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -288,6 +288,26 @@ def test_bundle_is_cached_and_leaves_out_the_runtime_sdk(assembly_dir: Path) -> 
     assert not any((site / name).exists() for name in bundle.RUNTIME_PROVIDED)
     assert list(site.glob("pydantic_core/*aarch64*.so")), "compiled wheels are the arm64 ones"
     assert not list(bundle.APP_DIR.rglob("__pycache__"))
+    assert bundle.compile_packages() is False, "a second bundle reuses the compiled packages"
+
+
+def test_what_a_handler_imports_at_cold_start_is_packaged_as_bytecode(assembly_dir: Path) -> None:
+    """Lambda cannot cache bytecode (read-only files): a module shipped as source is compiled on every
+    cold start. Import each handler from the packaged app, as Lambda does, and check every module it
+    loads: ours and the layer's are bytecode only; the rest is the runtime's (stdlib, boto3)."""
+    from infra import bytecode
+
+    env = {**bytecode.LAMBDA_INIT_ENV, "AWS_EXECUTION_ENV": f"AWS_Lambda_python{bundle.PYTHON_VERSION}"}
+    loaded = bytecode.init_modules(bundle.APP_DIR, [*API_HANDLERS, *EVENT_HANDLERS], env)
+    ours = [f for f in loaded if f.startswith(str(bundle.APP_DIR))]
+    assert ours and all(f.endswith(".pyc") for f in ours), [f for f in ours if not f.endswith(".pyc")]
+    assert not list(bundle.APP_DIR.rglob("*.py")), "the app ships bytecode only"
+    layer = bundle.LAYER_DIR / "python"
+    third_party = [rel for rel in bytecode.site_relative(loaded) if rel.split("/")[0].split(".")[0] not in
+                   (*bundle.RUNTIME_PROVIDED, "s3transfer", "jmespath", "dateutil", "urllib3", "six")]
+    assert len(third_party) > 100  # pydantic, Powertools, PynamoDB, X-Ray...
+    as_source = [rel for rel in third_party if not (layer / f"{rel}c").is_file() or (layer / rel).exists()]
+    assert not as_source, f"shipped as source, compiled at every cold start: {as_source[:10]}"
 
 
 def schedule_of(template_json: dict[str, Any], detail_type: str) -> dict[str, Any]:
