@@ -6,10 +6,11 @@ alone in the same run (goal: at most 2x). Each subprocess imports as Lambda woul
 app (build/lambda/app: bytecode only, infra/bytecode.py) first, only the packages the layer holds
 plus what the runtime provides (any other installed package, e.g. a dev-only one, is not
 importable), the tests' settings (tests/conftest.py TEST_ENV) with the Lambda markers and
-tracing on as deployed, and no network (a connect raises). The layer's packages are imported
-from this environment's site-packages (the layer's own native code is arm64); their bytecode
-stands for the layer's, which ships bytecode for every module a handler imports at init
-(tests/test_infra.py checks it). A first, untimed round writes that bytecode where missing.
+tracing on as deployed, and no network (a connect raises). The layers are imported as built
+(build/lambda: bytecode for what a handler imports at init, source for the rest, which is then
+compiled at every import as on Lambda's read-only disk), except their compiled extensions, which
+are arm64: this machine's build of the same version is loaded from site-packages instead. The
+SDK comes from site-packages, as the runtime's; a first, untimed round writes its bytecode.
 Then the size of each function's package (layer + app, unzipped; goal: under 15 MB) and a
 check that boto3/botocore are not bundled. Prints figures; asserts nothing.
 
@@ -24,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from infra import bundle
@@ -34,11 +36,14 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 GOAL_RATIO = 2.0
 GOAL_MB = 15.0
 
-# Runs in the fresh interpreter: argv[1] = JSON {"module", "app", "allowed"}; prints the import's ms.
+# Runs in the fresh interpreter: argv[1] = JSON {"module", "app", "layers", "site", "allowed"}; prints the
+# import's ms. sys.path as in Lambda: the app, the layers, the standard library, then (for the SDK the
+# runtime provides) site-packages.
 PROBE = """
-import importlib, importlib.abc, json, socket, sys, time
+import importlib, importlib.abc, importlib.machinery, json, socket, sys, time
 spec = json.loads(sys.argv[1])
 allowed = set(spec["allowed"]) | set(sys.stdlib_module_names)
+layers, site = spec["layers"], spec["site"]
 
 class NotInPackage(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -47,11 +52,19 @@ class NotInPackage(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"{name} is not in the Lambda package", name=name)
         return None
 
+class NativeFromSite(importlib.abc.MetaPathFinder):
+    # the layer's compiled extensions are arm64: this machine's build of the same version instead
+    def find_spec(self, name, path=None, target=None):
+        mapped = [site + p[len(layer):] for p in (path or []) for layer in layers if p.startswith(layer)]
+        found = importlib.machinery.PathFinder.find_spec(name, mapped) if mapped else None
+        return found if found and isinstance(found.loader, importlib.machinery.ExtensionFileLoader) else None
+
 def no_network(sock, address):
     raise ConnectionRefusedError(f"no network at import: {address!r}")
 
-sys.meta_path.insert(0, NotInPackage())
-sys.path.insert(0, spec["app"])
+stdlib = [p for p in sys.path if p and "-packages" not in p and p.startswith(sys.base_prefix)]
+sys.path[:] = [spec["app"], *layers, *stdlib, site]
+sys.meta_path[:0] = [NotInPackage(), NativeFromSite()]
 socket.socket.connect = no_network
 start = time.perf_counter()
 importlib.import_module(spec["module"])
@@ -83,9 +96,12 @@ def layer_packages(layer_dir: Path = bundle.LAYER_DIR) -> list[str]:
 
 
 def import_ms(module: str, handler: str, allowed: list[str], *, warm_up: bool = False) -> float:
-    spec = json.dumps({"module": module, "app": str(bundle.APP_DIR), "allowed": allowed})
+    extra_layer = bundle.DOCS_LAYER_DIR if handler == "docs" else bundle.GEO_LAYER_DIR
+    spec = json.dumps({"module": module, "app": str(bundle.APP_DIR), "allowed": allowed,
+                       "layers": [str(bundle.LAYER_DIR / "python"), str(extra_layer / "python")],
+                       "site": sysconfig.get_paths()["purelib"]})
     env = lambda_env(handler)
-    if warm_up:  # lets Python write the bytecode of site-packages modules that have none yet
+    if warm_up:  # lets Python write the bytecode of the runtime's SDK (site-packages) where it has none yet
         env.pop("PYTHONDONTWRITEBYTECODE")
     done = subprocess.run(
         [sys.executable, "-c", PROBE, spec],

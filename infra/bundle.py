@@ -85,7 +85,7 @@ def build_layer(uv: str) -> bool:
         "--python-version",
         PYTHON_VERSION,
     ]
-    stamp = hashlib.sha256("\n".join([requirements, *install, *PRUNED_GLOBS, "trim_metadata"]).encode()).hexdigest()
+    stamp = hashlib.sha256("\n".join([requirements, *install, *PRUNED_GLOBS, "trim_metadata", "rmdir"]).encode()).hexdigest()
     present = all((d / "python").is_dir() for d in (LAYER_SOURCE_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR))
     if present and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
@@ -103,6 +103,9 @@ def build_layer(uv: str) -> bool:
     for pattern in PRUNED_GLOBS:
         for path in list((staging / "python").glob(f"**/{pattern}")):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for folder in sorted((staging / "python").glob("**/"), reverse=True):  # emptied by the pruning
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     for metadata in (staging / "python").glob("*.dist-info/METADATA"):
         trim_metadata(metadata)
     docs_staging, geo_staging = BUILD_DIR / "docs-layer.tmp", BUILD_DIR / "geo-layer.tmp"
