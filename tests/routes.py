@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass
 
-from aws_lambda_powertools.event_handler.depends import Depends
-
+from shared.api.security import route_dependencies
 from shared.auth.permissions import Action, signed_in
 
 
@@ -28,16 +26,13 @@ def all_routes() -> list[RouteInfo]:
         requirement: Action | str | None = None
         if not route.include_in_schema:
             requirement = "public"
-        for hint in typing.get_type_hints(route.func, include_extras=True).values():
-            for meta in getattr(hint, "__metadata__", ()):
-                if isinstance(meta, Depends):
-                    dependency = meta.dependency
-                    requirement = (
-                        "signed_in"
-                        if dependency is signed_in
-                        # an Action (role table), or a scheme named by the dependency itself for
-                        # routes without a user token: "portal_session", "portal_link", "webhook_signature"
-                        else getattr(dependency, "action", None) or getattr(dependency, "requirement", None)
-                    )
+        for dependency in route_dependencies(route.func):
+            requirement = (
+                "signed_in"
+                if dependency is signed_in
+                # an Action (role table), or a scheme named by the dependency itself for
+                # routes without a user token: "portal_session", "portal_link", "webhook_signature"
+                else getattr(dependency, "action", None) or getattr(dependency, "requirement", None)
+            )
         routes.append(RouteInfo(route.method, route.path, requirement))
     return sorted(routes, key=lambda r: (r.path, r.method))

@@ -21,6 +21,17 @@ def test_openapi_documents_every_route_and_the_error_format():
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+def test_routes_that_authenticate_themselves_document_their_own_credential():
+    spec = json.loads(generate())
+    assert spec["security"] == [{"bearerAuth": []}]  # the default: the user's Cognito token
+    assert spec["paths"]["/webhooks/fleetrock/{integration_id}"]["post"]["security"] == []  # a body signature
+    assert spec["paths"]["/portal/session"]["post"]["security"] == [{"portalLink": []}]
+    assert spec["paths"]["/portal/sites"]["get"]["security"] == [{"portalSession": []}]
+    assert "security" not in spec["paths"]["/jobs"]["get"]
+    schemes = spec["components"]["securitySchemes"]
+    assert {schemes[name]["scheme"] for name in ("bearerAuth", "portalLink", "portalSession")} == {"bearer"}
+
+
 def test_every_schema_describes_something():
     """A model whose schema came out empty ({}) lets any response through the fuzz's schema check:
     SiteDetail was one (its serializer's return annotation, shared/portal/portal_models.py)."""

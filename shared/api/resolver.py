@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.api.security import operation_security
 from shared.db.unavailable import RETRY_AFTER_SECONDS, dynamodb_unavailable
 from shared.errors import DomainError, TooManyRequests
 from shared.observability import log_event_wanted, logger, metrics, redacted, tracer
@@ -39,7 +41,13 @@ def openapi_options() -> dict[str, Any]:
         "title": API_TITLE,
         "version": API_VERSION,
         "description": "Fleets, vendors and their work on vehicles. Errors: {error: {code, message, details}}.",
-        "security_schemes": {"bearerAuth": HTTPBearer(bearerFormat="JWT")},
+        "security_schemes": {
+            "bearerAuth": HTTPBearer(bearerFormat="JWT", description="the user's Cognito ID token"),
+            "portalLink": HTTPBearer(bearerFormat="fbp1 link token",
+                                     description="the token after # in a customer's portal link"),
+            "portalSession": HTTPBearer(bearerFormat="fbp1 session token",
+                                        description="the session token POST /portal/session answers"),
+        },
         "security": [{"bearerAuth": []}],
     }
 
@@ -125,6 +133,11 @@ class Resolver(APIGatewayRestResolver):
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         schemas["Error"] = ERROR_SCHEMA
+        for route in [*self._static_routes, *self._dynamic_routes]:
+            security = operation_security(route.func)
+            operation = data.get("paths", {}).get(re.sub(r"<(\w+)>", r"{\1}", route.path), {}).get(route.method.lower())
+            if security is not None and operation is not None:
+                operation["security"] = security
         error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for operations in data.get("paths", {}).values():
             for operation in operations.values():
