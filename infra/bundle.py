@@ -85,7 +85,8 @@ def build_layer(uv: str) -> bool:
         "--python-version",
         PYTHON_VERSION,
     ]
-    stamp = hashlib.sha256("\n".join([requirements, *install, *PRUNED_GLOBS, "trim_metadata", "rmdir"]).encode()).hexdigest()
+    steps = [*PRUNED_GLOBS, "trim_metadata", "rmdir"]
+    stamp = hashlib.sha256("\n".join([requirements, *install, *steps]).encode()).hexdigest()
     present = all((d / "python").is_dir() for d in (LAYER_SOURCE_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR))
     if present and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
