@@ -1,7 +1,8 @@
 """maintenance_refresh: EventBridge Scheduler runs it daily at 05:00 America/New_York, and every minute to sweep.
 
 The daily event writes one refresh task per active integration (the stream processor runs them);
-the sweep event (`detail-type` maintenance_refresh_sweep) queues the tasks whose retry fell due.
+the sweep event (`detail-type` maintenance_refresh_sweep) queues the tasks whose retry fell due,
+and the Fleetrock webhook events the stream never applied (shared/fleetrock/inbox_sweep.py).
 The event's `time` (the schedule's <aws.scheduler.scheduled-time>) is the run's "now".
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.coldstart import initialized
+from shared.fleetrock.inbox_sweep import sweep_inbox
 from shared.fleetrock.refresh import schedule_refresh, sweep
 from shared.ids import utc_now
 from shared.observability import logger, metrics, tracer
@@ -32,7 +34,8 @@ def event_time(event: dict[str, Any]) -> datetime:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("detail-type") == SWEEP:
-        return {"sweep": sweep(event_time(event))}
+        now = event_time(event)
+        return {"sweep": sweep(now), "inbox": sweep_inbox(now)}
     return schedule_refresh(event_time(event)).model_dump(mode="json")
 
 

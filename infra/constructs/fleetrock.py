@@ -62,3 +62,16 @@ class FleetrockIntegration(Construct):
         )
         self.unauthorized_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
         self.unauthorized_alarm.add_ok_action(actions.SnsAction(alarm_topic))
+        # the inbox sweep (shared/fleetrock/inbox_sweep.py) stopped retrying an event: it needs a replay
+        self.event_gave_up_alarm = cloudwatch.Alarm(
+            self,
+            "WebhookEventGaveUp",
+            metric=metric("FleetrockEventGaveUp"),
+            threshold=0,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Fleetbridge: a Fleetrock webhook event could not be applied after all its retries "
+                              "(GET /integrations/{id}/events shows it failed, with its last error; replay it)",
+        )
+        self.event_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))

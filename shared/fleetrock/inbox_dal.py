@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from shared.db.base import connection, save_if, update_if
+from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import InboxEvent, InboxItem, InboxStatus
 from shared.ids import utc_now
 
 SK = "EVENT"
 RUNNABLE = (InboxStatus.PENDING.value, InboxStatus.FAILED.value, InboxStatus.QUEUED.value)
+DUE = DueQueue("FRINBOXDUE", "gsi4")  # events not applied yet, by when the sweep looks at them
+# The stream applies an event within seconds, and gives up on it (dead-letters it) within
+# minutes; an event still not applied this long after it was stored is the sweep's.
+FIRST_SWEEP_AFTER = timedelta(minutes=15)
 
 
 def inbox_pk(integration_id: str, event_id: str) -> str:
@@ -28,10 +35,18 @@ def to_event(item: InboxItem) -> InboxEvent:
     return InboxEvent.model_validate(item)
 
 
+def due_key(item: InboxItem, due: datetime) -> tuple[str, str]:
+    return DUE.key(item.integration_id, due, item.event_id)
+
+
 def put_event(item: InboxItem) -> bool:
-    """Store a new event; False when this event_id is stored already (a redelivery)."""
+    """Store a new event; False when this event_id is stored already (a redelivery). An event to
+    apply goes into the due queue too, in the same write: if the stream never applies it, the
+    sweep will."""
     item.gsi1pk = inbox_partition(item.integration_id)
     item.gsi1sk = f"{item.received_at.isoformat()}#{item.event_id}"
+    if item.status == InboxStatus.PENDING.value:
+        item.gsi4pk, item.gsi4sk = due_key(item, item.received_at + FIRST_SWEEP_AFTER)
     return save_if(item, InboxItem.pk.does_not_exist())
 
 
@@ -58,7 +73,8 @@ def mark_applied(item: InboxItem) -> bool:
     return _update(
         item,
         [InboxItem.status.set(InboxStatus.APPLIED.value), InboxItem.applied_count.add(1),
-         InboxItem.applied_at.set(utc_now()), InboxItem.last_error.remove()],
+         InboxItem.applied_at.set(utc_now()), InboxItem.last_error.remove(), InboxItem.gsi4pk.remove(),
+         InboxItem.gsi4sk.remove()],
         InboxItem.status.is_in(*RUNNABLE),
     )
 
@@ -72,3 +88,36 @@ def queue_replay(item: InboxItem) -> bool:
     """A failed (or stuck pending) event is queued again; its MODIFY record applies it."""
     return _update(item, [InboxItem.status.set(InboxStatus.QUEUED.value), InboxItem.replays.add(1)],
                    InboxItem.status.is_in(InboxStatus.FAILED.value, InboxStatus.PENDING.value))
+
+
+def due_events(now: datetime, limit_per_shard: int) -> Iterator[InboxItem]:
+    return DUE.due_items(InboxItem, now, limit_per_shard)
+
+
+def sweep_requeue(item: InboxItem, next_due: datetime | None) -> bool:
+    """The sweep queues an event again (its MODIFY record applies it) and sets when it looks next
+    (None: never, the event is left to a fleet admin's replay); False when it changed since read."""
+    actions = [InboxItem.status.set(InboxStatus.QUEUED.value), InboxItem.sweeps.add(1), InboxItem.replays.add(1)]
+    return _update(item, [*actions, *_due_actions(item, next_due)], _unchanged(item))
+
+
+def sweep_give_up(item: InboxItem) -> bool:
+    """Out of sweeps: the event leaves the due queue, as it is (failed or pending), for a replay."""
+    return _update(item, _due_actions(item, None), _unchanged(item))
+
+
+def sweep_drop(item: InboxItem) -> bool:
+    """An entry of an event that needs nothing any more (applied meanwhile): out of the queue."""
+    return _update(item, _due_actions(item, None), InboxItem.gsi4sk == item.gsi4sk)
+
+
+def _due_actions(item: InboxItem, due: datetime | None) -> list[Any]:
+    if due is None:
+        return [InboxItem.gsi4pk.remove(), InboxItem.gsi4sk.remove()]
+    partition, sort_key = due_key(item, due)
+    return [InboxItem.gsi4pk.set(partition), InboxItem.gsi4sk.set(sort_key)]
+
+
+def _unchanged(item: InboxItem) -> Condition:
+    """Still runnable and still at the due time the sweep read: neither applied nor swept since."""
+    return InboxItem.status.is_in(*RUNNABLE) & (InboxItem.gsi4sk == item.gsi4sk)

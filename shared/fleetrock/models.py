@@ -79,7 +79,9 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
     """pk=FLEETROCK#{integration_id}#EVENT#{event_id}, sk=EVENT: put with attribute_not_exists(pk).
 
     gsi1 FLEETROCK#{integration_id}#INBOX / {received_at}#{event_id}: the integration's events,
-    newest first. `body` is the raw body as Fleetrock signed it.
+    newest first. `body` is the raw body as Fleetrock signed it. While an event waits to be
+    applied, gsi4 FRINBOXDUE#{shard} / {due}#{integration_id}#{event_id} is when the sweep looks at
+    it (shared/fleetrock/inbox_sweep.py); `sweeps` counts the times the sweep queued it again.
     """
 
     integration_id = UnicodeAttribute()
@@ -95,6 +97,7 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
     last_error = UnicodeAttribute(null=True)
     applied_at = UTCDateTimeAttribute(null=True)
     replays = NumberAttribute(default=0)
+    sweeps = NumberAttribute(default=0)
 
 
 class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):

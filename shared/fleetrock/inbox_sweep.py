@@ -1,0 +1,43 @@
+"""The inbox sweep: events the stream never applied are queued again, with backoff.
+
+The stream processor applies an event within seconds, retries a failing one, and in the end
+dead-letters it: after a DynamoDB outage longer than its retries, or while Fleetrock is down for
+an event that needs GetRO. Such an event stays in the inbox (pending or failed) and in its due
+queue (inbox_dal.DUE); the every-minute sweep of the maintenance_refresh function queues it
+again (its MODIFY record applies it, once: `applied_count`): 15 minutes after it was stored,
+then 15, 30, 60, 120 and 240 minutes after each try. Still not applied 8 hours after the last
+(about 16 hours in all), it leaves the queue and waits, listed by `GET /integrations/{id}/events`
+with its last error, for a fleet admin's replay.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shared.fleetrock import inbox_dal
+from shared.observability import logger, metrics
+
+BACKOFF = tuple(timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 480))  # after each of the 6 tries
+SWEEP_PER_SHARD = 100  # per minute and shard: a backlog drains over the next runs
+
+
+def sweep_inbox(now: datetime) -> dict[str, int]:
+    """Queue the inbox events that fell due; counts by outcome (raced: applied or swept meanwhile)."""
+    counts = {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
+    for item in list(inbox_dal.due_events(now, limit_per_shard=SWEEP_PER_SHARD)):
+        if item.status not in inbox_dal.RUNNABLE:
+            counts["dropped" if inbox_dal.sweep_drop(item) else "raced"] += 1
+            continue
+        sweeps = int(item.sweeps or 0)
+        if sweeps >= len(BACKOFF):
+            done = inbox_dal.sweep_give_up(item)
+            counts["given_up" if done else "raced"] += 1
+            if done:
+                metrics.add_metric(name="FleetrockEventGaveUp", unit="Count", value=1)
+                logger.warning("inbox event left for a replay", extra={
+                    "integration_id": item.integration_id, "event_id": item.event_id, "error": item.last_error})
+            continue
+        counts["requeued" if inbox_dal.sweep_requeue(item, now + BACKOFF[sweeps]) else "raced"] += 1
+    if any(counts.values()):
+        logger.info("fleetrock inbox sweep", extra=counts)
+    return counts
