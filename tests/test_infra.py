@@ -17,7 +17,13 @@ from aws_cdk.assertions import Match, Template
 
 from infra import app as infra_app
 from infra import bundle
-from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS, PUBLIC_HANDLERS, SELF_AUTHENTICATED_HANDLERS
+from shared.api.catalog import (
+    API_HANDLERS,
+    EVENT_HANDLERS,
+    PUBLIC_HANDLERS,
+    READ_ONLY_HANDLERS,
+    SELF_AUTHENTICATED_HANDLERS,
+)
 from shared.db import table as table_def
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +116,18 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 def _resources(statement: dict[str, Any]) -> list[Any]:
     res = statement["Resource"]
     return res if isinstance(res, list) else [res]
+
+
+def test_read_only_functions_may_not_write_the_table(template_json: dict[str, Any]) -> None:
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+              "dynamodb:ConditionCheckItem"}
+    checked = 0
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        if any(name.startswith(f"Api{handler.title().replace('_', '')}FunctionRole") for handler in READ_ONLY_HANDLERS):
+            actions = {a for statement in _statements(policy) for a in _actions(statement)}
+            assert "dynamodb:Query" in actions and not actions & writes, (name, sorted(actions & writes))
+            checked += 1
+    assert checked == len(READ_ONLY_HANDLERS) > 0
 
 
 def test_dynamodb_permissions_reach_only_this_table(template_json: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from constructs import Construct
 from infra.constructs.auth import Auth
 from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
-from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS, SELF_AUTHENTICATED_HANDLERS
+from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS, READ_ONLY_HANDLERS, SELF_AUTHENTICATED_HANDLERS
 
 STAGE_NAME = "v1"
 # Gateway-made errors (before our code runs), in the same shape our handlers answer with.
@@ -85,6 +85,7 @@ class Api(Construct):
                 description=f"Fleetbridge API: /{', /'.join(segments)}",
                 timeout=Duration.seconds(15),
                 data_access=name not in PUBLIC_HANDLERS,  # public routes never touch tenant data
+                read_only=name in READ_ONLY_HANDLERS,
             )
             self.functions[name] = fn
             for segment in segments:

@@ -32,6 +32,8 @@ TABLE_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 )
+# a function that only reads: items by key, Query, batch reads
+TABLE_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query")
 # infra/bundle.py installs the layer for exactly this interpreter and architecture.
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -84,10 +86,12 @@ class LambdaRuntime(Construct):
         timeout: Duration,
         memory_size: int = 512,
         data_access: bool = True,
+        read_only: bool = False,
     ) -> lambda_.Function:
         """The function for `functions/<handler>/handler.py`, with its own role and log group.
 
-        `data_access=False` for functions that must never read tenant data (the public docs).
+        `data_access=False` for functions that must never read tenant data (the public docs);
+        `read_only=True` for those that only read it (TABLE_READ_ACTIONS).
         """
         role = iam.Role(
             scope,
@@ -115,11 +119,12 @@ class LambdaRuntime(Construct):
             environment=dict(self.environment),
         )
         if data_access:
-            self.table.grant(role, *TABLE_ACTIONS)
+            self.table.grant(role, *(TABLE_READ_ACTIONS if read_only else TABLE_ACTIONS))
             acknowledge(
                 role,
                 f"AwsSolutions-IAM5[Resource::<{self._table_logical_id()}.Arn>/index/*]",
-                "Read/write on this table's own GSIs (gsi1, gsi2, ...): index ARNs under the one table ARN.",
+                "Access to this table's own GSIs (gsi1, gsi2, ...), no more than to the table: index ARNs under "
+                "the one table ARN.",
             )
         self._acknowledge(fn, role)
         return fn

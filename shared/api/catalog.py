@@ -37,6 +37,8 @@ PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})
 # API handlers behind no Cognito authorizer that authenticate every request themselves, any method:
 # the Fleetrock webhook (HMAC signature of the body) and the customer portal (signed link / session token)
 SELF_AUTHENTICATED_HANDLERS: frozenset[str] = frozenset({"fleetrock_webhook", "portal"})
+# API handlers that only read the table (IAM: no write action on it)
+READ_ONLY_HANDLERS: frozenset[str] = frozenset({"audit"})
 # handlers not behind API Gateway
 EVENT_HANDLERS: tuple[str, ...] = ("stream_processor", "push_retry", "maintenance_refresh")
 
