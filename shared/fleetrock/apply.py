@@ -146,7 +146,9 @@ def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, a
         if status is not None:
             cause = Cause(status=status, source="repair_order", source_id=ro_id, detail=ro_status,
                           unit_number=item.unit_number, since=as_of)
-        if _commit(integration.org_id, item, f"RO#{ro_id}", cause, previous_asset, asset_id):
+        status_dal.index_waiting(item, cause)
+        if commit(integration.org_id, item, f"RO#{ro_id}", cause, previous_asset, asset_id):
+            _attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"repair order {ro_id}: lost {RACE_ATTEMPTS} races in a row")
 
@@ -174,16 +176,24 @@ def apply_maintenance_item(integration: IntegrationItem, entry: dict[str, Any], 
             cause = Cause(status=status, source="scheduled_maintenance", source_id=sm_id,
                           detail=_text(entry.get("service")) or "scheduled maintenance",
                           unit_number=_text(entry.get("unit_number")), due_date=due_date, since=as_of)
-        if _commit(integration.org_id, item, f"SM#{sm_id}", cause, previous_asset, asset_id):
+        status_dal.index_waiting(item, cause)
+        if commit(integration.org_id, item, f"SM#{sm_id}", cause, previous_asset, asset_id):
+            _attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"maintenance item {sm_id}: lost {RACE_ATTEMPTS} races in a row")
+
+
+def _attach_if_claimed(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem) -> None:
+    """A waiting item whose VIN an asset claimed since we looked (both at once): attach it now."""
+    if item.waiting_cause is not None and (asset_id := match_asset(org_id, item.vin)):
+        attach_waiting(org_id, item, asset_id)
 
 
 def _text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, key: str, cause: Cause | None,
+def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, key: str, cause: Cause | None,
             previous_asset: str | None, asset_id: str | None) -> bool:
     """Write the source item and the asset(s) it touches in one transaction; False on a lost race."""
     tx = transaction()
@@ -233,3 +243,22 @@ def _set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: Cause | Non
             logger.info("asset status set from Fleetrock",
                         extra={"asset_id": asset_id, "asset_status": asset.status, "cause": key})
     tx.save(maintenance)
+
+
+def attach_waiting(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, asset_id: str) -> bool:
+    """Give the asset the item's waiting cause; False when there is nothing (left) to attach."""
+    for _ in range(RACE_ATTEMPTS):
+        if item.asset_id is not None or item.waiting_cause is None:
+            return False  # attached, or no longer a cause, since the index was read
+        cause = Cause.model_validate(item.waiting_cause)
+        key = f"RO#{item.ro_id}" if isinstance(item, RepairOrderItem) else f"SM#{item.maintenance_id}"
+        item.asset_id = asset_id
+        status_dal.index_waiting(item, None)
+        if commit(org_id, item, key, cause, None, asset_id):
+            return True
+        reread = (status_dal.get_repair_order(item.integration_id, item.ro_id) if isinstance(item, RepairOrderItem)
+                  else status_dal.get_maintenance_item(item.integration_id, item.maintenance_id))
+        if reread is None:
+            return False
+        item = reread
+    raise RuntimeError(f"{item.pk}: lost {RACE_ATTEMPTS} races in a row attaching it to asset {asset_id}")

@@ -103,6 +103,10 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
 class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
     """pk=FLEETROCK#{integration_id}#RO, sk={ro_id}; gsi1 while open: FLEETROCK#{integration_id}#OPENRO / {ro_id}.
 
+    While it is a cause (open) of an asset we do not know yet (no active asset has its VIN):
+    gsi2 FLEETROCK#{integration_id}#WAITING#{vin} / RO#{ro_id}, and `waiting_cause`, which the
+    asset gets when its VIN claim becomes active (shared/fleetrock/attach.py).
+
     `as_of` is Fleetrock's own time of this state (date_updated, else the event's sent_at): an
     older event never overwrites it.
     """
@@ -115,11 +119,15 @@ class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
     status = UnicodeAttribute()
     as_of = UTCDateTimeAttribute()
     asset_id = UnicodeAttribute(null=True)  # the asset matched by VIN, when there is one
+    waiting_cause = JSONAttribute(null=True)
     version = VersionAttribute()
 
 
 class ScheduledMaintenanceItem(TableItem, discriminator="fleetrock_maintenance"):
-    """pk=FLEETROCK#{integration_id}#SM, sk={maintenance_id}: one scheduled maintenance item's last state."""
+    """pk=FLEETROCK#{integration_id}#SM, sk={maintenance_id}: one scheduled maintenance item's last state.
+
+    Waiting for an asset with its VIN as a repair order does: gsi2 .../WAITING#{vin} / SM#{maintenance_id}.
+    """
 
     integration_id = UnicodeAttribute()
     org_id = UnicodeAttribute()
@@ -128,6 +136,7 @@ class ScheduledMaintenanceItem(TableItem, discriminator="fleetrock_maintenance")
     state = UnicodeAttribute()
     as_of = UTCDateTimeAttribute()
     asset_id = UnicodeAttribute(null=True)
+    waiting_cause = JSONAttribute(null=True)
     version = VersionAttribute()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pynamodb.exceptions import DoesNotExist
 
 from shared.db.base import connection
-from shared.fleetrock.models import AssetMaintenanceItem, RepairOrderItem, ScheduledMaintenanceItem
+from shared.fleetrock.models import AssetMaintenanceItem, Cause, RepairOrderItem, ScheduledMaintenanceItem
 from shared.orgs.dal import org_pk
 
 
@@ -31,6 +31,31 @@ def index_open(item: RepairOrderItem, is_open: bool) -> None:
     """gsi1 holds only open repair orders: what the daily reconcile walks."""
     item.gsi1pk = open_ro_partition(item.integration_id) if is_open else None
     item.gsi1sk = item.ro_id if is_open else None
+
+
+def waiting_partition(integration_id: str, vin: str) -> str:
+    return f"FLEETROCK#{integration_id}#WAITING#{vin}"
+
+
+def index_waiting(item: RepairOrderItem | ScheduledMaintenanceItem, cause: Cause | None) -> None:
+    """gsi2 holds a repair order or maintenance item that is a cause of an asset we do not know yet
+    (no active asset has its VIN), with that cause: the asset gets it when it appears."""
+    waiting = cause is not None and item.asset_id is None and bool(item.vin)
+    source = f"RO#{item.ro_id}" if isinstance(item, RepairOrderItem) else f"SM#{item.maintenance_id}"
+    item.gsi2pk = waiting_partition(item.integration_id, str(item.vin)) if waiting else None
+    item.gsi2sk = source if waiting else None
+    item.waiting_cause = cause.model_dump(mode="json") if waiting and cause is not None else None
+
+
+def waiting_for_vin(integration_id: str, vin: str) -> list[RepairOrderItem | ScheduledMaintenanceItem]:
+    """The repair orders and maintenance items waiting for an asset with this VIN (two Queries on gsi2)."""
+    connection()
+    partition = waiting_partition(integration_id, vin)
+    found: list[RepairOrderItem | ScheduledMaintenanceItem] = list(
+        RepairOrderItem.query(partition, RepairOrderItem.gsi2sk.startswith("RO#"), index_name="gsi2"))
+    found += ScheduledMaintenanceItem.query(partition, ScheduledMaintenanceItem.gsi2sk.startswith("SM#"),
+                                            index_name="gsi2")
+    return found
 
 
 def get_repair_order(integration_id: str, ro_id: str) -> RepairOrderItem | None:

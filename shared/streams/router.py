@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from shared.fleetrock.apply import apply_inbox_record
+from shared.fleetrock.attach import attach_waiting_record
 from shared.fleetrock.refresh import run_task_record
 from shared.fleetrock.sync import retry_sync_record, sync_asset_record
 from shared.groups.logic import clean_up_deleted_group
@@ -31,6 +32,8 @@ ROUTES: dict[tuple[str, str], Work] = {
     ("INSERT", "asset"): sync_asset_record,
     ("MODIFY", "asset"): sync_asset_record,
     ("MODIFY", "fleetrock_sync"): retry_sync_record,
+    ("INSERT", "vin_claim"): attach_waiting_record,  # an asset with a VIN Fleetrock told us about earlier
+    ("MODIFY", "vin_claim"): attach_waiting_record,
     ("INSERT", "push_delivery"): send_from_stream,  # a stored delivery: first attempt
     ("MODIFY", "push_delivery"): send_from_stream,  # a redelivery (queued again); other changes: no-op
     ("INSERT", "maintenance_refresh_task"): run_task_record,  # the daily refresh of one fleet

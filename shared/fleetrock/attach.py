@@ -1,0 +1,32 @@
+"""Stream work: an asset that appears after Fleetrock told us about its repair orders gets them.
+
+A repair order (or scheduled maintenance item) for a VIN no active asset has is stored with the
+cause it would give, in a sparse index by VIN (status_dal.index_waiting). When a VIN claim becomes
+active (an asset created with that VIN, given it, or reactivated), each waiting item is attached
+to the asset in the same transaction that adds the cause to its maintenance status (and sets it
+in_shop for an open repair order in progress), exactly as if the event had come after the asset.
+The event's side checks the claim again after storing a waiting item (apply.py), so an asset and
+an event that arrive together meet whichever side comes second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.fleetrock import integration_dal, status_dal
+from shared.fleetrock.apply import attach_waiting
+from shared.observability import logger, metrics
+
+
+def attach_waiting_record(image: dict[str, Any]) -> None:
+    """Stream work for a VIN claim's INSERT or MODIFY: once active, its asset takes what waits for its VIN."""
+    if not image.get("active"):
+        return
+    org_id, asset_id, vin = str(image["org_id"]), str(image["asset_id"]), str(image["sk"]).removeprefix("VIN#")
+    integration = integration_dal.get_fleet_integration(org_id)
+    if integration is None:
+        return
+    for item in status_dal.waiting_for_vin(integration.integration_id, vin):
+        if attach_waiting(org_id, item, asset_id):
+            metrics.add_metric(name="FleetrockCauseAttachedLater", unit="Count", value=1)
+            logger.info("a Fleetrock cause waiting for its VIN attached", extra={"asset_id": asset_id, "vin": vin})
