@@ -16,6 +16,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.constructs.monitoring import above
+
 PERIOD = Duration.minutes(5)
 NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
 UNAUTHORIZED_RATE = 0.2  # a fifth of webhooks with a bad signature: a rotated secret not pasted, or probing
@@ -50,28 +52,13 @@ class FleetrockIntegration(Construct):
                            "received": metric("FleetrockWebhookReceived")},
             period=PERIOD,
         )
-        self.unauthorized_alarm = cloudwatch.Alarm(
-            self,
-            "WebhookUnauthorizedRate",
-            metric=rate,
-            threshold=UNAUTHORIZED_RATE,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Fleetbridge: Fleetrock webhooks rejected for a bad signature (401) at a high rate",
-        )
+        self.unauthorized_alarm = above(self, "WebhookUnauthorizedRate", rate, UNAUTHORIZED_RATE,
+                                        "Fleetrock webhooks rejected for a bad signature (401) at a high rate")
         self.unauthorized_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
         self.unauthorized_alarm.add_ok_action(actions.SnsAction(alarm_topic))
         # the inbox sweep (shared/fleetrock/inbox_sweep.py) stopped retrying an event: it needs a replay
-        self.event_gave_up_alarm = cloudwatch.Alarm(
-            self,
-            "WebhookEventGaveUp",
-            metric=metric("FleetrockEventGaveUp"),
-            threshold=0,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Fleetbridge: a Fleetrock webhook event could not be applied after all its retries "
-                              "(GET /integrations/{id}/events shows it failed, with its last error; replay it)",
-        )
+        self.event_gave_up_alarm = above(
+            self, "WebhookEventGaveUp", metric("FleetrockEventGaveUp"), 0,
+            "a Fleetrock webhook event could not be applied after all its retries "
+            "(GET /integrations/{id}/events shows it failed, with its last error; replay it)")
         self.event_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))

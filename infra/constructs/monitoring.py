@@ -80,19 +80,25 @@ class Monitoring(Construct):
         description: str,
         evaluation_periods: int = 1,
     ) -> None:
-        alarm = cloudwatch.Alarm(
-            self,
-            alarm_id,
-            metric=metric,
-            threshold=threshold,
-            evaluation_periods=evaluation_periods,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"Fleetbridge: {description}",
-        )
+        alarm = above(self, alarm_id, metric, threshold, description, evaluation_periods)
         alarm.add_alarm_action(actions.SnsAction(self.topic))
         alarm.add_ok_action(actions.SnsAction(self.topic))
         self.alarms.append(alarm)
+
+
+def above(scope: Construct, alarm_id: str, metric: cloudwatch.IMetric, threshold: float, description: str,
+          evaluation_periods: int = 1) -> cloudwatch.Alarm:
+    """An alarm when `metric` goes over `threshold`; no data (nothing happened) is not a breach."""
+    return cloudwatch.Alarm(
+        scope,
+        alarm_id,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=evaluation_periods,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=f"Fleetbridge: {description}",
+    )
 
 
 def _rate(errors: cloudwatch.IMetric, requests: cloudwatch.IMetric, min_requests: int) -> cloudwatch.MathExpression:

@@ -19,6 +19,7 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.constructs.monitoring import above
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.schedule import ScheduleInvoker
 
@@ -65,17 +66,9 @@ class MaintenanceRefresh(Construct):
         )
         gave_up = cloudwatch.Metric(namespace=NAMESPACE, metric_name="MaintenanceRefreshGaveUp",
                                     dimensions_map=DIMENSIONS, statistic="Sum", period=Duration.minutes(5))
-        self.gave_up_alarm = cloudwatch.Alarm(
-            self,
-            "RefreshGaveUp",
-            metric=gave_up,
-            threshold=0,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Fleetbridge: a fleet's daily maintenance refresh failed after all its retries "
-                              "(GET /integrations/{id}/refreshes shows why)",
-        )
+        self.gave_up_alarm = above(self, "RefreshGaveUp", gave_up, 0,
+                                   "a fleet's daily maintenance refresh failed after all its retries "
+                                   "(GET /integrations/{id}/refreshes shows why)")
 
     def notify(self, alarm_topic: sns.ITopic) -> None:
         """Send the give-up alarm to the alarm topic (Monitoring is built after this construct)."""
