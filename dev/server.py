@@ -27,6 +27,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from dev import tokens
 from dev.apigw import LocalContext, rest_event
 from shared.api import catalog
+from shared.api.cors import app_origin
+from shared.settings import get_settings
 
 log = logging.getLogger("dev.server")
 
@@ -139,6 +141,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         claims = None
         if name in catalog.SELF_AUTHENTICATED_HANDLERS:
             pass  # the handler checks the request's own credentials (signature, portal token)
+        elif self.command == "OPTIONS" and name not in public_handlers():
+            pass  # a CORS preflight: API Gateway's OPTIONS methods have no authorizer; the handler answers
         elif name in public_handlers():
             if self.command != "GET":  # API Gateway: no such method -> MISSING_AUTHENTICATION_TOKEN -> 404
                 return self._send_error(404, "not_found", f"no route for {self.command} {path}")
@@ -219,7 +223,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return event
 
     def _send_error(self, status: int, code: str, message: str) -> int:
+        """An error made here, as API Gateway makes it (gateway responses carry the CORS headers too)."""
         headers = [("Content-Type", "application/json")]
+        if self.headers.get("Origin") == app_origin(get_settings().app_base_url):
+            headers += [("Access-Control-Allow-Origin", str(self.headers["Origin"])), ("Vary", "Origin")]
         if self.close_connection:
             headers.append(("Connection", "close"))
         self._send(status, headers, error_body(code, message))

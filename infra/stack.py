@@ -30,6 +30,7 @@ class FleetbridgeStack(Stack):
         mail_from = str(self.node.try_get_context("mail_from") or DEFAULT_MAIL_FROM)
         # SES sends for the verified domain identity of the sender address unless told otherwise.
         mail_from_domain = str(self.node.try_get_context("mail_from_domain") or mail_from.rsplit("@", 1)[-1])
+        app_base_url = str(self.node.try_get_context("app_base_url") or DEFAULT_APP_BASE_URL)
         data = Data(self, "Data")
         runtime = LambdaRuntime(
             self,
@@ -40,17 +41,17 @@ class FleetbridgeStack(Stack):
                 "SECRETS_CIPHER": "kms",
                 "KMS_KEY_ID": data.secrets_key.key_arn,
                 "MAIL_FROM": mail_from,
-                # links in emails (sign-up, partner invitations) point at the web app
-                "APP_BASE_URL": str(self.node.try_get_context("app_base_url") or DEFAULT_APP_BASE_URL),
+                # links in emails (sign-up, partner invitations) point at the web app; its origin is CORS's
+                "APP_BASE_URL": app_base_url,
                 "POWERTOOLS_SERVICE_NAME": "fleetbridge",
                 "POWERTOOLS_METRICS_NAMESPACE": "Fleetbridge",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             },
         )
-        api = Api(self, "Api", runtime=runtime)
+        api = Api(self, "Api", runtime=runtime, app_base_url=app_base_url)
         # customer portal: link signing keys and pictures, for the customers and portal functions only
         Portal(self, "Portal", portal_fn=api.functions["portal"], customers_fn=api.functions["customers"],
-               app_base_url=str(self.node.try_get_context("app_base_url") or DEFAULT_APP_BASE_URL))
+               app_base_url=app_base_url)
         stream = Stream(self, "Stream", runtime=runtime, table=data.table, mail_from_domain=mail_from_domain)
         push = Push(self, "Push", runtime=runtime, secrets_key=data.secrets_key,
                     api_function=api.functions["subscriptions"], stream_function=stream.function)

@@ -205,6 +205,7 @@ def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, t
     assert sorted(paths.values()) == sorted(p for s in segments for p in (f"/{s}", f"/{s}/{{proxy+}}"))
     public = {f"/{s}" for name in PUBLIC_HANDLERS for s in API_HANDLERS[name]}
     self_authenticated = {f"/{s}" for name in SELF_AUTHENTICATED_HANDLERS for s in API_HANDLERS[name]}
+    data_methods: dict[str, set[str]] = {}
     for method in resources(template_json, "AWS::ApiGateway::Method").values():
         props = method["Properties"]
         path = paths[props["ResourceId"]["Ref"]]
@@ -212,9 +213,15 @@ def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, t
             assert (props["HttpMethod"], props["AuthorizationType"]) == ("GET", "NONE"), path
         elif any(path == p or path.startswith(p + "/") for p in self_authenticated):
             assert (props["HttpMethod"], props["AuthorizationType"]) == ("ANY", "NONE"), path
+        elif props["HttpMethod"] == "OPTIONS":  # a CORS preflight carries no token; the handler answers it
+            assert props["AuthorizationType"] == "NONE", path
+            data_methods.setdefault(path, set()).add("OPTIONS")
         else:
+            assert props["HttpMethod"] == "ANY", path
             assert props["AuthorizationType"] == "COGNITO_USER_POOLS" and "AuthorizerId" in props, path
+            data_methods.setdefault(path, set()).add("ANY")
         assert props["Integration"]["Type"] == "AWS_PROXY"
+    assert data_methods and all(methods == {"ANY", "OPTIONS"} for methods in data_methods.values()), data_methods
 
 
 def _resource_paths(template_json: dict[str, Any]) -> dict[str, str]:
@@ -240,6 +247,9 @@ def test_gateway_errors_use_our_error_format(template_json: dict[str, Any]) -> N
         error = json.loads(body)["error"]
         assert set(error) == {"code", "message", "details"} and error["details"] == []
     assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
+    for props in responses.values():  # the web app reads gateway errors too (shared/api/cors.py)
+        assert props["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == \
+            "'https://app.fleetbridge.example'"
 
 
 def test_alarms_cover_every_function_dlq_and_api_and_notify_sns(template_json: dict[str, Any]) -> None:

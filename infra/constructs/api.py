@@ -17,6 +17,7 @@ from infra.constructs.auth import Auth
 from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
 from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS, READ_ONLY_HANDLERS, SELF_AUTHENTICATED_HANDLERS
+from shared.api.cors import app_origin
 
 STAGE_NAME = "v1"
 # Gateway-made errors (before our code runs), in the same shape our handlers answer with.
@@ -41,7 +42,7 @@ def _error_template(code: str) -> str:
 class Api(Construct):
     """RestApi + Cognito authorizer + one function per API handler, logged and traced."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime, app_base_url: str) -> None:
         super().__init__(scope, construct_id)
         self.auth = Auth(self, "Auth")
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.THREE_MONTHS)
@@ -69,11 +70,14 @@ class Api(Construct):
         self.validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_parameters=True, validate_request_body=True
         )
+        # the web app reads these too (shared/api/cors.py): the app's origin, as our handlers answer it
+        cors_headers = {"Access-Control-Allow-Origin": f"'{app_origin(app_base_url)}'", "Vary": "'Origin'"}
         for response_type, (status, code) in GATEWAY_ERRORS.items():
             self.rest_api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
                 type=response_type,
                 status_code=status,
+                response_headers=cors_headers,
                 templates={"application/json": _error_template(code)},
             )
         self.functions: dict[str, lambda_.Function] = {}
@@ -122,6 +126,16 @@ class Api(Construct):
                     authorization_type=apigw.AuthorizationType.COGNITO,
                     request_validator=self.validator,
                 )
+                # CORS preflight: a browser sends it without the token; the handler answers it from
+                # shared/api/cors.py and runs no route (OPTIONS takes precedence over ANY)
+                preflight = target.add_method("OPTIONS", integration, authorization_type=apigw.AuthorizationType.NONE)
+                for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                    acknowledge(
+                        preflight,
+                        rule,
+                        "CORS preflight (OPTIONS): browsers send it without credentials; the handler answers "
+                        "204 with the allowed origin, methods and headers and runs no route.",
+                    )
 
     def _self_authenticated_route(self, segment: str, fn: lambda_.Function) -> None:
         """`/{segment}` and `/{segment}/{proxy+}` to `fn` with no Cognito authorizer: the handler

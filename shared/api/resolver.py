@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.api.cors import add_cors_headers, cors_config
 from shared.api.security import operation_security
 from shared.db.unavailable import RETRY_AFTER_SECONDS, dynamodb_unavailable
 from shared.errors import DomainError, TooManyRequests
@@ -152,7 +153,7 @@ class Resolver(APIGatewayRestResolver):
 
 
 def build_resolver(*routers: Router) -> APIGatewayRestResolver:
-    app = Resolver(enable_validation=True)
+    app = Resolver(enable_validation=True, cors=cors_config(get_settings().app_base_url))
     for router in routers:
         app.include_router(router)
 
@@ -202,6 +203,8 @@ def entry_point(
     POWERTOOLS_LOGGER_LOG_EVENT asks for it, a copy without credentials or body is logged.
     """
 
+    cors = cors_config(get_settings().app_base_url)  # as build_resolver gave the resolver
+
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
@@ -211,7 +214,7 @@ def entry_point(
         result = refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
         if result.get("statusCode") == 204:  # no content means no body (Powertools would send `null`)
             result["body"] = ""
-        return result
+        return add_cors_headers(cors, event, result)
 
     return lambda_handler
 
