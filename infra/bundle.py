@@ -175,7 +175,8 @@ def compile_packages() -> bool:
     from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
 
     bytecode.check_python(PYTHON_VERSION)
-    inputs = {"layer": LAYER_STAMP.read_text(), "app": tree_digest(APP_SOURCE_DIR)}
+    inputs = {"layer": LAYER_STAMP.read_text(), "app": tree_digest(APP_SOURCE_DIR),
+              "first_use": ",".join(bytecode.FIRST_USE_IMPORTS)}
     done = json.loads(COMPILED_STAMP.read_text()) if COMPILED_STAMP.is_file() else {}
     if done.get("inputs") == inputs and LAYER_DIR.is_dir() and APP_DIR.is_dir():
         return False

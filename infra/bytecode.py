@@ -3,10 +3,10 @@
 Lambda's file system is read-only, so Python cannot cache bytecode there: a module shipped as
 source is compiled again on every cold start (hundreds of ms for our handlers). So the package
 holds, for every module some handler imports at init (found by importing each handler in a fresh
-interpreter, as Lambda would), its bytecode in place of its source: a "sourceless" .pyc, which
-Python imports like the .py. Our own code is compiled whole. Third-party modules no handler
-imports at init stay source, compiled on first use: compiling them all would add about 1 MB and
-push the packages past 15 MB unzipped. The bytecode carries no column positions
+interpreter, as Lambda would) or on first use (FIRST_USE_IMPORTS), its bytecode in place of its
+source: a "sourceless" .pyc, which Python imports like the .py. Our own code is compiled whole.
+Third-party modules none of them imports stay source, compiled if ever used: compiling them all
+would add about 1 MB and push the packages past 15 MB unzipped. The bytecode carries no column positions
 (-X no_debug_ranges: smaller, and a traceback without source has no line text to mark anyway);
 a traceback from a sourceless module shows file, line and function.
 
@@ -36,10 +36,16 @@ LAMBDA_INIT_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 
-# prints the file of every module loaded by importing argv[1]
+# Imported on first use rather than at init, to keep cold starts short, but then on the request's
+# path: compiled too (about 0.4 MB of source). httpx: shared.observability.traced_httpx();
+# email-validator: shared.api.models.Email.
+FIRST_USE_IMPORTS = ("httpx", "email_validator")
+
+# prints the file of every module loaded by importing argv[1:], in order
 _LOADED_FILES = (
     "import importlib, json, sys\n"
-    "importlib.import_module(sys.argv[1])\n"
+    "for name in sys.argv[1:]:\n"
+    "    importlib.import_module(name)\n"
     "print(json.dumps(sorted({getattr(m, '__file__', None) or '' for m in list(sys.modules.values())})))\n"
 )
 
@@ -59,11 +65,12 @@ def check_python(version: str) -> None:
 
 
 def init_modules(app_dir: Path, handlers: Iterable[str], env: dict[str, str]) -> set[str]:
-    """Every file that importing some handler (functions.<name>.handler, from app_dir) loads."""
+    """Every file that importing some handler (functions.<name>.handler, from app_dir) loads, with
+    what it imports on first use (FIRST_USE_IMPORTS)."""
 
     def loaded(handler: str) -> set[str]:
         done = subprocess.run(
-            [sys.executable, "-c", _LOADED_FILES, f"functions.{handler}.handler"],
+            [sys.executable, "-c", _LOADED_FILES, f"functions.{handler}.handler", *FIRST_USE_IMPORTS],
             cwd=app_dir,
             env={**env, "AWS_LAMBDA_FUNCTION_NAME": f"fleetbridge-{handler}", "PATH": "/usr/bin:/bin"},
             capture_output=True,
