@@ -20,6 +20,7 @@ from shared.push.attempts import LEASE
 from shared.push.dal import deliveries as deliveries_dal
 from shared.push.models import AssetSnapshot, SnapshotStatus
 from shared.push.snapshots import PAGE_ASSETS, push_snapshot
+from shared.settings import get_settings
 from tests.conftest import TEST_ENV, call_api
 from tests.factories import Caller, sign_up
 from tests.push_receiver import PushReceiver, receiver_fixture, stream_fixture  # noqa: F401 - fixtures
@@ -182,6 +183,23 @@ def test_a_timeout_is_a_failure_and_is_retried(receiver, stream, monkeypatch):
     run_retry(now + timedelta(minutes=5))
     assert delivery(admin, sub_id, delivery_id)["status"] == "delivered"
     assert list(receiver.accepted) == [delivery_id], "the subscriber dedupes the late first copy by delivery id"
+
+
+def test_in_aws_a_delivery_to_a_host_that_now_resolves_to_a_private_address_is_not_sent(
+        receiver, stream, monkeypatch):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)  # the receiver listens on 127.0.0.1: allowed locally
+    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")  # as in AWS (the settings are cached: cleared here)
+    get_settings.cache_clear()
+    try:
+        [delivery_id] = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
+        stream.drain()
+        refused = delivery(admin, sub_id, delivery_id)
+    finally:
+        monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "true")
+        get_settings.cache_clear()
+    assert refused["status"] == "retrying" and "resolves to 127.0.0.1" in refused["last_error"]
+    assert receiver.requests == [], "nothing reached the private address"
 
 
 def test_a_subscription_failing_3_days_in_a_row_is_paused_and_its_fleet_told(receiver, stream, smtp):

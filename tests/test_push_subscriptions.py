@@ -195,3 +195,15 @@ def test_in_aws_only_https_to_public_hosts():
     assert check_push_url("http://127.0.0.1:8080/x", allow_loopback_http=True)
     assert check_push_url("http://localhost:8080/x", allow_loopback_http=True)
 
+
+@pytest.mark.parametrize("url,address", [
+    ("https://127.1/x", "127.0.0.1"),  # short numeric forms the resolver reads as addresses
+    ("https://2130706433/x", "127.0.0.1"),
+    ("https://0x7f000001/x", "127.0.0.1"),
+    ("https://10.1/hooks", "10.0.0.1"),
+])
+def test_in_aws_a_host_that_resolves_to_a_private_address_is_refused(url, address):
+    with pytest.raises(Unprocessable) as refused:
+        check_push_url(url, allow_loopback_http=False)
+    assert f"resolves to {address}" in refused.value.message
+

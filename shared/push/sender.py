@@ -7,6 +7,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from shared.observability import traced_httpx
+from shared.push.urls import private_address
+from shared.settings import get_settings
 
 if TYPE_CHECKING:
     import httpx
@@ -31,7 +33,10 @@ def _client() -> httpx.Client:
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
-    """Only a 2xx answer counts; a redirect is a failure (we never re-send a signed body elsewhere)."""
+    """Only a 2xx answer counts; a redirect is a failure (we never re-send a signed body elsewhere).
+    In AWS, a host that now resolves to a loopback or private address gets nothing (shared/push/urls.py)."""
+    if not get_settings().allow_loopback_http and (address := private_address(url)):
+        return SendResult(None, f"not sent: the host resolves to {address}, a loopback or private address")
     httpx = traced_httpx()
     try:
         # streamed and closed unread: the subscriber's answer body is neither needed nor trusted

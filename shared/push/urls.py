@@ -1,8 +1,15 @@
-"""Which URLs a subscription may push to: https to a public host; plain http to loopback only locally."""
+"""Which URLs a subscription may push to: https to a public host; plain http to loopback only locally.
+
+"Public" is checked on the addresses the host resolves to, not only on how it is written: a name
+(or a short numeric form such as `127.1` or `2130706433`) may lead to a loopback or private
+address. Checked when the subscription is made and again before every delivery (DNS may change);
+a name that does not resolve yet passes at subscription time (its deliveries fail and retry).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from shared.errors import Unprocessable
@@ -36,7 +43,25 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
         raise Unprocessable.field("url", f"must be https{local}")
     if not allow_loopback_http and (loopback or host.endswith(".localhost") or _private_ip(host)):
         raise Unprocessable.field("url", "must be a public host, not a loopback or private address")
+    if not allow_loopback_http and (address := private_address(url)):
+        raise Unprocessable.field("url", f"must be a public host: it resolves to {address}, a loopback or private "
+                                         "address")
     return url
+
+
+def private_address(url: str) -> str | None:
+    """The first address the URL's host resolves to that is not a public one, or None (all public,
+    or the name does not resolve now)."""
+    parts = urlsplit(url)
+    try:
+        found = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+        return None
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if not address.is_global:
+            return str(address)
+    return None
 
 
 def _private_ip(host: str) -> bool:
