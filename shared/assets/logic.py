@@ -12,7 +12,7 @@ from shared.assets import dal
 from shared.assets.models import Asset, AssetCreate, AssetItem, AssetKind, AssetStatus, AssetUpdate, VinClaimItem
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic
+from shared.db.base import atomic, expect_version
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.groups import dal as groups_dal
@@ -115,8 +115,7 @@ def update_asset(caller: Principal, asset_id: str, body: AssetUpdate) -> Asset:
         raise NotFound(f"asset {asset_id} not found")
     if item.status == AssetStatus.INACTIVE.value:
         raise Conflict(f"asset {asset_id} is inactive: create it again with its VIN to reactivate it")
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the asset is at version {item.version}, not {body.version}: reload it and try again")
+    expect_version(item, body.version, "asset")
     if body.group_ids is not None:
         _check_groups(caller, body.group_ids)
     before = dal.to_asset(item)

@@ -127,6 +127,13 @@ def condition_failed(exc: PynamoDBException) -> bool:
     return exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException")
 
 
+def expect_version(item: TableItem, version: int, what: str) -> None:
+    """409 unless the stored item is at the version the client read (an update body's `version`)."""
+    current = getattr(item, "version", None) or 0
+    if current != version:
+        raise Conflict(f"the {what} is at version {current}, not {version}: reload it and try again")
+
+
 def save_if(item: TableItem, condition: Condition) -> bool:
     """Put the item if the condition holds; False when it does not (e.g. the item exists already)."""
     connection()

@@ -15,7 +15,7 @@ from pynamodb.exceptions import PutError
 from shared.assets import dal as assets_dal
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic, condition_failed, transaction
+from shared.db.base import atomic, condition_failed, expect_version, transaction
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.fleetrock import inbox_dal, integration_dal, sync_dal
@@ -86,8 +86,7 @@ def list_integrations(caller: Principal, limit: int, cursor: str | None) -> Page
 def update(caller: Principal, integration_id: str, body: IntegrationUpdate) -> Integration:
     """Change the account; changed credentials of an active integration are checked first."""
     item = _owned(caller, integration_id)
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the integration is at version {item.version}, not {body.version}: reload it")
+    expect_version(item, body.version, "integration")
     before = _public(item)
     if body.login_url is not None:
         item.login_url = str(body.login_url).rstrip("/")

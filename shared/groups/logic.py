@@ -12,7 +12,7 @@ from shared.assets import dal as assets_dal
 from shared.assets.models import Asset, AssetItem
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic, connection
+from shared.db.base import atomic, connection, expect_version
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.groups import dal
@@ -69,8 +69,7 @@ def list_groups(caller: Principal, limit: int, cursor: str | None) -> Page[Group
 
 def update_group(caller: Principal, group_id: str, body: GroupUpdate) -> Group:
     item = _get(caller, group_id)
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the group is at version {item.version}, not {body.version}: reload it and try again")
+    expect_version(item, body.version, "group")
     before = dal.to_group(item)
     old_name = item.name
     if body.name is not None:

@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic
+from shared.db.base import atomic, expect_version
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
@@ -81,8 +81,7 @@ def list_templates(caller: Principal, limit: int, cursor: str | None) -> Page[Jo
 
 def update_template(caller: Principal, template_id: str, body: TemplateUpdate) -> JobTemplate:
     item = _get(caller, template_id)
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the template is at version {item.version}, not {body.version}: reload it and try again")
+    expect_version(item, body.version, "template")
     before = dal.to_template(item)
     old_name = item.name
     for key, value in dump_set(body).items():

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import OrgKind, Principal
-from shared.db.base import atomic
+from shared.db.base import atomic, expect_version
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound
 from shared.ids import new_id, utc_now
@@ -156,8 +156,7 @@ def update_partner(caller: Principal, invitation_id: str, body: PartnerUpdate) -
     item = dal.get_invitation_item(caller.org_id, invitation_id)
     if item is None:
         raise NotFound(f"partner invitation {invitation_id} not found")
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the partner record is at version {item.version}, not {body.version}: reload it and try again")
+    expect_version(item, body.version, "partner record")
     if item.allow_override == body.allow_override:
         return dal.to_record(item)
     before = dal.to_record(item)

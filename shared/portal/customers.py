@@ -6,9 +6,9 @@ from pynamodb.transactions import TransactWrite
 
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic
+from shared.db.base import atomic, expect_version
 from shared.db.pagination import Page
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.orgs.dal import org_pk
 from shared.portal import customers_dal as dal
@@ -73,8 +73,7 @@ def list_customers(caller: Principal, limit: int, cursor: str | None) -> Page[Cu
 
 def update_customer(caller: Principal, customer_id: str, body: CustomerUpdate) -> Customer:
     item = get_item(caller, customer_id)
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the customer is at version {item.version}, not {body.version}: reload it and try again")
+    expect_version(item, body.version, "customer")
     before = dal.to_customer(item)
     fields = body.model_fields_set
     new_primary = body.primary_customer_id if "primary_customer_id" in fields else item.primary_customer_id

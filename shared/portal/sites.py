@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.auth.principal import Principal
-from shared.db.base import atomic, connection
+from shared.db.base import atomic, connection, expect_version
 from shared.db.pagination import Page
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.orgs.dal import org_pk
 from shared.portal import customers_dal, pictures, services_dal
@@ -58,8 +58,7 @@ def list_sites(caller: Principal, customer_id: str | None, limit: int, cursor: s
 
 def update_site(caller: Principal, site_id: str, body: SiteUpdate) -> Site:
     item = get_item(caller, site_id)
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the site is at version {item.version}, not {body.version}: reload it and try again")
+    expect_version(item, body.version, "site")
     if body.name is not None:
         item.name = body.name
     if body.address is not None:

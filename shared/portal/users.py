@@ -6,9 +6,9 @@ from datetime import datetime
 
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic
+from shared.db.base import atomic, expect_version
 from shared.db.pagination import Page, decode_cursor, encode_cursor
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.orgs.dal import org_pk
 from shared.portal import customers_dal, sites_dal
@@ -97,8 +97,7 @@ def list_users(caller: Principal, customer_id: str | None, limit: int, cursor: s
 
 def update_user(caller: Principal, customer_user_id: str, body: CustomerUserUpdate) -> CustomerUser:
     item = get_item(caller, customer_user_id)
-    if (item.version or 0) != body.version:
-        raise Conflict(f"the customer user is at version {item.version}, not {body.version}: reload and try again")
+    expect_version(item, body.version, "customer user")
     before = snapshot(item)
     if body.name is not None:
         item.name = body.name
