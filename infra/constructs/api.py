@@ -105,19 +105,9 @@ class Api(Construct):
         resource = self.rest_api.root.add_resource(segment)
         for target in (resource, resource.add_resource("{proxy+}")):
             if public:
-                method = target.add_method(
-                    "GET",
-                    integration,
-                    authorization_type=apigw.AuthorizationType.NONE,
-                    request_validator=self.validator,
-                )
-                for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-                    acknowledge(
-                        method,
-                        rule,
-                        "Public on purpose: the OpenAPI docs (/swagger) describe the API "
-                        "and hold no data; every data route requires a Cognito token.",
-                    )
+                self._without_authorizer(target, "GET", integration,
+                                         "Public on purpose: the OpenAPI docs (/swagger) describe the API "
+                                         "and hold no data; every data route requires a Cognito token.")
             else:
                 target.add_method(
                     "ANY",
@@ -128,14 +118,10 @@ class Api(Construct):
                 )
                 # CORS preflight: a browser sends it without the token; the handler answers it from
                 # shared/api/cors.py and runs no route (OPTIONS takes precedence over ANY)
-                preflight = target.add_method("OPTIONS", integration, authorization_type=apigw.AuthorizationType.NONE)
-                for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-                    acknowledge(
-                        preflight,
-                        rule,
-                        "CORS preflight (OPTIONS): browsers send it without credentials; the handler answers "
-                        "204 with the allowed origin, methods and headers and runs no route.",
-                    )
+                self._without_authorizer(target, "OPTIONS", integration,
+                                         "CORS preflight (OPTIONS): browsers send it without credentials; the handler "
+                                         "answers 204 with the allowed origin, methods and headers and runs no route.",
+                                         validated=False)
 
     def _self_authenticated_route(self, segment: str, fn: lambda_.Function) -> None:
         """`/{segment}` and `/{segment}/{proxy+}` to `fn` with no Cognito authorizer: the handler
@@ -143,20 +129,18 @@ class Api(Construct):
         integration = apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
         resource = self.rest_api.root.add_resource(segment)
         for target in (resource, resource.add_resource("{proxy+}")):
-            method = target.add_method(
-                "ANY",
-                integration,
-                authorization_type=apigw.AuthorizationType.NONE,
-                request_validator=self.validator,
-            )
-            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-                acknowledge(
-                    method,
-                    rule,
-                    f"/{segment} is called by parties without a Cognito user (Fleetrock, a vendor's customers): "
-                    "the handler authenticates every request itself (HMAC-SHA256 webhook signature or signed "
-                    "portal token) before it reads or writes anything.",
-                )
+            self._without_authorizer(target, "ANY", integration,
+                                     f"/{segment} is called by parties without a Cognito user (Fleetrock, a vendor's "
+                                     "customers): the handler authenticates every request itself (HMAC-SHA256 webhook "
+                                     "signature or signed portal token) before it reads or writes anything.")
+
+    def _without_authorizer(self, target: apigw.IResource, http_method: str, integration: apigw.Integration,
+                            why: str, *, validated: bool = True) -> None:
+        """A method API Gateway lets through without a Cognito token, and why (cdk-nag APIG4, COG4)."""
+        method = target.add_method(http_method, integration, authorization_type=apigw.AuthorizationType.NONE,
+                                   request_validator=self.validator if validated else None)
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(method, rule, why)
 
     def _acknowledge(self) -> None:
         acknowledge(
