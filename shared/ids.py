@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from ulid import ULID
 
@@ -14,3 +15,10 @@ def new_id(prefix: str) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """A scheduled run's "now": the event's `time` (EventBridge Scheduler's <aws.scheduler.scheduled-time>),
+    so a retried or late invocation works on the time it was meant for; the clock when there is none."""
+    raw = event.get("time")
+    return datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else utc_now()

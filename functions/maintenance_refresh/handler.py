@@ -8,7 +8,6 @@ The event's `time` (the schedule's <aws.scheduler.scheduled-time>) is the run's 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.coldstart import initialized
 from shared.fleetrock.inbox_sweep import sweep_inbox
 from shared.fleetrock.refresh import schedule_refresh, sweep
-from shared.ids import utc_now
+from shared.ids import scheduled_time
 from shared.observability import logger, metrics, tracer
 from shared.settings import get_settings
 
@@ -24,19 +23,14 @@ settings = get_settings()
 SWEEP = "maintenance_refresh_sweep"
 
 
-def event_time(event: dict[str, Any]) -> datetime:
-    raw = event.get("time")
-    return datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else utc_now()
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    now = scheduled_time(event)
     if event.get("detail-type") == SWEEP:
-        now = event_time(event)
         return {"sweep": sweep(now), "inbox": sweep_inbox(now)}
-    return schedule_refresh(event_time(event)).model_dump(mode="json")
+    return schedule_refresh(now).model_dump(mode="json")
 
 
 initialized()  # last line: the cold start is over (shared/coldstart.py)
