@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -121,6 +121,10 @@ RAW_BODY_ROUTES: dict[tuple[str, str], RawBody] = {}
 class Resolver(APIGatewayRestResolver):
     """Powertools' resolver whose OpenAPI documents our error format on every operation."""
 
+    def __init__(self, cors: CORSConfig) -> None:
+        super().__init__(enable_validation=True, cors=cors)
+        self.cors_config = cors  # entry_point() applies it to the answers Powertools does not build
+
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
         from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
@@ -152,8 +156,8 @@ class Resolver(APIGatewayRestResolver):
         return OpenAPI.model_validate(data)
 
 
-def build_resolver(*routers: Router) -> APIGatewayRestResolver:
-    app = Resolver(enable_validation=True, cors=cors_config(get_settings().app_base_url))
+def build_resolver(*routers: Router) -> Resolver:
+    app = Resolver(cors_config(get_settings().app_base_url))
     for router in routers:
         app.include_router(router)
 
@@ -193,7 +197,7 @@ def openapi_json(app: APIGatewayRestResolver) -> str:
 
 
 def entry_point(
-    app: APIGatewayRestResolver, *, max_body_bytes: int | None = None, json_only: bool = True
+    app: Resolver, *, max_body_bytes: int | None = None, json_only: bool = True
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda entry point of an API handler, decorated in the one order every handler uses.
 
@@ -202,8 +206,6 @@ def entry_point(
     credential (JWT, portal token, webhook signature), so the raw event is never logged: when
     POWERTOOLS_LOGGER_LOG_EVENT asks for it, a copy without credentials or body is logged.
     """
-
-    cors = cors_config(get_settings().app_base_url)  # as build_resolver gave the resolver
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @metrics.log_metrics
@@ -214,7 +216,7 @@ def entry_point(
         result = refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
         if result.get("statusCode") == 204:  # no content means no body (Powertools would send `null`)
             result["body"] = ""
-        return add_cors_headers(cors, event, result)
+        return add_cors_headers(app.cors_config, event, result)
 
     return lambda_handler
 
