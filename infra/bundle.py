@@ -169,10 +169,18 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def handlers_load(app_dir: Path) -> set[str]:
+    """The files every handler of the catalog loads at init and on first use, imported from app_dir
+    as Lambda would (infra/bytecode.py)."""
+    from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
+
+    env = {**bytecode.LAMBDA_INIT_ENV, "AWS_EXECUTION_ENV": f"AWS_Lambda_python{PYTHON_VERSION}"}
+    return bytecode.init_modules(app_dir, [*API_HANDLERS, *EVENT_HANDLERS], env)
+
+
 def compile_packages() -> bool:
     """Make LAYER_DIR and APP_DIR from their sources, with bytecode in place of what the handlers
     import at init (infra/bytecode.py); True when they were made again."""
-    from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
 
     bytecode.check_python(PYTHON_VERSION)
     inputs = {"layer": LAYER_STAMP.read_text(), "app": tree_digest(APP_SOURCE_DIR),
@@ -180,8 +188,7 @@ def compile_packages() -> bool:
     done = json.loads(COMPILED_STAMP.read_text()) if COMPILED_STAMP.is_file() else {}
     if done.get("inputs") == inputs and LAYER_DIR.is_dir() and APP_DIR.is_dir():
         return False
-    env = {**bytecode.LAMBDA_INIT_ENV, "AWS_EXECUTION_ENV": f"AWS_Lambda_python{PYTHON_VERSION}"}
-    loaded = bytecode.init_modules(APP_SOURCE_DIR, [*API_HANDLERS, *EVENT_HANDLERS], env)
+    loaded = handlers_load(APP_SOURCE_DIR)
     app_modules = sorted(str(p.relative_to(APP_SOURCE_DIR)) for p in APP_SOURCE_DIR.rglob("*.py"))
     for source, final, inside, compiled in (
         (LAYER_SOURCE_DIR, LAYER_DIR, "python", sorted(bytecode.site_relative(loaded))),

@@ -325,8 +325,7 @@ def test_what_a_handler_imports_at_cold_start_is_packaged_as_bytecode(assembly_d
     loads: ours and the layer's are bytecode only; the rest is the runtime's (stdlib, boto3)."""
     from infra import bytecode
 
-    env = {**bytecode.LAMBDA_INIT_ENV, "AWS_EXECUTION_ENV": f"AWS_Lambda_python{bundle.PYTHON_VERSION}"}
-    loaded = bytecode.init_modules(bundle.APP_DIR, [*API_HANDLERS, *EVENT_HANDLERS], env)
+    loaded = bundle.handlers_load(bundle.APP_DIR)
     ours = [f for f in loaded if f.startswith(str(bundle.APP_DIR))]
     assert ours and all(f.endswith(".pyc") for f in ours), [f for f in ours if not f.endswith(".pyc")]
     assert not list(bundle.APP_DIR.rglob("*.py")), "the app ships bytecode only"
