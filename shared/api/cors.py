@@ -43,8 +43,7 @@ def add_cors_headers(config: CORSConfig, event: dict[str, Any], response: dict[s
     extra: dict[str, str] = {}
     if not present:
         request_headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        origin = request_headers.get("origin")
-        extra = config.to_dict(config.allowed_origin(origin) if origin else None)
+        extra = config.to_dict(request_headers.get("origin"))  # {} unless it is the allowed origin
     if present or extra:
         extra["Vary"] = "Origin"
     if multi is not None:

@@ -94,9 +94,9 @@ def due_events(now: datetime, limit_per_shard: int) -> Iterator[InboxItem]:
     return DUE.due_items(InboxItem, now, limit_per_shard)
 
 
-def sweep_requeue(item: InboxItem, next_due: datetime | None) -> bool:
-    """The sweep queues an event again (its MODIFY record applies it) and sets when it looks next
-    (None: never, the event is left to a fleet admin's replay); False when it changed since read."""
+def sweep_requeue(item: InboxItem, next_due: datetime) -> bool:
+    """The sweep queues an event again (its MODIFY record applies it) and sets when it looks next;
+    False when it changed since read."""
     actions = [InboxItem.status.set(InboxStatus.QUEUED.value), InboxItem.sweeps.add(1), InboxItem.replays.add(1)]
     return _update(item, [*actions, *_due_actions(item, next_due)], _unchanged(item))
 

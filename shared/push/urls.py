@@ -41,7 +41,7 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
     if parts.scheme != "https":
         local = " (http is allowed for 127.0.0.1 and localhost in local development)" if allow_loopback_http else ""
         raise Unprocessable.field("url", f"must be https{local}")
-    if not allow_loopback_http and (loopback or host.endswith(".localhost") or _private_ip(host)):
+    if not allow_loopback_http and (loopback or host.endswith(".localhost")):
         raise Unprocessable.field("url", "must be a public host, not a loopback or private address")
     if not allow_loopback_http and (address := private_address(url)):
         raise Unprocessable.field("url", f"must be a public host: it resolves to {address}, a loopback or private "
@@ -62,10 +62,3 @@ def private_address(url: str) -> str | None:
         if not address.is_global:
             return str(address)
     return None
-
-
-def _private_ip(host: str) -> bool:
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        return False  # a name, not an address
