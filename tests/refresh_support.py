@@ -28,9 +28,11 @@ def scheduled(at: datetime) -> dict[str, Any]:
     return dict(maintenance_refresh(event, LocalContext()))
 
 
-def sweep(at: datetime) -> dict[str, int]:
+def sweep(at: datetime, part: str = "sweep") -> dict[str, int]:
+    """The every-minute sweep, invoked as EventBridge Scheduler invokes it: the counts of one part
+    of it, the refresh tasks' ("sweep") or the Fleetrock inbox's ("inbox")."""
     event = {"source": "fleetbridge.scheduler", "detail-type": "maintenance_refresh_sweep", "time": at.isoformat()}
-    return dict(maintenance_refresh(event, LocalContext())["sweep"])
+    return dict(maintenance_refresh(event, LocalContext())[part])
 
 
 def refreshes(admin: Caller, integration_id: str) -> list[dict[str, Any]]:

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from dev.apigw import LocalContext
-from functions.maintenance_refresh.handler import lambda_handler as maintenance_refresh
 from shared.fleetrock.inbox_sweep import BACKOFF
+from tests import refresh_support
 from tests.conftest import call_api
 from tests.factories import create_asset, sign_up
 from tests.fleetrock_support import active_integration, dispatch, repair_order, send
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.usefixtures("dynamodb")
 
 
 def sweep(at: datetime) -> dict[str, int]:
-    """The every-minute sweep, invoked as EventBridge Scheduler invokes it; the inbox's counts."""
-    event = {"source": "fleetbridge.scheduler", "detail-type": "maintenance_refresh_sweep", "time": at.isoformat()}
-    return dict(maintenance_refresh(event, LocalContext())["inbox"])
+    return refresh_support.sweep(at, "inbox")
 
 
 def event_of(admin: Any, integration_id: str, event_id: str) -> dict[str, Any]:
