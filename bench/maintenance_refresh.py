@@ -68,7 +68,7 @@ class PartitionedStandin(FleetrockStandin):
 
 def run_size(endpoint: str, standin: PartitionedStandin, fleets: int, assets: int, baseline: int, workers: int,
              *, show: bool = True) -> None:
-    from shared.fleetrock import refresh, refresh_dal
+    from shared.fleetrock import refresh, refresh_dal, refresh_run
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     fresh_table(client)
@@ -89,7 +89,7 @@ def run_size(endpoint: str, standin: PartitionedStandin, fleets: int, assets: in
 
     def timed(image: dict[str, Any]) -> float:
         start = time.perf_counter()
-        refresh.run_task_record(image)
+        refresh_run.run_task_record(image)
         return time.perf_counter() - start
 
     base = [timed(image) for image in images[:baseline]]

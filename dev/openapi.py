@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 from shared.api.resolver import build_resolver, openapi_json
-from shared.api.routers import ALL_ROUTERS
+from shared.api.routers import all_routers
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 def generate() -> str:
-    schema = json.loads(openapi_json(build_resolver(*ALL_ROUTERS)))
+    schema = json.loads(openapi_json(build_resolver(*all_routers())))
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 

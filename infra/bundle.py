@@ -172,10 +172,19 @@ def tree_digest(root: Path) -> str:
 def handlers_load(app_dir: Path) -> set[str]:
     """The files every handler of the catalog loads at init and on first use, imported from app_dir
     as Lambda would (infra/bytecode.py)."""
-    from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
-
     env = {**bytecode.LAMBDA_INIT_ENV, "AWS_EXECUTION_ENV": f"AWS_Lambda_python{PYTHON_VERSION}"}
-    return bytecode.init_modules(app_dir, [*API_HANDLERS, *EVENT_HANDLERS], env)
+    return bytecode.init_modules(app_dir, first_use_modules(), env)
+
+
+def first_use_modules() -> dict[str, tuple[str, ...]]:
+    """Each handler of the catalog -> the modules of ours it imports on first use, not at init: an API
+    handler's routers (shared/api/lazy_routers.py), the stream processor's work (shared/streams/router.py)."""
+    from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
+    from shared.streams.router import work_modules
+
+    first_use = {name: tuple(API_HANDLERS.get(name, ())) for name in [*API_HANDLERS, *EVENT_HANDLERS]}
+    first_use["stream_processor"] = work_modules()
+    return first_use
 
 
 def compile_packages() -> bool:

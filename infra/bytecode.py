@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,13 +64,14 @@ def check_python(version: str) -> None:
         raise SystemExit(f"the Lambda runtime is Python {version}, this is {running}: its bytecode would not load")
 
 
-def init_modules(app_dir: Path, handlers: Iterable[str], env: dict[str, str]) -> set[str]:
+def init_modules(app_dir: Path, handlers: Mapping[str, Iterable[str]], env: dict[str, str]) -> set[str]:
     """Every file that importing some handler (functions.<name>.handler, from app_dir) loads, with
-    what it imports on first use (FIRST_USE_IMPORTS)."""
+    what it imports on first use: FIRST_USE_IMPORTS, and `handlers[name]`, its own (its routers)."""
 
     def loaded(handler: str) -> set[str]:
+        first_use = [*handlers[handler], *FIRST_USE_IMPORTS]
         done = subprocess.run(
-            [sys.executable, "-c", _LOADED_FILES, f"functions.{handler}.handler", *FIRST_USE_IMPORTS],
+            [sys.executable, "-c", _LOADED_FILES, f"functions.{handler}.handler", *first_use],
             cwd=app_dir,
             env={**env, "AWS_LAMBDA_FUNCTION_NAME": f"fleetbridge-{handler}", "PATH": "/usr/bin:/bin"},
             capture_output=True,

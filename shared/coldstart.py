@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def initialized() -> None:
@@ -11,3 +13,14 @@ def initialized() -> None:
     later collections walk only what requests create; then collection resumes."""
     gc.freeze()
     gc.enable()
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Code imported after the cold start, on first use (shared/api/lazy_routers.py): like the
+    handler's own import, it runs with the collector paused and what it built is then frozen."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        initialized()

@@ -18,9 +18,9 @@ class RouteInfo:
 def all_routes() -> list[RouteInfo]:
     from shared.api.docs import router as docs_router
     from shared.api.resolver import build_resolver
-    from shared.api.routers import ALL_ROUTERS
+    from shared.api.routers import all_routers
 
-    app = build_resolver(*ALL_ROUTERS, docs_router)
+    app = build_resolver(*all_routers(), docs_router)
     routes = []
     for route in [*app._static_routes, *app._dynamic_routes]:
         requirement: Action | str | None = None

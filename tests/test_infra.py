@@ -23,6 +23,7 @@ from shared.api.catalog import (
     PUBLIC_HANDLERS,
     READ_ONLY_HANDLERS,
     SELF_AUTHENTICATED_HANDLERS,
+    segments_of,
 )
 from shared.db import table as table_def
 
@@ -201,10 +202,10 @@ def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, t
     _, client = only(template_json, "AWS::Cognito::UserPoolClient")
     assert not any(a.startswith("custom:") for a in client["Properties"]["WriteAttributes"])
     paths = _resource_paths(template_json)
-    segments = [s for ss in API_HANDLERS.values() for s in ss]
+    segments = [s for name in API_HANDLERS for s in segments_of(name)]
     assert sorted(paths.values()) == sorted(p for s in segments for p in (f"/{s}", f"/{s}/{{proxy+}}"))
-    public = {f"/{s}" for name in PUBLIC_HANDLERS for s in API_HANDLERS[name]}
-    self_authenticated = {f"/{s}" for name in SELF_AUTHENTICATED_HANDLERS for s in API_HANDLERS[name]}
+    public = {f"/{s}" for name in PUBLIC_HANDLERS for s in segments_of(name)}
+    self_authenticated = {f"/{s}" for name in SELF_AUTHENTICATED_HANDLERS for s in segments_of(name)}
     data_methods: dict[str, set[str]] = {}
     for method in resources(template_json, "AWS::ApiGateway::Method").values():
         props = method["Properties"]

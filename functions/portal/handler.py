@@ -6,16 +6,12 @@ The entry point never logs the raw event, which carries the token (shared/api/re
 
 from __future__ import annotations
 
+from shared.api.catalog import API_HANDLERS
 from shared.api.resolver import build_resolver, entry_point
 from shared.coldstart import initialized
-from shared.portal.customer_routes import router as portal_customer_router
 from shared.settings import get_settings
 
 settings = get_settings()
-# each capability's router; keep one per line
-ROUTERS = [
-    portal_customer_router,
-]
-app = build_resolver(*ROUTERS)
+app = build_resolver(lazy=API_HANDLERS["portal"])  # each router is imported on its first request
 lambda_handler = entry_point(app)
 initialized()  # last line: the cold start is over (shared/coldstart.py)

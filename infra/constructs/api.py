@@ -16,7 +16,13 @@ from constructs import Construct
 from infra.constructs.auth import Auth
 from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime
-from shared.api.catalog import API_HANDLERS, PUBLIC_HANDLERS, READ_ONLY_HANDLERS, SELF_AUTHENTICATED_HANDLERS
+from shared.api.catalog import (
+    API_HANDLERS,
+    PUBLIC_HANDLERS,
+    READ_ONLY_HANDLERS,
+    SELF_AUTHENTICATED_HANDLERS,
+    segments_of,
+)
 from shared.api.cors import app_origin
 
 STAGE_NAME = "v1"
@@ -81,7 +87,8 @@ class Api(Construct):
                 templates={"application/json": _error_template(code)},
             )
         self.functions: dict[str, lambda_.Function] = {}
-        for name, segments in API_HANDLERS.items():
+        for name in API_HANDLERS:
+            segments = segments_of(name)
             fn = runtime.function(
                 self,
                 f"{name.title().replace('_', '')}Function",

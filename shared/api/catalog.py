@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
-# handler folder under functions/ -> the first path segments it serves
-API_HANDLERS: dict[str, tuple[str, ...]] = {
-    "organizations": ("organizations", "users", "me"),
-    "assets": ("assets", "groups"),
-    "audit": ("audit",),
-    "connections": (
-        "connections",
-        "notifications",
-        "fleets",
-        "vendors",
-        "invitations",
-        "services",
-        "service-connections",
-        "partners",
-        "partner-invitations",
-    ),
+# handler folder under functions/ -> the module of each router it serves (its `router`, included in
+# this order) -> the first path segments of that router's routes. A router is imported on the first
+# request to one of its segments (shared/api/lazy_routers.py), so a cold start loads no route code.
+API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "organizations": {"shared.orgs.routes": ("organizations", "users", "me")},
+    "assets": {"shared.assets.routes": ("assets",), "shared.groups.routes": ("groups",)},
+    "audit": {"shared.audit.routes": ("audit",)},
+    "connections": {
+        "shared.connections.routes": ("connections", "notifications", "fleets"),
+        "shared.search.routes": ("vendors", "fleets"),
+        "shared.invitations.routes": ("invitations",),
+        "shared.services.routes": ("services", "service-connections"),
+        "shared.partners.routes": ("partners", "partner-invitations"),
+    },
     # jobs.md: the fleet's jobs and templates, the partner's jobs and its time-boxed vehicles
-    "jobs": ("jobs", "job-templates", "partner", "vehicles"),
+    "jobs": {
+        "shared.jobs.routes": ("jobs",),
+        "shared.jobs.template_routes": ("job-templates",),
+        "shared.jobs.partner_routes": ("partner", "vehicles"),
+    },
     # portal.md, vendor side: customers, sites, customer users, portal links, completed services
-    "customers": ("customers", "sites", "customer-users"),
+    "customers": {"shared.portal.vendor_routes": ("customers", "sites", "customer-users")},
     # portal.md, the customer's side: link exchange and portal views (portal session token)
-    "portal": ("portal",),
+    "portal": {"shared.portal.customer_routes": ("portal",)},
     # fleetrock.md: integration set-up, inbox replay, dispatch
-    "integrations": ("integrations", "dispatch"),
+    "integrations": {"shared.fleetrock.routes": ("integrations", "dispatch")},
     # fleetrock.md: Fleetrock's signed webhooks
-    "fleetrock_webhook": ("webhooks",),
+    "fleetrock_webhook": {"shared.fleetrock.webhook_routes": ("webhooks",)},
     # fleetrock.md: push subscriptions and their deliveries
-    "subscriptions": ("subscriptions",),
-    "docs": ("swagger",),
+    "subscriptions": {"shared.push.routes": ("subscriptions",)},
+    "docs": {"shared.api.docs": ("swagger",)},
 }
 # API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check), GET only
 PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})
@@ -43,10 +45,15 @@ READ_ONLY_HANDLERS: frozenset[str] = frozenset({"audit"})
 EVENT_HANDLERS: tuple[str, ...] = ("stream_processor", "push_retry", "maintenance_refresh")
 
 
+def segments_of(handler: str) -> tuple[str, ...]:
+    """The first path segments an API handler serves, each once (API Gateway: one resource each)."""
+    return tuple(dict.fromkeys(s for served in API_HANDLERS[handler].values() for s in served))
+
+
 def handler_for_path(path: str) -> str | None:
     """The API handler that serves `path`, or None when no handler does."""
     first = path.strip("/").split("/", 1)[0]
-    for name, segments in API_HANDLERS.items():
-        if first in segments:
+    for name in API_HANDLERS:
+        if first in segments_of(name):
             return name
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.cors import add_cors_headers, cors_config
+from shared.api.lazy_routers import LazyRouters
 from shared.api.security import operation_security
 from shared.db.unavailable import RETRY_AFTER_SECONDS, dynamodb_unavailable
 from shared.errors import DomainError, TooManyRequests
@@ -121,9 +122,10 @@ RAW_BODY_ROUTES: dict[tuple[str, str], RawBody] = {}
 class Resolver(APIGatewayRestResolver):
     """Powertools' resolver whose OpenAPI documents our error format on every operation."""
 
-    def __init__(self, cors: CORSConfig) -> None:
+    def __init__(self, cors: CORSConfig, lazy_routers: Mapping[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(enable_validation=True, cors=cors)
         self.cors_config = cors  # entry_point() applies it to the answers Powertools does not build
+        self.lazy_routers = LazyRouters(lazy_routers or {})  # entry_point() includes them as requests need them
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
         from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
@@ -156,8 +158,10 @@ class Resolver(APIGatewayRestResolver):
         return OpenAPI.model_validate(data)
 
 
-def build_resolver(*routers: Router) -> Resolver:
-    app = Resolver(cors_config(get_settings().app_base_url))
+def build_resolver(*routers: Router, lazy: Mapping[str, tuple[str, ...]] | None = None) -> Resolver:
+    """A resolver with `routers`, and the `lazy` ones (module -> path segments, as in
+    shared/api/catalog.py) to be imported on the first request that needs each."""
+    app = Resolver(cors_config(get_settings().app_base_url), lazy)
     for router in routers:
         app.include_router(router)
 
@@ -213,6 +217,7 @@ def entry_point(
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if log_event_wanted():
             logger.info(redacted(event))
+        app.lazy_routers.include_for(app, str(event.get("path") or ""))  # before the raw-body check: it registers those
         result = refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
         if result.get("statusCode") == 204:  # no content means no body (Powertools would send `null`)
             result["body"] = ""

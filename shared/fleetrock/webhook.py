@@ -20,14 +20,14 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from shared.api.models import Model
 from shared.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
-from shared.fleetrock import inbox_dal, integration_dal
+from shared.fleetrock import WEBHOOK_MAX_BODY_BYTES, inbox_dal, integration_dal
 from shared.fleetrock.apply import KNOWN_EVENTS
 from shared.fleetrock.credentials import webhook_secret
 from shared.fleetrock.models import InboxItem, InboxStatus, IntegrationItem, IntegrationStatus
 from shared.ids import utc_now
 from shared.observability import logger, metrics
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = WEBHOOK_MAX_BODY_BYTES
 MAX_SKEW = timedelta(minutes=5)
 SIGNATURE_HEADER = "X-Fleetrock-Signature"
 

@@ -6,39 +6,53 @@ a failed record is retried (then sent to the dead-letter queue) by the event sou
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from shared.fleetrock.apply import apply_inbox_record
-from shared.fleetrock.attach import attach_waiting_record
-from shared.fleetrock.refresh import run_task_record
-from shared.fleetrock.sync import retry_sync_record, sync_asset_record
-from shared.groups.logic import clean_up_deleted_group
-from shared.outbox.delivery import deliver
-from shared.portal.job_services import record_job_service
-from shared.push.attempts import send_from_stream
+from shared.coldstart import loading
 
 Work = Callable[[dict[str, Any]], None]
 
-# (eventName, item type) -> work; the work gets the image that matters (new for INSERT/MODIFY, old for REMOVE)
-ROUTES: dict[tuple[str, str], Work] = {
-    ("INSERT", "outbox"): deliver,
-    ("REMOVE", "group"): clean_up_deleted_group,
-    ("MODIFY", "job"): record_job_service,  # portal: a SUCCEEDED job at a site is a completed service
-    ("INSERT", "fleetrock_inbox"): apply_inbox_record,
-    ("MODIFY", "fleetrock_inbox"): apply_inbox_record,
-    ("INSERT", "asset"): sync_asset_record,
-    ("MODIFY", "asset"): sync_asset_record,
-    ("MODIFY", "fleetrock_sync"): retry_sync_record,
-    ("INSERT", "vin_claim"): attach_waiting_record,  # an asset with a VIN Fleetrock told us about earlier
-    ("MODIFY", "vin_claim"): attach_waiting_record,
-    ("INSERT", "push_delivery"): send_from_stream,  # a stored delivery: first attempt
-    ("MODIFY", "push_delivery"): send_from_stream,  # a redelivery (queued again); other changes: no-op
-    ("INSERT", "maintenance_refresh_task"): run_task_record,  # the daily refresh of one fleet
-    ("MODIFY", "maintenance_refresh_task"): run_task_record,  # a retry the sweep queued; other changes: no-op
+# (eventName, item type) -> "module:function", the work; it gets the image that matters (new for
+# INSERT/MODIFY, old for REMOVE). A work's module is imported when its first record comes, so the
+# processor's cold start loads none of them, and records that trigger nothing load nothing.
+ROUTES: dict[tuple[str, str], str] = {
+    ("INSERT", "outbox"): "shared.outbox.delivery:deliver",
+    ("REMOVE", "group"): "shared.groups.logic:clean_up_deleted_group",
+    # portal: a SUCCEEDED job at a site is a completed service
+    ("MODIFY", "job"): "shared.portal.job_services:record_job_service",
+    ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
+    ("MODIFY", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
+    ("INSERT", "asset"): "shared.fleetrock.sync:sync_asset_record",
+    ("MODIFY", "asset"): "shared.fleetrock.sync:sync_asset_record",
+    ("MODIFY", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",
+    # an asset with a VIN Fleetrock told us about earlier
+    ("INSERT", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
+    ("MODIFY", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
+    ("INSERT", "push_delivery"): "shared.push.attempts:send_from_stream",  # a stored delivery: first attempt
+    # a redelivery (queued again); other changes: no-op
+    ("MODIFY", "push_delivery"): "shared.push.attempts:send_from_stream",
+    ("INSERT", "maintenance_refresh_task"): "shared.fleetrock.refresh_run:run_task_record",  # one fleet's daily refresh
+    # a retry the sweep queued; other changes: no-op
+    ("MODIFY", "maintenance_refresh_task"): "shared.fleetrock.refresh_run:run_task_record",
 }
+
+
+def work_modules() -> tuple[str, ...]:
+    """The modules the routes' work lives in (the bundle compiles them: infra/bundle.py)."""
+    return tuple(dict.fromkeys(target.partition(":")[0] for target in ROUTES.values()))
+
+
+@cache
+def work(target: str) -> Work:
+    """The function `target` ("module:function") names, its module imported on first use."""
+    module, _, name = target.partition(":")
+    with loading():
+        return cast(Work, getattr(importlib.import_module(module), name))
 
 
 def route(record: DynamoDBRecord) -> bool:
@@ -48,8 +62,8 @@ def route(record: DynamoDBRecord) -> bool:
         return False
     event_name = record.raw_event.get("eventName", "")
     image = (stream.old_image if event_name == "REMOVE" else stream.new_image) or {}
-    work = ROUTES.get((event_name, str(image.get("type", ""))))
-    if work is None:
+    target = ROUTES.get((event_name, str(image.get("type", ""))))
+    if target is None:
         return False
-    work(image)
+    work(target)(image)
     return True
