@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from shared.api.resolver import RAW_BODY_ROUTES
 from shared.auth.permissions import PERMISSIONS, Action
 from shared.auth.principal import Role
 from tests.conftest import call_api
@@ -90,6 +91,12 @@ def test_route_against_every_role(route: RouteInfo):
                 .replace("<asset_id>", asset["asset_id"]).replace("<group_id>", group["group_id"]))
 
     assert call_api(route.method, path_for(fleet_admin), json_body=body_for(route)).status == 401
+    # credentials and role come before input: an invalid request gets 401 or 403, never a 422 that
+    # tells a caller who may not use the route what it accepts
+    invalid: dict[str, Any] = {"json_body": {**(body_for(route) or {}), "not_a_field": 1}, "query": {"limit": "-1"}}
+    if (route.method, route.path) in RAW_BODY_ROUTES:  # the CSV import: a bad file and a bad flag
+        invalid = {"raw_body": "no header\n", "headers": {"Content-Type": "text/csv"}, "query": {"dry_run": "maybe"}}
+    assert call_api(route.method, path_for(fleet_admin), **invalid).status == 401
 
     for role, caller in callers.items():
         r = call_api(route.method, path_for(caller), as_user=caller, json_body=body_for(route))
@@ -102,3 +109,5 @@ def test_route_against_every_role(route: RouteInfo):
             assert isinstance(route.requirement, Action)
             assert r.status == 403, (role, r.body)
             assert r.json()["error"]["code"] == "forbidden"
+            r = call_api(route.method, path_for(caller), as_user=caller, **invalid)
+            assert r.status == 403, (role, "invalid input", r.body)

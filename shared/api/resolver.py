@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -119,11 +121,26 @@ class RawBody:
 RAW_BODY_ROUTES: dict[tuple[str, str], RawBody] = {}
 
 
+class CallerFirstValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, after the route's credential and role checks: Powertools runs
+    it before any dependency, so without this a caller whose role may not use a route got a 422
+    listing what the route accepts instead of a 403."""
+
+    def handler(self, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response:
+        from shared.auth.permissions import check_caller  # with the routes, on first use
+
+        route = app.context.get("_route")
+        if route is not None:
+            check_caller(route.func, app.current_event.raw_event)
+        return super().handler(app, next_middleware)
+
+
 class Resolver(APIGatewayRestResolver):
     """Powertools' resolver whose OpenAPI documents our error format on every operation."""
 
     def __init__(self, cors: CORSConfig, lazy_routers: Mapping[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(enable_validation=True, cors=cors)
+        self._request_validation_middleware = CallerFirstValidation()
         self.cors_config = cors  # entry_point() applies it to the answers Powertools does not build
         self.lazy_routers = LazyRouters(lazy_routers or {})  # entry_point() includes them as requests need them
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
 
@@ -104,3 +106,28 @@ def requires(action: Action) -> Callable[[Request], Principal]:
 def signed_in(request: Request) -> Identity:
     """A route dependency for routes open to any signed-in user (sign-up)."""
     return identity_from_event(request.resolved_event.raw_event)
+
+
+def check_caller(route_func: Callable[..., Any], raw_event: dict[str, Any]) -> None:
+    """The route's own credential and role checks, run before its input is validated
+    (shared/api/resolver.py), so 401 and 403 come before 422: a caller who may not use a route
+    learns nothing about what it accepts. The route's dependency checks the same again."""
+    requirement = _requirement(route_func)
+    if requirement is signed_in:
+        identity_from_event(raw_event)
+    elif isinstance(requirement, Action):
+        authorize(principal_from_event(raw_event), requirement)
+
+
+@cache
+def _requirement(route_func: Callable[..., Any]) -> Action | Callable[..., Any] | None:
+    """The action a route requires, `signed_in`, or None (it authenticates another way, or not at all)."""
+    from shared.api.security import route_dependencies
+
+    for dependency in route_dependencies(route_func):
+        if dependency is signed_in:
+            return signed_in
+        action = getattr(dependency, "action", None)
+        if isinstance(action, Action):
+            return action
+    return None
