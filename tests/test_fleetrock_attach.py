@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import call_api
 from tests.factories import create_asset, make_vin, sign_up
 from tests.fleetrock_support import active_integration, dispatch, repair_order, send
+from tests.world import dump_table
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
@@ -81,3 +82,33 @@ def test_another_fleets_asset_with_the_vin_gets_nothing(fleet, fleetrock, stream
     assert dispatch(admin)[ours["asset_id"]]["maintenance_status"] == "in_shop"
     r = call_api("GET", f"/assets/{ours['asset_id']}", as_user=admin)
     assert r.status == 200 and r.json()["status"] == "in_shop"
+
+
+def waiting_markers(integration_id: str, vin: str) -> list[str]:
+    """The sort keys of the table items that say what waits for this VIN (read by key, consistently)."""
+    partition = f"FLEETROCK#{integration_id}#WAITING#{vin}"
+    return sorted(sk for pk, sk in dump_table() if pk == partition)
+
+
+def test_what_waits_for_a_vin_is_marked_by_key_for_exactly_as_long_as_it_waits(fleet, stream):
+    """The VIN claim's side finds waiting items by a consistent read of the table's own key (an index
+    could lag in AWS, and an asset and an event arriving at once could miss each other): the marker is
+    written and removed in the transactions that change the repair order or maintenance item."""
+    admin, integration_id, secret = fleet
+    vin, closed_vin = make_vin(), make_vin()
+    update_ro(integration_id, secret, "RO-W", vin, "In Progress", "2026-02-01 10:00:00")
+    send(integration_id, secret, "scheduled_maintenance.updated", {"items": [
+        {"id": "SM-W", "vin": vin, "service": "DOT", "state": "overdue", "due_date": "2026-01-01"}]})
+    update_ro(integration_id, secret, "RO-C", closed_vin, "In Progress", "2026-02-01 10:00:00")
+    stream.drain()
+    assert waiting_markers(integration_id, vin) == ["RO#RO-W", "SM#SM-W"]
+    assert waiting_markers(integration_id, closed_vin) == ["RO#RO-C"]
+
+    update_ro(integration_id, secret, "RO-C", closed_vin, "Finished", "2026-02-02 10:00:00")
+    stream.drain()
+    assert waiting_markers(integration_id, closed_vin) == [], "no longer a cause: nothing waits"
+    truck = create_asset(admin, unit_number="T-W", vin=vin)
+    stream.drain()
+    assert waiting_markers(integration_id, vin) == [], "attached: nothing waits"
+    seen = dispatch(admin)[truck["asset_id"]]
+    assert sorted(s["source_id"] for s in seen["statuses"]) == ["RO-W", "SM-W"]

@@ -138,7 +138,7 @@ def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, a
         item = stored or RepairOrderItem(status_dal.ro_partition(integration.integration_id), ro_id,
                                          integration_id=integration.integration_id, org_id=integration.org_id,
                                          ro_id=ro_id)
-        previous_asset = item.asset_id
+        previous_asset, waited = item.asset_id, status_dal.waiting_key(item)
         item.vin, item.unit_number, item.status, item.as_of, item.asset_id = (
             vin, _text(order.get("unit_number")), ro_status, as_of, asset_id)
         status_dal.index_open(item, status is not None)
@@ -147,7 +147,7 @@ def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, a
             cause = Cause(status=status, source="repair_order", source_id=ro_id, detail=ro_status,
                           unit_number=item.unit_number, since=as_of)
         status_dal.index_waiting(item, cause)
-        if commit(integration.org_id, item, f"RO#{ro_id}", cause, previous_asset, asset_id):
+        if commit(integration.org_id, item, f"RO#{ro_id}", cause, previous_asset, asset_id, waited):
             _attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"repair order {ro_id}: lost {RACE_ATTEMPTS} races in a row")
@@ -169,7 +169,7 @@ def apply_maintenance_item(integration: IntegrationItem, entry: dict[str, Any], 
         item = stored or ScheduledMaintenanceItem(status_dal.sm_partition(integration.integration_id), sm_id,
                                                   integration_id=integration.integration_id,
                                                   org_id=integration.org_id, maintenance_id=sm_id)
-        previous_asset = item.asset_id
+        previous_asset, waited = item.asset_id, status_dal.waiting_key(item)
         item.vin, item.state, item.as_of, item.asset_id = vin, state, as_of, asset_id
         cause = None
         if status is not None:
@@ -177,7 +177,7 @@ def apply_maintenance_item(integration: IntegrationItem, entry: dict[str, Any], 
                           detail=_text(entry.get("service")) or "scheduled maintenance",
                           unit_number=_text(entry.get("unit_number")), due_date=due_date, since=as_of)
         status_dal.index_waiting(item, cause)
-        if commit(integration.org_id, item, f"SM#{sm_id}", cause, previous_asset, asset_id):
+        if commit(integration.org_id, item, f"SM#{sm_id}", cause, previous_asset, asset_id, waited):
             _attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"maintenance item {sm_id}: lost {RACE_ATTEMPTS} races in a row")
@@ -194,12 +194,14 @@ def _text(value: object) -> str | None:
 
 
 def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, key: str, cause: Cause | None,
-            previous_asset: str | None, asset_id: str | None) -> bool:
-    """Write the source item and the asset(s) it touches in one transaction; False on a lost race."""
+            previous_asset: str | None, asset_id: str | None, waited: tuple[str, str] | None) -> bool:
+    """Write the source item, its waiting marker (`waited`: the marker's key when the item was read)
+    and the asset(s) it touches in one transaction; False on a lost race."""
     tx = transaction()
     try:
         with tx:
             tx.save(item)  # versioned: a concurrent writer of the same repair order makes this fail
+            status_dal.write_waiting(tx, item, waited)
             if previous_asset and previous_asset != asset_id:
                 _set_cause(tx, org_id, previous_asset, key, None)
             if asset_id:
@@ -250,11 +252,10 @@ def attach_waiting(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem
     for _ in range(RACE_ATTEMPTS):
         if item.asset_id is not None or item.waiting_cause is None:
             return False  # attached, or no longer a cause, since the index was read
-        cause = Cause.model_validate(item.waiting_cause)
-        key = f"RO#{item.ro_id}" if isinstance(item, RepairOrderItem) else f"SM#{item.maintenance_id}"
+        cause, waited = Cause.model_validate(item.waiting_cause), status_dal.waiting_key(item)
         item.asset_id = asset_id
         status_dal.index_waiting(item, None)
-        if commit(org_id, item, key, cause, None, asset_id):
+        if commit(org_id, item, status_dal.source_key(item), cause, None, asset_id, waited):
             return True
         reread = (status_dal.get_repair_order(item.integration_id, item.ro_id) if isinstance(item, RepairOrderItem)
                   else status_dal.get_maintenance_item(item.integration_id, item.maintenance_id))

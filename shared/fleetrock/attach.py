@@ -1,12 +1,13 @@
 """Stream work: an asset that appears after Fleetrock told us about its repair orders gets them.
 
 A repair order (or scheduled maintenance item) for a VIN no active asset has is stored with the
-cause it would give, in a sparse index by VIN (status_dal.index_waiting). When a VIN claim becomes
-active (an asset created with that VIN, given it, or reactivated), each waiting item is attached
-to the asset in the same transaction that adds the cause to its maintenance status (and sets it
-in_shop for an open repair order in progress), exactly as if the event had come after the asset.
-The event's side checks the claim again after storing a waiting item (apply.py), so an asset and
-an event that arrive together meet whichever side comes second.
+cause it would give and, in the same transaction, a marker keyed by the VIN (status_dal.write_waiting).
+When a VIN claim becomes active (an asset created with that VIN, given it, or reactivated), each
+waiting item is attached to the asset in the same transaction that adds the cause to its
+maintenance status (and sets it in_shop for an open repair order in progress), exactly as if the
+event had come after the asset. The event's side checks the claim again after storing a waiting
+item (apply.py). Both sides read consistently (the markers are table keys, not an index), so of an
+asset and an event that arrive together, whichever comes second sees the first.
 """
 
 from __future__ import annotations

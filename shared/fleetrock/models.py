@@ -104,8 +104,8 @@ class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
     """pk=FLEETROCK#{integration_id}#RO, sk={ro_id}; gsi1 while open: FLEETROCK#{integration_id}#OPENRO / {ro_id}.
 
     While it is a cause (open) of an asset we do not know yet (no active asset has its VIN):
-    gsi2 FLEETROCK#{integration_id}#WAITING#{vin} / RO#{ro_id}, and `waiting_cause`, which the
-    asset gets when its VIN claim becomes active (shared/fleetrock/attach.py).
+    `waiting_cause`, which the asset gets when its VIN claim becomes active, and a WaitingVinItem
+    written in the same transaction (shared/fleetrock/attach.py).
 
     `as_of` is Fleetrock's own time of this state (date_updated, else the event's sent_at): an
     older event never overwrites it.
@@ -126,7 +126,7 @@ class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
 class ScheduledMaintenanceItem(TableItem, discriminator="fleetrock_maintenance"):
     """pk=FLEETROCK#{integration_id}#SM, sk={maintenance_id}: one scheduled maintenance item's last state.
 
-    Waiting for an asset with its VIN as a repair order does: gsi2 .../WAITING#{vin} / SM#{maintenance_id}.
+    Waiting for an asset with its VIN as a repair order does: `waiting_cause` and a WaitingVinItem.
     """
 
     integration_id = UnicodeAttribute()
@@ -138,6 +138,16 @@ class ScheduledMaintenanceItem(TableItem, discriminator="fleetrock_maintenance")
     asset_id = UnicodeAttribute(null=True)
     waiting_cause = JSONAttribute(null=True)
     version = VersionAttribute()
+
+
+class WaitingVinItem(TableItem, discriminator="fleetrock_waiting"):
+    """pk=FLEETROCK#{integration_id}#WAITING#{vin}, sk=RO#{ro_id} | SM#{maintenance_id}: that repair order or
+    maintenance item waits for an asset with this VIN. Written and deleted in the transactions that
+    change the item; a key of the table, not of an index, so that the VIN claim's side reads it
+    consistently: an asset and an event for its VIN that arrive at once cannot miss each other."""
+
+    integration_id = UnicodeAttribute()
+    vin = UnicodeAttribute()
 
 
 class AssetMaintenanceItem(TableItem, discriminator="asset_maintenance"):

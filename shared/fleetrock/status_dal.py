@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
-from shared.fleetrock.models import AssetMaintenanceItem, Cause, RepairOrderItem, ScheduledMaintenanceItem
+from shared.fleetrock.models import (
+    AssetMaintenanceItem,
+    Cause,
+    RepairOrderItem,
+    ScheduledMaintenanceItem,
+    WaitingVinItem,
+)
 from shared.orgs.dal import org_pk
 
 
@@ -37,24 +44,47 @@ def waiting_partition(integration_id: str, vin: str) -> str:
     return f"FLEETROCK#{integration_id}#WAITING#{vin}"
 
 
+def source_key(item: RepairOrderItem | ScheduledMaintenanceItem) -> str:
+    """The item's key among an asset's causes and its waiting marker's sort key: RO#{id} or SM#{id}."""
+    return f"RO#{item.ro_id}" if isinstance(item, RepairOrderItem) else f"SM#{item.maintenance_id}"
+
+
 def index_waiting(item: RepairOrderItem | ScheduledMaintenanceItem, cause: Cause | None) -> None:
-    """gsi2 holds a repair order or maintenance item that is a cause of an asset we do not know yet
-    (no active asset has its VIN), with that cause: the asset gets it when it appears."""
+    """Keep the cause on an item that is a cause of an asset we do not know yet (no active asset
+    has its VIN): the asset gets it when it appears. The marker follows in commit (waiting_key)."""
     waiting = cause is not None and item.asset_id is None and bool(item.vin)
-    source = f"RO#{item.ro_id}" if isinstance(item, RepairOrderItem) else f"SM#{item.maintenance_id}"
-    item.gsi2pk = waiting_partition(item.integration_id, str(item.vin)) if waiting else None
-    item.gsi2sk = source if waiting else None
     item.waiting_cause = cause.model_dump(mode="json") if waiting and cause is not None else None
 
 
+def waiting_key(item: RepairOrderItem | ScheduledMaintenanceItem) -> tuple[str, str] | None:
+    """The key of the item's WaitingVinItem while it waits for an asset with its VIN, else None."""
+    if item.waiting_cause is None or item.asset_id is not None or not item.vin:
+        return None
+    return waiting_partition(item.integration_id, item.vin), source_key(item)
+
+
+def write_waiting(tx: TransactWrite, item: RepairOrderItem | ScheduledMaintenanceItem,
+                  before: tuple[str, str] | None) -> None:
+    """In the item's transaction: its marker put while it waits, deleted when it stops (`before`:
+    its key when the item was read)."""
+    now = waiting_key(item)
+    if now is not None:  # put again while it waits: the same item, and any marker missing is restored
+        tx.save(WaitingVinItem(*now, integration_id=item.integration_id, vin=str(item.vin)))
+    if before is not None and before != now:
+        tx.delete(WaitingVinItem(*before))
+
+
 def waiting_for_vin(integration_id: str, vin: str) -> list[RepairOrderItem | ScheduledMaintenanceItem]:
-    """The repair orders and maintenance items waiting for an asset with this VIN (two Queries on gsi2)."""
+    """The repair orders and maintenance items waiting for an asset with this VIN: a consistent
+    Query of their markers, then each item (consistent GetItem)."""
     connection()
-    partition = waiting_partition(integration_id, vin)
-    found: list[RepairOrderItem | ScheduledMaintenanceItem] = list(
-        RepairOrderItem.query(partition, RepairOrderItem.gsi2sk.startswith("RO#"), index_name="gsi2"))
-    found += ScheduledMaintenanceItem.query(partition, ScheduledMaintenanceItem.gsi2sk.startswith("SM#"),
-                                            index_name="gsi2")
+    found: list[RepairOrderItem | ScheduledMaintenanceItem] = []
+    for marker in WaitingVinItem.query(waiting_partition(integration_id, vin), consistent_read=True):
+        kind, _, source_id = marker.sk.partition("#")
+        item = (get_repair_order(integration_id, source_id) if kind == "RO"
+                else get_maintenance_item(integration_id, source_id))
+        if item is not None:
+            found.append(item)
     return found
 
 
