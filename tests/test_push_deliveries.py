@@ -6,6 +6,7 @@ EventBridge Scheduler run at that minute would.
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -200,6 +201,81 @@ def test_in_aws_a_delivery_to_a_host_that_now_resolves_to_a_private_address_is_n
         get_settings.cache_clear()
     assert refused["status"] == "retrying" and "resolves to 127.0.0.1" in refused["last_error"]
     assert receiver.requests == [], "nothing reached the private address"
+
+
+def move_subscription(admin: Caller, sub_id: str, url: str) -> None:
+    """Point a stored subscription at `url` (a name only this test resolves; the API takes no such URL locally)."""
+    from shared.push.dal import subscriptions as subscriptions_dal
+
+    item = subscriptions_dal.get_item(admin.org_id, sub_id)
+    assert item is not None
+    item.url = url
+    item.save()
+
+
+def resolving(monkeypatch, name: str, answers: list[str]) -> list[str]:
+    """socket.getaddrinfo answers `name` with each of `answers` in turn (then the last); returns the log of lookups."""
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        address = answers[min(len(looked_up), len(answers) - 1)]
+        looked_up.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return looked_up
+
+
+def test_in_aws_a_delivery_goes_to_the_address_checked_not_to_a_later_dns_answer(
+        receiver, stream, monkeypatch):
+    """DNS rebinding: the subscriber's name resolves to a public address when checked, then to our own
+    loopback. The delivery connects to the address it checked (here unreachable: the tests' network
+    guard refuses it), never to what a second lookup says."""
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    port = receiver.url.split(":")[2].split("/")[0]
+    move_subscription(admin, sub_id, receiver.url.replace(f"127.0.0.1:{port}", f"rebind.example:{port}"))
+    looked_up = resolving(monkeypatch, "rebind.example", ["1.1.1.1", "127.0.0.1"])
+    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")
+    get_settings.cache_clear()
+    try:
+        [delivery_id] = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
+        stream.drain()
+        failed = delivery(admin, sub_id, delivery_id)
+    finally:
+        monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "true")
+        get_settings.cache_clear()
+    assert looked_up == ["1.1.1.1"], "one lookup, the one checked"
+    assert failed["status"] == "retrying" and "ConnectError" in failed["last_error"], failed
+    assert receiver.requests == [], "nothing reached the address of the second answer"
+
+
+def test_in_aws_a_delivery_to_the_checked_address_names_the_subscribers_host(receiver, stream, monkeypatch):
+    """The request goes to the address, with the subscriber's host in Host (and in TLS SNI, against
+    which its certificate is verified). Loopback counts as public here, to reach the local receiver."""
+    from shared.push import urls
+
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    port = receiver.url.split(":")[2].split("/")[0]
+    move_subscription(admin, sub_id, receiver.url.replace(f"127.0.0.1:{port}", f"hooks.subscriber.example:{port}"))
+    resolving(monkeypatch, "hooks.subscriber.example", ["127.0.0.1"])
+    monkeypatch.setattr(urls, "_first_private", lambda addresses: None)
+    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")
+    get_settings.cache_clear()
+    try:
+        [delivery_id] = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
+        stream.drain()
+        sent = delivery(admin, sub_id, delivery_id)
+    finally:
+        monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "true")
+        get_settings.cache_clear()
+    assert sent["status"] == "delivered", sent
+    [request] = receiver.requests
+    assert {k.lower(): v for k, v in request.headers.items()}["host"] == f"hooks.subscriber.example:{port}"
 
 
 def test_a_subscription_failing_3_days_in_a_row_is_paused_and_its_fleet_told(receiver, stream, smtp):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from shared.observability import traced_httpx
-from shared.push.urls import private_address
+from shared.push.urls import NotPublic, public_address
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -26,21 +27,34 @@ class SendResult:
         return self.error is None
 
 
-@cache
-def _client() -> httpx.Client:
-    """One client per process: keeps connections to subscribers alive between deliveries."""
+@lru_cache(maxsize=64)
+def _client(host: str) -> httpx.Client:
+    """One client per subscriber host: keeps connections to it alive between deliveries. Per host,
+    because in AWS the client connects to an address (public_address): a pool keyed by address
+    could reuse a connection verified for another host that shares it."""
     return traced_httpx().Client(follow_redirects=False, headers={"Accept": "*/*"})
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """Only a 2xx answer counts; a redirect is a failure (we never re-send a signed body elsewhere).
-    In AWS, a host that now resolves to a loopback or private address gets nothing (shared/push/urls.py)."""
-    if not get_settings().allow_loopback_http and (address := private_address(url)):
-        return SendResult(None, f"not sent: the host resolves to {address}, a loopback or private address")
+    In AWS, the host is resolved once and must resolve to public addresses only; the request goes to
+    that address (shared/push/urls.py public_address), so a changed DNS answer cannot redirect it."""
     httpx = traced_httpx()
+    parts = urlsplit(url)
+    target, sni = httpx.URL(url), {}
+    if not get_settings().allow_loopback_http:
+        try:
+            target = target.copy_with(host=public_address(url))
+        except NotPublic as exc:
+            return SendResult(None, f"not sent: {exc}")
+        except OSError as exc:
+            return SendResult(None, f"not sent: the host does not resolve ({exc})"[:300])
+        headers = {**headers, "Host": parts.netloc}
+        sni = {"sni_hostname": parts.hostname or ""}
     try:
         # streamed and closed unread: the subscriber's answer body is neither needed nor trusted
-        with _client().stream("POST", url, content=body, headers=headers, timeout=TIMEOUT_SECONDS) as response:
+        with _client(parts.netloc).stream("POST", target, content=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                                          extensions=sni) as response:
             status = response.status_code
     except httpx.TimeoutException:
         return SendResult(None, f"no answer within {TIMEOUT_SECONDS:g} s")

@@ -2,8 +2,9 @@
 
 "Public" is checked on the addresses the host resolves to, not only on how it is written: a name
 (or a short numeric form such as `127.1` or `2130706433`) may lead to a loopback or private
-address. Checked when the subscription is made and again before every delivery (DNS may change);
-a name that does not resolve yet passes at subscription time (its deliveries fail and retry).
+address. Checked when the subscription is made and again at every delivery, which then connects to
+the address it checked (public_address); a name that does not resolve yet passes at subscription
+time (its deliveries fail and retry).
 """
 
 from __future__ import annotations
@@ -52,13 +53,44 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
 def private_address(url: str) -> str | None:
     """The first address the URL's host resolves to that is not a public one, or None (all public,
     or the name does not resolve now)."""
-    parts = urlsplit(url)
     try:
-        found = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+        return _first_private(_addresses(url))
     except (OSError, UnicodeError):  # socket.gaierror is an OSError
         return None
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-        if not address.is_global:
-            return str(address)
-    return None
+
+
+class NotPublic(Exception):
+    """The URL's host resolves to a loopback or private address (`address`)."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"the host resolves to {address}, a loopback or private address")
+        self.address = address
+
+
+def public_address(url: str) -> str:
+    """The address to connect to for `url`: the first its host resolves to, when every one is public.
+
+    The sender connects to this very address (the host goes in the Host header and TLS SNI, and the
+    certificate is checked against it), so a DNS answer that changes between the check and the
+    connection (DNS rebinding) cannot lead a delivery into our own network. Raises NotPublic, or
+    OSError when the name does not resolve.
+    """
+    try:
+        addresses = _addresses(url)
+    except UnicodeError as exc:
+        raise OSError(f"the host name is not valid: {exc}") from None
+    if (private := _first_private(addresses)) is not None:
+        raise NotPublic(private)
+    if not addresses:
+        raise OSError("the host resolves to no address")
+    return addresses[0]
+
+
+def _addresses(url: str) -> list[str]:
+    parts = urlsplit(url)
+    found = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+    return [str(sockaddr[0]).split("%")[0] for *_, sockaddr in found]
+
+
+def _first_private(addresses: list[str]) -> str | None:
+    return next((a for a in addresses if not ipaddress.ip_address(a).is_global), None)
