@@ -40,8 +40,9 @@ def _resolve(request: Request) -> Answer:
 def _serve(conn: Connection, go: Event) -> None:
     from shared.api.catalog import API_HANDLERS
 
-    for name in API_HANDLERS:  # cold starts now, not in the middle of a race
-        importlib.import_module(f"functions.{name}.handler")
+    for name in API_HANDLERS:  # cold starts (and first requests' router imports) now, not in the middle of a race
+        app = importlib.import_module(f"functions.{name}.handler").app
+        app.lazy_routers.include_all(app)
     conn.send("warm")
     while True:
         request = conn.recv()

@@ -10,7 +10,8 @@ once, a few ms.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Mapping, Sequence
 
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Router
 
@@ -27,6 +28,7 @@ class LazyRouters:
             for segment in segments:
                 self._by_segment.setdefault(segment, []).append(module)
         self._included: set[str] = set()
+        self._lock = threading.Lock()  # Lambda calls one request at a time; a local server might not
 
     def include_for(self, app: ApiGatewayResolver, path: str) -> None:
         """Include the routers that serve `path` (by its first segment) unless they already are."""
@@ -36,12 +38,11 @@ class LazyRouters:
     def include_all(self, app: ApiGatewayResolver) -> None:
         self._include(app, self._modules)
 
-    def _include(self, app: ApiGatewayResolver, modules: Iterable[str]) -> None:
-        missing = [m for m in modules if m not in self._included]
-        if not missing:
+    def _include(self, app: ApiGatewayResolver, modules: Sequence[str]) -> None:
+        if all(m in self._included for m in modules):
             return
-        with loading():
-            for module in missing:
+        with self._lock, loading():
+            for module in [m for m in modules if m not in self._included]:
                 router = importlib.import_module(module).router
                 if not isinstance(router, Router):
                     raise TypeError(f"{module}.router is not a Router")
