@@ -186,19 +186,25 @@ def test_a_timeout_is_a_failure_and_is_retried(receiver, stream, monkeypatch):
     assert list(receiver.accepted) == [delivery_id], "the subscriber dedupes the late first copy by delivery id"
 
 
-def test_in_aws_a_delivery_to_a_host_that_now_resolves_to_a_private_address_is_not_sent(
-        receiver, stream, monkeypatch):
-    admin = sign_up("fleet")
-    sub_id = active_subscription(admin, receiver, stream)  # the receiver listens on 127.0.0.1: allowed locally
-    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")  # as in AWS (the settings are cached: cleared here)
+def snapshot_delivered_in_aws(admin: Caller, sub_id: str, stream: StreamPoller, monkeypatch) -> dict[str, Any]:
+    """Push a one-asset snapshot with the settings as in AWS (no loopback http: the settings are cached,
+    so cleared on the way in and out) and let the stream send it; the delivery as the API shows it."""
+    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")
     get_settings.cache_clear()
     try:
         [delivery_id] = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
         stream.drain()
-        refused = delivery(admin, sub_id, delivery_id)
+        return delivery(admin, sub_id, delivery_id)
     finally:
         monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "true")
         get_settings.cache_clear()
+
+
+def test_in_aws_a_delivery_to_a_host_that_now_resolves_to_a_private_address_is_not_sent(
+        receiver, stream, monkeypatch):
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)  # the receiver listens on 127.0.0.1: allowed locally
+    refused = snapshot_delivered_in_aws(admin, sub_id, stream, monkeypatch)
     assert refused["status"] == "retrying" and "resolves to 127.0.0.1" in refused["last_error"]
     assert receiver.requests == [], "nothing reached the private address"
 
@@ -239,15 +245,7 @@ def test_in_aws_a_delivery_goes_to_the_address_checked_not_to_a_later_dns_answer
     port = receiver.url.split(":")[2].split("/")[0]
     move_subscription(admin, sub_id, receiver.url.replace(f"127.0.0.1:{port}", f"rebind.example:{port}"))
     looked_up = resolving(monkeypatch, "rebind.example", ["1.1.1.1", "127.0.0.1"])
-    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")
-    get_settings.cache_clear()
-    try:
-        [delivery_id] = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
-        stream.drain()
-        failed = delivery(admin, sub_id, delivery_id)
-    finally:
-        monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "true")
-        get_settings.cache_clear()
+    failed = snapshot_delivered_in_aws(admin, sub_id, stream, monkeypatch)
     assert looked_up == ["1.1.1.1"], "one lookup, the one checked"
     assert failed["status"] == "retrying" and "ConnectError" in failed["last_error"], failed
     assert receiver.requests == [], "nothing reached the address of the second answer"
@@ -264,15 +262,7 @@ def test_in_aws_a_delivery_to_the_checked_address_names_the_subscribers_host(rec
     move_subscription(admin, sub_id, receiver.url.replace(f"127.0.0.1:{port}", f"hooks.subscriber.example:{port}"))
     resolving(monkeypatch, "hooks.subscriber.example", ["127.0.0.1"])
     monkeypatch.setattr(urls, "_first_private", lambda addresses: None)
-    monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "false")
-    get_settings.cache_clear()
-    try:
-        [delivery_id] = push_snapshot(admin.org_id, assets(1), datetime.now(UTC))
-        stream.drain()
-        sent = delivery(admin, sub_id, delivery_id)
-    finally:
-        monkeypatch.setenv("ALLOW_LOOPBACK_HTTP", "true")
-        get_settings.cache_clear()
+    sent = snapshot_delivered_in_aws(admin, sub_id, stream, monkeypatch)
     assert sent["status"] == "delivered", sent
     [request] = receiver.requests
     assert {k.lower(): v for k, v in request.headers.items()}["host"] == f"hooks.subscriber.example:{port}"
