@@ -160,3 +160,15 @@ def test_a_primary_customers_users_see_the_sites_of_customers_under_it():
     # and not the other way round: the branch's users see nothing of the primary
     assert {s["name"] for s in portal_get(clerk_session, "/portal/sites").json()["sites"]} == {"Branch yard"}
     assert portal_get(clerk_session, f"/portal/sites/{head_office['site_id']}").status == 404
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer fbp1.forged.token", "Basic dXNlcjpwYXNz"])
+def test_a_portal_request_without_a_valid_token_is_401_even_with_invalid_input(authorization):
+    """The token's signature and expiry are checked before the query is validated: a caller without a
+    valid token gets 401 and learns nothing about what the route accepts (not a 422 on `from`)."""
+    headers = {"Authorization": authorization} if authorization else None
+    for path in ("/portal/sites", "/portal/sites/site_1"):
+        r = call_api("GET", path, query={"from": "not-a-date", "service": "x" * 500}, headers=headers)
+        assert r.status == 401, (path, r.body)
+    r = call_api("POST", "/portal/session", json_body={"unexpected": True}, headers=headers)
+    assert r.status == 401, r.body

@@ -131,7 +131,7 @@ class CallerFirstValidation(OpenAPIRequestValidationMiddleware):
 
         route = app.context.get("_route")
         if route is not None:
-            check_caller(route.func, app.current_event.raw_event)
+            check_caller(route.func, app.request)
         return super().handler(app, next_middleware)
 
 

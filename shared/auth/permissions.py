@@ -108,26 +108,30 @@ def signed_in(request: Request) -> Identity:
     return identity_from_event(request.resolved_event.raw_event)
 
 
-def check_caller(route_func: Callable[..., Any], raw_event: dict[str, Any]) -> None:
+def check_caller(route_func: Callable[..., Any], request: Request) -> None:
     """The route's own credential and role checks, run before its input is validated
     (shared/api/resolver.py), so 401 and 403 come before 422: a caller who may not use a route
-    learns nothing about what it accepts. The route's dependency checks the same again."""
-    requirement = _requirement(route_func)
-    if requirement is signed_in:
-        identity_from_event(raw_event)
-    elif isinstance(requirement, Action):
-        authorize(principal_from_event(raw_event), requirement)
+    learns nothing about what it accepts. The route's dependency checks the same again (a
+    dependency with a `precheck`, such as the portal's, runs only that here)."""
+    dependency = _credential_dependency(route_func)
+    if dependency is None:
+        return
+    action = getattr(dependency, "action", None)
+    if isinstance(action, Action):
+        authorize(principal_from_event(request.resolved_event.raw_event), action)
+    elif dependency is signed_in:
+        signed_in(request)
+    elif (precheck := getattr(dependency, "precheck", None)) is not None:
+        precheck(request)
 
 
 @cache
-def _requirement(route_func: Callable[..., Any]) -> Action | Callable[..., Any] | None:
-    """The action a route requires, `signed_in`, or None (it authenticates another way, or not at all)."""
+def _credential_dependency(route_func: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The route's dependency that authenticates its caller (requires(), signed_in, or one with a
+    `requirement`), or None."""
     from shared.api.security import route_dependencies
 
     for dependency in route_dependencies(route_func):
-        if dependency is signed_in:
-            return signed_in
-        action = getattr(dependency, "action", None)
-        if isinstance(action, Action):
-            return action
+        if dependency is signed_in or hasattr(dependency, "action") or hasattr(dependency, "requirement"):
+            return dependency
     return None

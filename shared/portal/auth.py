@@ -2,7 +2,8 @@
 
 API Gateway has no authorizer on /portal (and the dev server checks no token there); these
 read `Authorization: Bearer <token>` and check it. `requirement` names the scheme for
-tests/routes.py, as `action` does on the role-checked dependencies.
+tests/routes.py, as `action` does on the role-checked dependencies; `precheck` is what can be
+checked before the input is (the token's signature and expiry).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.request import Request
 
 from shared.ids import utc_now
-from shared.portal.session import PortalCaller, authenticate
+from shared.portal.session import PortalCaller, authenticate, verified_claims
 
 
 def bearer(request: Request) -> str | None:
@@ -29,5 +30,17 @@ def portal_session(request: Request) -> PortalCaller:
     return authenticate(bearer(request), "session", utc_now())
 
 
+def _link_signed(request: Request) -> None:
+    verified_claims(bearer(request), "link", utc_now())
+
+
+def _session_signed(request: Request) -> None:
+    verified_claims(bearer(request), "session", utc_now())
+
+
 portal_link.requirement = "portal_link"  # type: ignore[attr-defined]
 portal_session.requirement = "portal_session"  # type: ignore[attr-defined]
+# run before the input is validated (shared.auth.permissions.check_caller): no token, or a forged or
+# expired one, is a 401 whatever the body; the link's state (disabled, replaced) is read by the route's own check
+portal_link.precheck = _link_signed  # type: ignore[attr-defined]
+portal_session.precheck = _session_signed  # type: ignore[attr-defined]

@@ -57,15 +57,20 @@ def _refuse(kind: tokens.Kind, reason: str) -> Unauthenticated:
     return Unauthenticated(MESSAGES[(kind, reason)])
 
 
-def authenticate(token: str | None, kind: tokens.Kind, now: datetime) -> PortalCaller:
+def verified_claims(token: str | None, kind: tokens.Kind, now: datetime) -> tokens.PortalClaims:
+    """The token's claims when it is there, signed by us and unexpired (no read): else a 401."""
     if not token:
         raise _refuse(kind, "missing")
     try:
-        claims = tokens.verify(token, kind, keys.keyring(), now)
+        return tokens.verify(token, kind, keys.keyring(), now)
     except tokens.TokenExpired:
         raise _refuse(kind, "expired") from None
     except tokens.TokenInvalid:
         raise _refuse(kind, "invalid") from None
+
+
+def authenticate(token: str | None, kind: tokens.Kind, now: datetime) -> PortalCaller:
+    claims = verified_claims(token, kind, now)
     user = users_dal.get_user_item(claims.org_id, claims.customer_user_id)
     if user is None:
         raise _refuse(kind, "invalid")
