@@ -60,7 +60,7 @@ class FleetbridgeStack(Stack):
             self,
             "Monitoring",
             functions={**api.functions, "stream_processor": stream.function, "push_retry": push.function,
-                       "maintenance_refresh": refresh.function},
+                       "maintenance_refresh": refresh.function, "token_claims": api.auth.token_claims},
             dead_letter_queue=stream.failure_queue,
             rest_api=api.rest_api,
             schedule_dead_letter_queues={"push_retry": push.dead_letter_queue,

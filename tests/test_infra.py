@@ -131,6 +131,23 @@ def test_read_only_functions_may_not_write_the_table(template_json: dict[str, An
     assert checked == len(READ_ONLY_HANDLERS) > 0
 
 
+def test_each_id_token_gets_its_tenancy_from_the_read_only_token_claims_function(template_json: dict[str, Any]) -> None:
+    """The user pool's Pre Token Generation trigger is the token_claims function (shared/auth/tenancy.py),
+    which may read the table and nothing more, and Cognito may invoke it."""
+    _, pool = only(template_json, "AWS::Cognito::UserPool")
+    trigger = pool["Properties"]["LambdaConfig"]["PreTokenGeneration"]["Fn::GetAtt"][0]
+    functions = resources(template_json, "AWS::Lambda::Function")
+    assert functions[trigger]["Properties"]["Handler"] == "functions.token_claims.handler.lambda_handler"
+    assert functions[trigger]["Properties"]["Timeout"] <= 5, "Cognito waits 5 s for a trigger"
+    [policy] = [p for n, p in resources(template_json, "AWS::IAM::Policy").items()
+                if n.startswith("ApiAuthTokenClaimsFunctionRole")]
+    dynamo = {a for statement in _statements(policy) for a in _actions(statement) if a.startswith("dynamodb:")}
+    assert dynamo == {"dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"}
+    assert any(p["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
+               and p["Properties"]["FunctionName"] == {"Fn::GetAtt": [trigger, "Arn"]}
+               for p in resources(template_json, "AWS::Lambda::Permission").values())
+
+
 def test_dynamodb_permissions_reach_only_this_table(template_json: dict[str, Any]) -> None:
     table_id = only(template_json, "AWS::DynamoDB::Table")[0]
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}

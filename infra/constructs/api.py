@@ -50,7 +50,7 @@ class Api(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime, app_base_url: str) -> None:
         super().__init__(scope, construct_id)
-        self.auth = Auth(self, "Auth")
+        self.auth = Auth(self, "Auth", runtime=runtime)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.THREE_MONTHS)
         self.rest_api = apigw.RestApi(
             self,

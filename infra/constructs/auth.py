@@ -1,20 +1,27 @@
-"""The Cognito user pool whose JWTs carry `custom:org_id` and `custom:role` (spec: tenancy)."""
+"""The Cognito user pool whose JWTs carry `custom:org_id` and `custom:role` (spec: tenancy).
+
+Their values come from our table, not from Cognito's attributes: the Pre Token Generation trigger
+(functions/token_claims) puts them in each ID token, with `custom:user_id` (shared/auth/tenancy.py).
+"""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
+from infra.constructs.runtime import LambdaRuntime
 
 TENANCY_ATTRIBUTES = ("org_id", "role")
 
 
 class Auth(Construct):
-    """User pool and web client. Users cannot write their own org or role: only admins can."""
+    """User pool, web client and token trigger. Users cannot write their own org or role, and the
+    tokens carry the table's, whatever the attributes say."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
@@ -51,6 +58,16 @@ class Auth(Construct):
             # Not the tenancy attributes: a user who could write custom:role could promote itself.
             write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True),
         )
+        # reads the user holding the verified email (two GetItems); Cognito waits at most 5 s for a trigger
+        self.token_claims: lambda_.Function = runtime.function(
+            self,
+            "TokenClaimsFunction",
+            handler="token_claims",
+            description="Fleetbridge token_claims: each ID token's org, role and user id, from the table",
+            timeout=Duration.seconds(5),
+            read_only=True,
+        )
+        self.user_pool.add_trigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, self.token_claims)
         acknowledge(
             self.user_pool,
             "AwsSolutions-COG2",

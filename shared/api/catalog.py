@@ -42,7 +42,8 @@ SELF_AUTHENTICATED_HANDLERS: frozenset[str] = frozenset({"fleetrock_webhook", "p
 # API handlers that only read the table (IAM: no write action on it)
 READ_ONLY_HANDLERS: frozenset[str] = frozenset({"audit"})
 # handlers not behind API Gateway
-EVENT_HANDLERS: tuple[str, ...] = ("stream_processor", "push_retry", "maintenance_refresh")
+# (token_claims: Cognito's Pre Token Generation trigger, the ID token's tenancy from the table)
+EVENT_HANDLERS: tuple[str, ...] = ("stream_processor", "push_retry", "maintenance_refresh", "token_claims")
 
 
 def segments_of(handler: str) -> tuple[str, ...]:

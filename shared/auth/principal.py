@@ -60,11 +60,13 @@ def _claims(event: Any) -> dict[str, Any]:
 
 
 def identity_from_event(event: Any) -> Identity:
+    """The caller: our user id (`custom:user_id`, which the token trigger takes from the table:
+    shared/auth/tenancy.py), else the sign-in's own `sub` (a person without a user yet)."""
     claims = _claims(event)
     sub = claims.get("sub")
     if not sub:
         raise Unauthenticated("sign in: this request carries no valid credentials")
-    return Identity(user_id=str(sub), email=claims.get("email"))
+    return Identity(user_id=str(claims.get("custom:user_id") or sub), email=claims.get("email"))
 
 
 def principal_from_event(event: Any) -> Principal:

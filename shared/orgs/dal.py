@@ -48,6 +48,15 @@ def get_org_item(org_id: str) -> OrgItem | None:
         return None
 
 
+def get_email_claim(email: str) -> ClaimItem | None:
+    """Who holds this email address in Fleetbridge (the user and its organization), if anyone."""
+    connection()
+    try:
+        return ClaimItem.get(email_claim_pk(email), CLAIM, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def get_user_item(org_id: str, user_id: str) -> UserItem | None:
     connection()
     try:
