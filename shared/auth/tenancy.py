@@ -37,7 +37,8 @@ def tenancy_of(email: str | None, email_verified: bool) -> Tenancy | None:
     if not email or not email_verified:
         return None
     claim = orgs_dal.get_email_claim(email.strip().lower())
-    user = orgs_dal.get_user_item(claim.org_id, claim.owner_id) if claim is not None else None
+    # consistent: the token refreshed right after sign-up or a role change must see it
+    user = orgs_dal.get_user_item(claim.org_id, claim.owner_id, consistent=True) if claim is not None else None
     if user is None:
         return None
     return Tenancy(user_id=user.user_id, org_id=user.org_id, role=Role(user.role))

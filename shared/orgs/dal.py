@@ -57,10 +57,10 @@ def get_email_claim(email: str) -> ClaimItem | None:
         return None
 
 
-def get_user_item(org_id: str, user_id: str) -> UserItem | None:
+def get_user_item(org_id: str, user_id: str, *, consistent: bool = False) -> UserItem | None:
     connection()
     try:
-        return UserItem.get(org_pk(org_id), user_sk(user_id))
+        return UserItem.get(org_pk(org_id), user_sk(user_id), consistent_read=consistent)
     except DoesNotExist:
         return None
 

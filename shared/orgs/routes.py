@@ -35,7 +35,8 @@ class SignUp(OrganizationCreate):
 
 
 @router.post("/organizations", tags=["organizations"], summary="Sign up: create your organization",
-             responses={201: {"description": "created; sign in again to get a token for it"}})
+             responses={201: {"description": "created; refresh your tokens: the next ID token carries the "
+                                             "organization, your role and user id"}})
 def create_organization(
     identity: Annotated[Identity, Depends(signed_in)], body: Annotated[SignUp, Body()]
 ) -> tuple[Me, int]:
