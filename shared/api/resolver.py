@@ -140,6 +140,8 @@ class Resolver(APIGatewayRestResolver):
 
     def __init__(self, cors: CORSConfig, lazy_routers: Mapping[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(enable_validation=True, cors=cors)
+        # Powertools' own slot for its request validation (a private name: tests/test_role_matrix.py
+        # fails, 422 instead of 403, if an upgrade stops using it)
         self._request_validation_middleware = CallerFirstValidation()
         self.cors_config = cors  # entry_point() applies it to the answers Powertools does not build
         self.lazy_routers = LazyRouters(lazy_routers or {})  # entry_point() includes them as requests need them
