@@ -148,6 +148,23 @@ def test_each_id_token_gets_its_tenancy_from_the_read_only_token_claims_function
                for p in resources(template_json, "AWS::Lambda::Permission").values())
 
 
+def test_api_gateway_may_invoke_each_function_for_its_own_path_segments_only(template_json: dict[str, Any]) -> None:
+    """Two statements per segment (`/seg`, `/seg/*`), not one per method: a function's resource policy
+    holds at most 20 KB, and the stack at most 500 resources (kept under 450 here, to see it coming)."""
+    functions = resources(template_json, "AWS::Lambda::Function")
+    handler_of = {logical: f["Properties"]["Handler"].split(".")[1] for logical, f in functions.items()}
+    granted: dict[str, set[str]] = {}
+    for permission in resources(template_json, "AWS::Lambda::Permission").values():
+        props = permission["Properties"]
+        if props["Principal"] != "apigateway.amazonaws.com":
+            continue
+        handler = handler_of[props["FunctionName"]["Fn::GetAtt"][0]]
+        granted.setdefault(handler, set()).add(props["SourceArn"]["Fn::Join"][1][-1])
+    assert granted == {name: {f"/*/*/{s}" for s in segments_of(name)} | {f"/*/*/{s}/*" for s in segments_of(name)}
+                       for name in API_HANDLERS}
+    assert len(template_json["Resources"]) < 450, len(template_json["Resources"])
+
+
 def test_dynamodb_permissions_reach_only_this_table(template_json: dict[str, Any]) -> None:
     table_id = only(template_json, "AWS::DynamoDB::Table")[0]
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
