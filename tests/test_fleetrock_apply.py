@@ -159,3 +159,14 @@ def test_an_unknown_repair_order_status_is_a_poison_event(fleet, stream):
     events = call_api("GET", f"/integrations/{integration_id}/events", as_user=admin).json()["items"]
     failed = next(e for e in events if e["event_id"] == "evt-9")
     assert failed["status"] == "failed" and "Teleported" in failed["last_error"]
+
+
+def test_a_time_utc_cannot_hold_is_a_poison_event_that_says_so(fleet, stream):
+    """Year 1 at +00:01 is year 0 in UTC: the event fails with what is wrong, like any bad value."""
+    admin, truck, _, integration_id, secret = fleet
+    send(integration_id, secret, "repair_order.updated",
+         repair_order("RO-10", truck["vin"], "In Progress", "0001-01-01T00:00:00+00:01"), event_id="evt-10")
+    stream.drain()
+    events = call_api("GET", f"/integrations/{integration_id}/events", as_user=admin).json()["items"]
+    failed = next(e for e in events if e["event_id"] == "evt-10")
+    assert failed["status"] == "failed" and "outside the dates we can store" in failed["last_error"], failed

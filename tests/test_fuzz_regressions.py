@@ -64,3 +64,19 @@ def test_a_path_with_a_control_character_is_no_route_not_the_list_beside_it():
         r = call_api(method, path, as_user=admin, json_body={"name": "x"} if method == "POST" else None)
         assert r.status == 404, (path, r.body)
     assert call_api("GET", "/groups", as_user=admin).json()["items"] == []  # nothing was created
+
+
+@pytest.mark.parametrize("completed_at", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:00-00:01"])
+def test_a_date_time_utc_cannot_hold_is_a_422_not_a_500(completed_at):
+    """Year 1 at +00:01 is year 0 in UTC (and the last minute of 9999 at -00:01 is year 10000): found by
+    `make fuzz` on POST /sites/{id}/services; the same holds for the range a services list takes."""
+    from tests.portal_helpers import create_customer, create_site
+
+    vendor = sign_up("vendor", "Shop")
+    site = create_site(vendor, create_customer(vendor)["customer_id"])
+    r = call_api("POST", f"/sites/{site['site_id']}/services", as_user=vendor,
+                 json_body={"service_name": "Wash", "completed_at": completed_at})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "completed_at", r.body
+    for query in ({"from": completed_at}, {"to": completed_at}, {"to": "0001-01-02"}):
+        r = call_api("GET", f"/sites/{site['site_id']}/services", as_user=vendor, query=query)
+        assert r.status == 422, (query, r.body)

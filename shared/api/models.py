@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.networks import validate_email
 
 # a stored item's version: None before its first write
@@ -18,6 +27,19 @@ def _email(value: str) -> str:
 # pydantic's EmailStr, checked and normalized the same way, but email-validator (about 13 ms) is
 # imported when the first address is checked, not when a model using the type is defined.
 Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+
+
+def in_utc(value: datetime) -> datetime:
+    """The same instant in UTC, as stored; ValueError for an instant UTC cannot hold (year 1 at +00:01
+    is year 0 in UTC)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the dates we can store (years 1 to 9999, in UTC)") from None
+
+
+# a request's date-time: with a time zone, any offset, held as UTC
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]
 
 
 class Model(BaseModel):

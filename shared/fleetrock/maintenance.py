@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from shared.api.models import in_utc
 from shared.fleetrock.models import PRIORITY, Cause, MaintenanceStatus
 
 EASTERN = ZoneInfo("America/New_York")  # Fleetrock's dates are US Eastern
@@ -58,7 +59,7 @@ def parse_time(value: object) -> datetime | None:
             raise ValueError(f"not a date or time: {str(value)[:40]!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=EASTERN)
-    return parsed.astimezone(UTC)
+    return in_utc(parsed)  # ValueError, as for any bad value, when UTC cannot hold it (year 1 at +00:01)
 
 
 def parse_date(value: object) -> date | None:

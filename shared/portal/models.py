@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shared.api.models import Email, Model, RequestBody, StoredModel, Version, VersionedUpdate
+from shared.api.models import Email, Model, RequestBody, StoredModel, UtcDatetime, Version, VersionedUpdate
 from shared.orgs.models import Address, Name
 
 MAX_SITES_PER_USER = 100
@@ -145,7 +145,7 @@ class VehicleRef(Model):
 
 class ServiceCreate(RequestBody):
     service_name: ServiceName
-    completed_at: AwareDatetime = Field(description="ISO-8601 with a time zone")
+    completed_at: UtcDatetime = Field(description="ISO-8601 with a time zone")
     vehicle: VehicleRef | None = None
     picture_keys: list[ObjectKey] = Field(default_factory=list, max_length=MAX_PICTURES)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from shared.api.models import in_utc
 from shared.errors import Unprocessable
 
 From = Annotated[str | None, Query(alias="from", max_length=40,
@@ -25,4 +26,7 @@ def parse_when(value: str | None, field: str, *, end_of_day: bool = False) -> da
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise Unprocessable.field(field, "an ISO date (2026-05-01) or date-time (2026-05-01T08:00:00Z)") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    try:
+        return in_utc(at if at.tzinfo else at.replace(tzinfo=UTC))
+    except ValueError as exc:
+        raise Unprocessable.field(field, str(exc)) from None

@@ -7,7 +7,7 @@ site id is 404, whoever owns it. The viewer's own customer's permissions apply t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.ids import utc_now
@@ -25,6 +25,8 @@ MAX_SERVICES = 200
 
 def date_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     end = end or utc_now()
+    if start is None and end < datetime.min.replace(tzinfo=UTC) + DEFAULT_RANGE:
+        raise Unprocessable.field("to", f"is too early for the default range ({DEFAULT_RANGE.days} days before it)")
     start = start or end - DEFAULT_RANGE
     if start > end:
         raise Unprocessable.field("from", "must not be after `to`")
