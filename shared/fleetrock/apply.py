@@ -147,7 +147,7 @@ def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, a
             cause = Cause(status=status, source="repair_order", source_id=ro_id, detail=ro_status,
                           unit_number=item.unit_number, since=as_of)
         status_dal.index_waiting(item, cause)
-        if commit(integration.org_id, item, f"RO#{ro_id}", cause, previous_asset, asset_id, waited):
+        if _commit(integration.org_id, item, cause, previous_asset, asset_id, waited):
             _attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"repair order {ro_id}: lost {RACE_ATTEMPTS} races in a row")
@@ -177,7 +177,7 @@ def apply_maintenance_item(integration: IntegrationItem, entry: dict[str, Any], 
                           detail=_text(entry.get("service")) or "scheduled maintenance",
                           unit_number=_text(entry.get("unit_number")), due_date=due_date, since=as_of)
         status_dal.index_waiting(item, cause)
-        if commit(integration.org_id, item, f"SM#{sm_id}", cause, previous_asset, asset_id, waited):
+        if _commit(integration.org_id, item, cause, previous_asset, asset_id, waited):
             _attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"maintenance item {sm_id}: lost {RACE_ATTEMPTS} races in a row")
@@ -193,10 +193,11 @@ def _text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, key: str, cause: Cause | None,
+def _commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause: Cause | None,
             previous_asset: str | None, asset_id: str | None, waited: tuple[str, str] | None) -> bool:
     """Write the source item, its waiting marker (`waited`: the marker's key when the item was read)
     and the asset(s) it touches in one transaction; False on a lost race."""
+    key = status_dal.source_key(item)  # the cause's key on the asset's maintenance item
     tx = transaction()
     try:
         with tx:
@@ -255,10 +256,9 @@ def attach_waiting(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem
         cause, waited = Cause.model_validate(item.waiting_cause), status_dal.waiting_key(item)
         item.asset_id = asset_id
         status_dal.index_waiting(item, None)
-        if commit(org_id, item, status_dal.source_key(item), cause, None, asset_id, waited):
+        if _commit(org_id, item, cause, None, asset_id, waited):
             return True
-        reread = (status_dal.get_repair_order(item.integration_id, item.ro_id) if isinstance(item, RepairOrderItem)
-                  else status_dal.get_maintenance_item(item.integration_id, item.maintenance_id))
+        reread = status_dal.get_source(item.integration_id, status_dal.source_key(item))
         if reread is None:
             return False
         item = reread

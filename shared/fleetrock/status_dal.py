@@ -80,12 +80,17 @@ def waiting_for_vin(integration_id: str, vin: str) -> list[RepairOrderItem | Sch
     connection()
     found: list[RepairOrderItem | ScheduledMaintenanceItem] = []
     for marker in WaitingVinItem.query(waiting_partition(integration_id, vin), consistent_read=True):
-        kind, _, source_id = marker.sk.partition("#")
-        item = (get_repair_order(integration_id, source_id) if kind == "RO"
-                else get_maintenance_item(integration_id, source_id))
-        if item is not None:
+        if (item := get_source(integration_id, marker.sk)) is not None:
             found.append(item)
     return found
+
+
+def get_source(integration_id: str, key: str) -> RepairOrderItem | ScheduledMaintenanceItem | None:
+    """The repair order (`RO#{id}`) or maintenance item (`SM#{id}`) a source_key names."""
+    kind, _, source_id = key.partition("#")
+    if kind == "RO":
+        return get_repair_order(integration_id, source_id)
+    return get_maintenance_item(integration_id, source_id)
 
 
 def get_repair_order(integration_id: str, ro_id: str) -> RepairOrderItem | None:
