@@ -44,19 +44,15 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
         raise Unprocessable.field("url", f"must be https{local}")
     if not allow_loopback_http and (loopback or host.endswith(".localhost")):
         raise Unprocessable.field("url", "must be a public host, not a loopback or private address")
-    if not allow_loopback_http and (address := private_address(url)):
-        raise Unprocessable.field("url", f"must be a public host: it resolves to {address}, a loopback or private "
-                                         "address")
+    if not allow_loopback_http:
+        try:
+            public_address(url)
+        except NotPublic as exc:
+            raise Unprocessable.field("url", f"must be a public host: it resolves to {exc.address}, a loopback or "
+                                             "private address") from None
+        except OSError:  # does not resolve now: its deliveries fail and retry
+            pass
     return url
-
-
-def private_address(url: str) -> str | None:
-    """The first address the URL's host resolves to that is not a public one, or None (all public,
-    or the name does not resolve now)."""
-    try:
-        return _first_private(_addresses(url))
-    except (OSError, UnicodeError):  # socket.gaierror is an OSError
-        return None
 
 
 class NotPublic(Exception):
