@@ -209,14 +209,17 @@ def test_in_aws_a_delivery_to_a_host_that_now_resolves_to_a_private_address_is_n
     assert receiver.requests == [], "nothing reached the private address"
 
 
-def move_subscription(admin: Caller, sub_id: str, url: str) -> None:
-    """Point a stored subscription at `url` (a name only this test resolves; the API takes no such URL locally)."""
+def move_subscription(admin: Caller, sub_id: str, receiver: PushReceiver, host: str) -> str:
+    """Point a stored subscription at the receiver's port under `host` (a name only this test resolves;
+    the API takes no such URL locally); the port."""
     from shared.push.dal import subscriptions as subscriptions_dal
 
+    port = receiver.url.split(":")[2].split("/")[0]
     item = subscriptions_dal.get_item(admin.org_id, sub_id)
     assert item is not None
-    item.url = url
+    item.url = receiver.url.replace(f"127.0.0.1:{port}", f"{host}:{port}")
     item.save()
+    return port
 
 
 def resolving(monkeypatch, name: str, answers: list[str]) -> list[str]:
@@ -242,8 +245,7 @@ def test_in_aws_a_delivery_goes_to_the_address_checked_not_to_a_later_dns_answer
     guard refuses it), never to what a second lookup says."""
     admin = sign_up("fleet")
     sub_id = active_subscription(admin, receiver, stream)
-    port = receiver.url.split(":")[2].split("/")[0]
-    move_subscription(admin, sub_id, receiver.url.replace(f"127.0.0.1:{port}", f"rebind.example:{port}"))
+    move_subscription(admin, sub_id, receiver, "rebind.example")
     looked_up = resolving(monkeypatch, "rebind.example", ["1.1.1.1", "127.0.0.1"])
     failed = snapshot_delivered_in_aws(admin, sub_id, stream, monkeypatch)
     assert looked_up == ["1.1.1.1"], "one lookup, the one checked"
@@ -258,8 +260,7 @@ def test_in_aws_a_delivery_to_the_checked_address_names_the_subscribers_host(rec
 
     admin = sign_up("fleet")
     sub_id = active_subscription(admin, receiver, stream)
-    port = receiver.url.split(":")[2].split("/")[0]
-    move_subscription(admin, sub_id, receiver.url.replace(f"127.0.0.1:{port}", f"hooks.subscriber.example:{port}"))
+    port = move_subscription(admin, sub_id, receiver, "hooks.subscriber.example")
     resolving(monkeypatch, "hooks.subscriber.example", ["127.0.0.1"])
     monkeypatch.setattr(urls, "_first_private", lambda addresses: None)
     sent = snapshot_delivered_in_aws(admin, sub_id, stream, monkeypatch)

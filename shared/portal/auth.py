@@ -8,10 +8,13 @@ checked before the input is (the token's signature and expiry).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aws_lambda_powertools.event_handler.request import Request
 
 from shared.ids import utc_now
 from shared.portal.session import PortalCaller, authenticate, verified_claims
+from shared.portal.tokens import Kind
 
 
 def bearer(request: Request) -> str | None:
@@ -30,17 +33,18 @@ def portal_session(request: Request) -> PortalCaller:
     return authenticate(bearer(request), "session", utc_now())
 
 
-def _link_signed(request: Request) -> None:
-    verified_claims(bearer(request), "link", utc_now())
+def _signed(kind: Kind) -> Callable[[Request], None]:
+    """The check of a `kind` token's signature and expiry alone (no read)."""
 
+    def check(request: Request) -> None:
+        verified_claims(bearer(request), kind, utc_now())
 
-def _session_signed(request: Request) -> None:
-    verified_claims(bearer(request), "session", utc_now())
+    return check
 
 
 portal_link.requirement = "portal_link"  # type: ignore[attr-defined]
 portal_session.requirement = "portal_session"  # type: ignore[attr-defined]
 # run before the input is validated (shared.auth.permissions.check_caller): no token, or a forged or
 # expired one, is a 401 whatever the body; the link's state (disabled, replaced) is read by the route's own check
-portal_link.precheck = _link_signed  # type: ignore[attr-defined]
-portal_session.precheck = _session_signed  # type: ignore[attr-defined]
+portal_link.precheck = _signed("link")  # type: ignore[attr-defined]
+portal_session.precheck = _signed("session")  # type: ignore[attr-defined]
