@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 # handler folder under functions/ -> the module of each router it serves (its `router`, included in
 # this order) -> the first path segments of that router's routes. A router is imported on the first
 # request to one of its segments (shared/api/lazy_routers.py), so a cold start loads no route code.
@@ -53,8 +55,14 @@ def segments_of(handler: str) -> tuple[str, ...]:
 
 def handler_for_path(path: str) -> str | None:
     """The API handler that serves `path`, or None when no handler does."""
-    first = path.strip("/").split("/", 1)[0]
+    return _handler_of_segment().get(path.strip("/").split("/", 1)[0])
+
+
+@cache
+def _handler_of_segment() -> dict[str, str]:
+    """First path segment -> its API handler (the dev server asks at every request)."""
+    found: dict[str, str] = {}
     for name in API_HANDLERS:
-        if first in segments_of(name):
-            return name
-    return None
+        for segment in segments_of(name):
+            found.setdefault(segment, name)
+    return found
