@@ -32,8 +32,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         details.claims_to_suppress = [ORG_CLAIM, ROLE_CLAIM, USER_CLAIM]
     else:
         details.claims_to_add_or_override = tenancy.claims()
-    logger.info("token claims", extra={"trigger_source": trigger.trigger_source, "member": tenancy is not None,
-                                        **({"user_id": tenancy.user_id, "org_id": tenancy.org_id} if tenancy else {})})
+    logger.info("token claims", extra={"trigger_source": trigger.trigger_source,
+                                        "user_id": tenancy.user_id if tenancy else None,
+                                        "org_id": tenancy.org_id if tenancy else None})
     return trigger.raw_event
 
 
