@@ -57,8 +57,7 @@ docs: install
 	$(RUN) python -m dev.security_doc
 
 # every benchmark, one after the other (slow: minutes each); figures go to bench/RESULTS.md by hand.
-# maintenance_refresh joins the list once bench/maintenance_refresh.py exists.
-BENCHES := list_assets vendor_search job_import webhook_accept cold_start
+BENCHES := list_assets vendor_search job_import write_bound webhook_accept cold_start maintenance_refresh
 bench: install
 	@for b in $(BENCHES); do echo "== bench.$$b"; $(RUN) python -m bench.$$b || exit 1; done
 

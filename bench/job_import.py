@@ -5,14 +5,18 @@ same dal functions the API uses) and an ACCEPTED installation partner (the partn
 sends one API Gateway event `POST /jobs/import` (text/csv, N rows, every other row assigned to
 the partner) to `functions.jobs.handler.lambda_handler`: parse, validate every row (batched
 lookups), one transaction to start the import (record, audit), then BatchWriteItem requests.
-Times a few such imports (each a new file), and in the same run the baseline: the same job items
-(and grants) written with one PutItem each; and the floor: the same items written with
-BatchWriteItem and nothing else (no parsing, no validation, no audit, one request at a time),
-which bounds the ratio any import can reach on this machine; and, for comparison only, a row-by-row
-import that also reads, per row, the VIN's claim and its asset before its PutItems.
+After a few untimed imports and floor writes (the handler's imports, connections, DynamoDB
+Local's JIT), times rounds of: one import (each a new file); the baseline: the same job items
+(and grants) written with one PutItem each; the floor: the same items written with
+BatchWriteItem and nothing else (raw boto3, four requests in flight, as `bench.write_bound`
+finds best), which bounds the ratio any import can reach on this machine; and, for comparison
+only, a row-by-row import that also reads, per row, the VIN's claim and its asset before its
+PutItems.
 Prints figures; asserts only that every import answered 201 with N jobs.
 
-    .tools/bin/uv run --frozen python -m bench.job_import [--rows 1000] [--runs 3]
+    .tools/bin/uv run --frozen python -m bench.job_import [--rows 1000] [--runs 3] [--warmup 3]
+
+`python -m bench.write_bound` measures the bound itself, with raw boto3 and 1 to 16 requests in flight.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, cast
 import boto3
 
 from bench.local import local_dynamodb
+from bench.write_bound import batch_write
 from shared.db import table as table_def
 
 TABLE = "fleetbridge-bench-jobs"
@@ -35,7 +40,9 @@ TABLE = "fleetbridge-bench-jobs"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3, help="timed imports (ours) and baseline runs each")
+    parser.add_argument("--runs", type=int, default=3, help="rounds, each timing ours, the baseline, the floor and "
+                        "the row-by-row import once")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed imports and floor writes first")
     args = parser.parse_args()
     with local_dynamodb(TABLE) as endpoint:
         run(args, endpoint)
@@ -107,8 +114,8 @@ def run(args: argparse.Namespace, endpoint: str) -> None:
     from functions.jobs.handler import lambda_handler
 
     claims = {"sub": fleet.user_id, "custom:org_id": fleet.org_id, "custom:role": "manager"}
-    ours: list[float] = []
-    for n in range(args.runs + 1):  # the first one warms up (imports, connections)
+
+    def import_once(n: int) -> float:
         event = rest_event("POST", "/jobs/import", claims=claims, headers={"content-type": "text/csv"},
                            body=csv_file(vins, partner_id, n))
         t0 = time.perf_counter()
@@ -116,11 +123,20 @@ def run(args: argparse.Namespace, endpoint: str) -> None:
         took = time.perf_counter() - t0
         body = json.loads(result["body"])
         assert result["statusCode"] == 201 and body["created"] == args.rows, result["body"][:500]
-        if n:
-            ours.append(took)
-    baseline = [put_each(args.rows, fleet, vins, partner_id) for _ in range(args.runs)]
-    floor = [put_each(args.rows, fleet, vins, partner_id, batched=True) for _ in range(args.runs)]
-    looked_up = [put_each(args.rows, fleet, vins, partner_id, lookups=True) for _ in range(args.runs)]
+        return took
+
+    for n in range(args.warmup):  # imports, connections, and DynamoDB Local's JIT
+        import_once(-1 - n)
+        put_each(args.rows, fleet, vins, partner_id, batched=True)
+    ours: list[float] = []
+    baseline: list[float] = []
+    floor: list[float] = []
+    looked_up: list[float] = []
+    for n in range(args.runs):  # one of each per round, so a warming or busy machine weighs on all alike
+        ours.append(import_once(n))
+        baseline.append(put_each(args.rows, fleet, vins, partner_id))
+        floor.append(put_each(args.rows, fleet, vins, partner_id, batched=True))
+        looked_up.append(put_each(args.rows, fleet, vins, partner_id, lookups=True))
     print(f"import of {args.rows} CSV rows (every other one ASSIGNED, with its vehicle access grant), "
           f"{args.runs} runs: seconds")
     print(f"{'through the handler (ours): parse, validate, batched writes':62} "
@@ -142,13 +158,13 @@ def run(args: argparse.Namespace, endpoint: str) -> None:
 def put_each(rows: int, fleet: Any, vins: list[str], partner_id: str, *, batched: bool = False,
              lookups: bool = False) -> float:
     """The same job items (and grants) as an import makes, each written with its own PutItem, or
-    (batched) in BatchWriteItem requests of 25, one after the other; with `lookups`, each row first
-    reads what an importer must check, one GetItem at a time: the VIN's claim and its asset."""
+    (batched) serialized and sent in BatchWriteItem requests of 25, four in flight; with `lookups`,
+    each row first reads what an importer must check, one GetItem at a time: the VIN's claim and
+    its asset."""
     from shared.assets import dal as assets_dal
     from shared.assets.models import AssetItem
     from shared.ids import utc_now
     from shared.jobs import building, dal
-    from shared.jobs.models import JobItem
     from shared.orgs.dal import org_pk
     from shared.partners.dal import accepted_partner
 
@@ -164,6 +180,7 @@ def put_each(rows: int, fleet: Any, vins: list[str], partner_id: str, *, batched
             building.assign(item, partner, fleet, now)
         items.append(item)
     writes = [w for item in items for w in ([item, dal.access_item(item)] if item.partner_org_id else [item])]
+    serialized, client = ([w.serialize() for w in writes], boto3.client("dynamodb")) if batched else ([], None)
     t0 = time.perf_counter()
     if lookups:
         for item in items:
@@ -173,9 +190,7 @@ def put_each(rows: int, fleet: Any, vins: list[str], partner_id: str, *, batched
             if item.partner_org_id:
                 dal.access_item(item).save()
     elif batched:
-        with JobItem.batch_write() as batch:  # PynamoDB sends 25 per request, unprocessed ones again
-            for write in writes:
-                batch.save(write)
+        batch_write(client, serialized, 4, TABLE)
     else:
         for write in writes:
             write.save()
