@@ -112,5 +112,41 @@ def test_disconnect_removes_grants_in_the_same_transaction(setup, dynamodb):
     assert visible(vendor, fleet).status == 404
     key = {"pk": {"S": f"CONN#{cid}"}, "sk": {"S": "GRANT"}}
     assert "Item" not in dynamodb.get_item(TableName=TEST_ENV["TABLE_NAME"], Key=key, ConsistentRead=True)
-    events = [e["action"] for e in call_api("GET", "/audit", as_user=fleet).json()["items"][:2]]
-    assert events == ["connection.disconnected", "connection.groups_granted"]
+    events = call_api("GET", "/audit", as_user=fleet).json()["items"][:2]
+    assert [e["action"] for e in events] == ["connection.disconnected", "connection.groups_granted"]
+    assert events[0]["before"]["group_ids"] == [east]  # the trail says which groups the vendor lost
+
+
+def test_deleting_a_granted_group_ends_its_access_at_once_and_the_stream_takes_it_out_of_the_grant(setup, stream):
+    fleet, vendor, cid, trucks, east, west = setup
+    call_api("POST", f"/connections/{cid}/accept", as_user=vendor)
+    assert grant(fleet, cid, [east, west], 0).status == 200
+    assert call_api("DELETE", f"/groups/{west}", as_user=fleet).status == 204
+    # before the stream has run: the vendor no longer sees the deleted group, nor its assets
+    assert {a["asset_id"] for a in visible(vendor, fleet).json()["items"]} == {
+        trucks[0]["asset_id"], trucks[1]["asset_id"]}
+    shown = call_api("GET", f"/connections/{cid}/groups", as_user=fleet).json()
+    assert shown["group_ids"] == [east]
+    # what GET shows can be sent back with another group: no dead id in the way
+    south = create_group(fleet, "South", asset_ids=[trucks[2]["asset_id"]])["group_id"]
+    r = grant(fleet, cid, [*shown["group_ids"], south], shown["version"])
+    assert r.status == 200 and sorted(r.json()["group_ids"]) == sorted([east, south])
+
+    assert call_api("DELETE", f"/groups/{south}", as_user=fleet).status == 204
+    stream.drain()
+    after = call_api("GET", f"/connections/{cid}/groups", as_user=fleet).json()
+    assert after["group_ids"] == [east] and after["version"] == r.json()["version"] + 1  # taken out of the grant
+    for side in (fleet, vendor):
+        events = [e for e in call_api("GET", "/audit", as_user=side).json()["items"]
+                  if e["action"] == "connection.group_deleted"]
+        assert len(events) == 1 and events[0]["before"]["group_ids"] == sorted([east, south])
+        assert events[0]["after"]["group_ids"] == [east]
+
+
+def test_a_group_listed_twice_is_granted_once(setup):
+    fleet, vendor, cid, _, east, _ = setup
+    call_api("POST", f"/connections/{cid}/accept", as_user=vendor)
+    r = grant(fleet, cid, [east, east], 0)
+    assert r.status == 200 and r.json()["group_ids"] == [east]
+    r = grant(fleet, cid, ["x" * 65], 1)
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"].startswith("group_ids")

@@ -27,6 +27,12 @@ def test_malformed_json_is_400(admin):
     assert_error(call_api("POST", "/assets", as_user=admin, raw_body='{"unit_number": '), 400, "malformed_json")
 
 
+def test_json_nested_past_the_parsers_limit_is_400(admin):
+    body = '{"unit_number": ' + "[" * 5000 + "]" * 5000 + "}"
+    r = assert_error(call_api("POST", "/assets", as_user=admin, raw_body=body), 400, "malformed_json")
+    assert "nested too deeply" in r["message"]
+
+
 def test_wrong_types_are_422_per_field(admin):
     r = call_api("POST", "/assets", as_user=admin,
                  json_body={"unit_number": 12, "kind": "boat", "vin": ["x"], "group_ids": "g"})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.conftest import call_api
 from tests.factories import add_user, create_asset, sign_up
-from tests.fleetrock_support import active_integration, dispatch, repair_order, send
+from tests.fleetrock_support import active_integration, dispatch, envelope, post_webhook, repair_order, send
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
@@ -170,3 +172,28 @@ def test_a_time_utc_cannot_hold_is_a_poison_event_that_says_so(fleet, stream):
     events = call_api("GET", f"/integrations/{integration_id}/events", as_user=admin).json()["items"]
     failed = next(e for e in events if e["event_id"] == "evt-10")
     assert failed["status"] == "failed" and "outside the dates we can store" in failed["last_error"], failed
+
+
+def test_an_event_near_the_1_mb_limit_is_stored_and_applied(fleet, stream):
+    """DynamoDB holds 400 KB per item: the inbox keeps the body compressed, so a 1 MB event is not a 500."""
+    admin, truck, _, integration_id, secret = fleet
+    lines = [{"line": n, "description": f"Replace brake pad, axle {n % 4}", "labor_hours": 1.5} for n in range(12000)]
+    order = repair_order("RO-BIG", truck["vin"], "In Progress", "2026-02-01 10:00:00", lines=lines)
+    body = envelope("repair_order.updated", order, event_id="evt-big")
+    assert 900_000 < len(body) <= 1024 * 1024
+    r = post_webhook(integration_id, secret, body)
+    assert r.status == 202, r.body
+    stream.drain()
+    events = call_api("GET", f"/integrations/{integration_id}/events", as_user=admin).json()["items"]
+    assert next(e for e in events if e["event_id"] == "evt-big")["status"] == "applied"
+    assert dispatch(admin)[truck["asset_id"]]["asset_status"] == "in_shop"
+
+
+def test_a_zoneless_sent_at_or_json_nested_too_deeply_is_a_4xx(fleet):
+    _, _, _, integration_id, secret = fleet
+    r = send(integration_id, secret, "test", {}, sent_at=datetime.now(UTC).replace(tzinfo=None).isoformat())
+    assert r.status == 422 and "sent_at" in r.body
+    assert send(integration_id, secret, "test", {}, sent_at="2026-01-01").status == 422
+    deep = b'{"event": "test", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    r = post_webhook(integration_id, secret, deep)
+    assert r.status == 400 and "nested too deeply" in r.body

@@ -181,6 +181,20 @@ def test_broken_files_get_clear_row_errors(name, body, expected):
     assert all(d["message"] for d in r.json()["error"]["details"])
 
 
+def test_cells_no_lookup_or_parser_can_take_are_row_errors_not_500s():
+    s = setup()
+    asset = create_asset(s.fleet)
+    header = [*HEADER, "asset_id"]
+    rows = [
+        [*install_row(asset), "a" * 3000],  # an asset_id no key can hold
+        [*install_row(asset, template="t" * 3000), ""],  # nor such a template name
+        [*install_row(asset, configuration="[" * 5000 + "]" * 5000), ""],  # nested past json's recursion limit
+    ]
+    r = send(s.fleet, to_csv(rows, header))
+    assert details(r) == [(2, "asset_id"), (3, "template"), (4, "configuration")]
+    assert "nested too deeply" in r.json()["error"]["details"][2]["message"]
+
+
 def test_real_world_quirks_that_are_fine_or_named_per_row():
     s = setup()
     assets = [create_asset(s.fleet) for _ in range(3)]

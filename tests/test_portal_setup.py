@@ -177,3 +177,27 @@ def test_completed_services_by_range():
     r = call_api("POST", "/sites/site_unknown/services", as_user=vendor,
                  json_body={"service_name": "Wash", "completed_at": "2026-03-01T10:00:00Z"})
     assert r.status == 404
+
+
+def test_a_cursor_of_another_list_in_the_same_partition_is_a_422():
+    """Customers, sites and customer users share the vendor's partition; services share a site's."""
+    vendor = sign_up("vendor", "Shop")
+    customers = [create_customer(vendor, name=f"Customer {n}") for n in range(2)]
+    sites = [create_site(vendor, customers[0]["customer_id"], name=f"Site {n}") for n in range(2)]
+    customers_cursor = call_api("GET", "/customers", as_user=vendor, query={"limit": 1}).json()["next_cursor"]
+    sites_cursor = call_api("GET", "/sites", as_user=vendor, query={"limit": 1}).json()["next_cursor"]
+    assert customers_cursor and sites_cursor
+    for path, cursor in (("/sites", customers_cursor), ("/customers", sites_cursor)):
+        r = call_api("GET", path, as_user=vendor, query={"cursor": cursor})
+        assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "cursor", (path, r.body)
+
+    site_id = sites[0]["site_id"]
+    for day in ("2026-03-10", "2026-03-11"):
+        record_service(vendor, site_id, completed_at=f"{day}T14:00:00Z")
+    r = call_api("GET", f"/sites/{site_id}/services", as_user=vendor,
+                 query={"from": "2026-03-01", "to": "2026-03-31", "limit": 1})
+    march_cursor = r.json()["next_cursor"]
+    assert march_cursor
+    r = call_api("GET", f"/sites/{site_id}/services", as_user=vendor,
+                 query={"from": "2026-01-01", "to": "2026-01-31", "cursor": march_cursor})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "cursor", r.body

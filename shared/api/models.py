@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    StringConstraints,
     WithJsonSchema,
     model_validator,
 )
@@ -40,6 +41,11 @@ def in_utc(value: datetime) -> datetime:
 
 # a request's date-time: with a time zone, any offset, held as UTC
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]
+# ids a request lists: at most 64 characters each, as in a path (a longer one is a 422, never a key
+# DynamoDB refuses); DistinctIds keeps each once, since a repeat means nothing more and one
+# transaction may not touch an item twice
+Ids = list[Annotated[str, StringConstraints(min_length=1, max_length=64)]]
+DistinctIds = Annotated[Ids, AfterValidator(lambda ids: list(dict.fromkeys(ids)))]
 
 
 class Model(BaseModel):
@@ -62,14 +68,10 @@ class RequestBody(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class VersionedUpdate(RequestBody):
-    """A partial update: carries the version the client read, so a concurrent change is a 409, not lost.
-
-    Fields listed in `not_null` may be left out but not set to null (they cannot be cleared).
-    """
+class PartialUpdate(RequestBody):
+    """A partial update: fields listed in `not_null` may be left out but not set to null (they cannot be cleared)."""
 
     not_null: ClassVar[tuple[str, ...]] = ()
-    version: int
 
     @model_validator(mode="after")
     def _required_fields_not_cleared(self) -> Self:
@@ -77,3 +79,9 @@ class VersionedUpdate(RequestBody):
         if cleared:
             raise ValueError(f"{', '.join(cleared)} cannot be null: leave it out to keep it")
         return self
+
+
+class VersionedUpdate(PartialUpdate):
+    """A partial update that carries the version the client read, so a concurrent change is a 409, not lost."""
+
+    version: int

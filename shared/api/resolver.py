@@ -134,6 +134,13 @@ class CallerFirstValidation(OpenAPIRequestValidationMiddleware):
             check_caller(route.func, app.request)
         return super().handler(app, next_middleware)
 
+    def _parse_json_data(self, app: Any) -> dict[str, Any]:
+        try:
+            return super()._parse_json_data(app)
+        except RecursionError:  # json.loads gives up on nesting deeper than the interpreter's stack
+            raise RequestValidationError([{"type": "json_too_deep", "loc": ("body",), "msg": "nested too deeply",
+                                           "input": {}, "ctx": {}}]) from None
+
 
 class Resolver(APIGatewayRestResolver):
     """Powertools' resolver whose OpenAPI documents our error format on every operation."""
@@ -196,6 +203,8 @@ def build_resolver(*routers: Router, lazy: Mapping[str, tuple[str, ...]] | None 
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(400, "malformed_json", "the request body is not valid JSON")
+        if any(e.get("type") == "json_too_deep" for e in errors):
+            return error_response(400, "malformed_json", "the request body's JSON is nested too deeply")
         return error_response(422, "validation_error", "the request is not valid", _validation_details(errors))
 
     @app.not_found
@@ -269,13 +278,11 @@ def refuse_before_parsing(
     if raw is not None:
         return _refuse_raw(event, body, raw)
     limit = max_body_bytes or get_settings().max_body_bytes
-    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body)  # base64 is 4/3 of the bytes
-    if size > limit:
+    if _body_bytes(event, body) > limit:
         return _json_error(413, "payload_too_large", f"the body is over {limit} bytes")
     if not json_only:
         return None
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    content_type = str(headers.get("content-type", "application/json")).split(";")[0].strip().lower()
+    content_type = _content_type(event, "application/json")
     if content_type != "application/json" and not content_type.endswith("+json"):
         return _json_error(415, "unsupported_media_type",
                            f"send the body as JSON with Content-Type: application/json (got {content_type})")
@@ -289,14 +296,22 @@ def refuse_before_parsing(
 
 def _refuse_raw(event: dict[str, Any], body: str, raw: RawBody) -> dict[str, Any] | None:
     """A raw-body route's own checks: its size limit (413) and media types (415)."""
-    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body)
-    if size > raw.max_bytes:
+    if _body_bytes(event, body) > raw.max_bytes:
         return _json_error(413, "payload_too_large",
                            f"the body is over {raw.max_bytes // (1024 * 1024)} MB ({raw.max_bytes} bytes): split it")
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    content_type = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+    content_type = _content_type(event, "")
     if content_type not in raw.content_types:
         return _json_error(415, "unsupported_media_type",
                            f"send the body with Content-Type: {' or '.join(sorted(raw.content_types))} "
                            f"(got {content_type or 'none'})")
     return None
+
+
+def _body_bytes(event: dict[str, Any], body: str) -> int:
+    return len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body)  # base64 is 4/3 of the bytes
+
+
+def _content_type(event: dict[str, Any], default: str) -> str:
+    """The request's media type, lower case, without parameters (charset...)."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    return str(headers.get("content-type", default)).split(";")[0].strip().lower()

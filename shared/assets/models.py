@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.api.models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.assets.vin import Vin
 from shared.db.base import TableItem
 from shared.orgs.models import UsState
@@ -23,7 +23,7 @@ from shared.orgs.models import UsState
 MAX_GROUPS_PER_ASSET = 25
 UnitNumber = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
 LicenseNumber = Annotated[str, StringConstraints(min_length=1, max_length=20, strip_whitespace=True, to_upper=True)]
-GroupIds = Annotated[list[str], Field(max_length=MAX_GROUPS_PER_ASSET)]
+GroupIds = Annotated[DistinctIds, Field(max_length=MAX_GROUPS_PER_ASSET)]
 
 
 class AssetKind(StrEnum):

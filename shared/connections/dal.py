@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -40,6 +40,13 @@ def get_connection_item(connection_id: str) -> ConnectionItem | None:
         return ConnectionItem.get(connection_pk(connection_id), CONN, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def accepted_connection_items(fleet_id: str) -> Iterator[ConnectionItem]:
+    """The fleet's accepted connections (gsi1, its side's list, by status)."""
+    connection()
+    yield from ConnectionItem.query(org_connections_partition(fleet_id), ConnectionItem.gsi1sk.startswith(
+        f"{ConnectionStatus.ACCEPTED.value}#"), index_name="gsi1")
 
 
 def get_grant_item(connection_id: str) -> GrantItem | None:

@@ -16,7 +16,7 @@ from typing import Any
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetStatus
 from shared.audit.dal import add_audit_event
-from shared.auth.principal import OrgKind, Principal
+from shared.auth.principal import Identity, OrgKind, Principal
 from shared.connections import dal
 from shared.connections.logic import visible_connection
 from shared.connections.models import ConnectionItem, ConnectionStatus, Grant, GrantItem, GrantUpdate, SharedAsset
@@ -43,7 +43,14 @@ def get_grant(caller: Principal, connection_id: str) -> Grant:
     if not _in_force(grant, utc_now()) or item.status != ConnectionStatus.ACCEPTED.value:
         return _empty_grant(item) if grant is None else Grant.model_validate(grant).model_copy(
             update={"group_ids": []})
-    return Grant.model_validate(grant)
+    assert grant is not None
+    return Grant.model_validate(grant).model_copy(update={"group_ids": _live(item.fleet_id, grant)})
+
+
+def _live(fleet_id: str, grant: GrantItem) -> list[str]:
+    """The granted groups that still exist: a deleted group's access ends with it, before the stream
+    takes it out of the grant (shared/groups/logic.py: clean_up_deleted_group)."""
+    return sorted(groups_dal.existing_group_ids(fleet_id, grant.group_ids or ()))
 
 
 def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant:
@@ -84,6 +91,27 @@ def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant
     return Grant.model_validate(grant)
 
 
+GROUPS = Identity(user_id="system:groups")  # the actor of what follows a group's deletion
+
+
+def drop_deleted_group(fleet_id: str, group_id: str) -> None:
+    """Stream work on a group's REMOVE: take it out of every grant that names it, with an audit event
+    on both sides. (Access to it ended with the deletion: reads skip groups that are gone.)"""
+    for item in dal.accepted_connection_items(fleet_id):
+        grant = dal.get_grant_item(item.connection_id)
+        if grant is None or group_id not in (grant.group_ids or ()):
+            continue
+        before = Grant.model_validate(grant)
+        grant.group_ids = set(grant.group_ids or ()) - {group_id} or None
+        grant.updated_at = utc_now()
+        with atomic("the grant changed meanwhile: the stream retries") as tx:  # raises: the record is retried
+            tx.save(grant)
+            for org_id in (item.fleet_id, item.vendor_id):
+                add_audit_event(tx, org_id=org_id, actor=GROUPS, action="connection.group_deleted",
+                                target_type="connection", target_id=item.connection_id, before=before,
+                                after=Grant.model_validate(grant))
+
+
 def _granted_groups(caller: Principal, fleet_id: str) -> list[str]:
     """The groups of `fleet_id` the caller (a vendor) sees now; 404 when it sees none of the fleet."""
     if caller.org_kind is not OrgKind.VENDOR:
@@ -93,7 +121,7 @@ def _granted_groups(caller: Principal, fleet_id: str) -> list[str]:
     if item is None or item.status != ConnectionStatus.ACCEPTED.value:
         raise NotFound(f"fleet {fleet_id} not found")
     grant = dal.get_grant_item(item.connection_id)
-    return sorted(grant.group_ids or ()) if grant is not None and _in_force(grant, utc_now()) else []
+    return _live(fleet_id, grant) if grant is not None and _in_force(grant, utc_now()) else []
 
 
 def _cursor(position: int, last_key: dict[str, Any] | None) -> str:

@@ -8,6 +8,8 @@ win: the loser gets 409. Each transition is audited in both organizations' trail
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.transactions import TransactWrite
 
 from shared.audit.dal import add_audit_event
@@ -55,7 +57,8 @@ def get_connection(caller: Principal, connection_id: str) -> Connection:
 def list_connections(
     caller: Principal, status: ConnectionStatus | None, limit: int, cursor: str | None
 ) -> Page[Connection]:
-    """The caller's connections (newest first), all or with one status: a Query on its side's index."""
+    """The caller's connections with one status, newest first, or all of them (grouped by status, each
+    newest first): a Query on its side's index."""
     connection()
     index = "gsi1" if caller.org_kind is OrgKind.FLEET else "gsi2"
     sort_key = ConnectionItem.gsi1sk if index == "gsi1" else ConnectionItem.gsi2sk
@@ -122,7 +125,7 @@ def _existing_or_conflict(caller: Principal, existing: ConnectionItem) -> Connec
 
 
 def _audit_both(
-    tx: TransactWrite, caller: Principal, item: ConnectionItem, action: str, before: Connection | None
+    tx: TransactWrite, caller: Principal, item: ConnectionItem, action: str, before: Connection | dict[str, Any] | None
 ) -> None:
     after = to_connection(item)
     for org_id in (item.fleet_id, item.vendor_id):
@@ -147,14 +150,21 @@ def _transition(
     item.updated_at = utc_now()
     dal.index_connection(item)
     ends = to is not ConnectionStatus.ACCEPTED
+    grant = dal.get_grant_item(connection_id) if ends and allowed_from is ConnectionStatus.ACCEPTED else None
+    audited: Connection | dict[str, Any] = before
+    if grant is not None:  # the trail says which groups the vendor lost with the connection
+        audited = before.model_dump(mode="json") | {"group_ids": sorted(grant.group_ids or ())}
     with atomic(f"connection {connection_id} was changed by someone else meanwhile; reload it") as tx:
         tx.save(item, condition=ConnectionItem.status == allowed_from.value)
         if ends:
             orgs_dal.release_claim(tx, dal.pair_claim_pk(item.fleet_id, item.vendor_id), connection_id)
-            if allowed_from is ConnectionStatus.ACCEPTED:
-                # access ends with it, whatever the grant's version
-                tx.delete(GrantItem(dal.connection_pk(connection_id), dal.GRANT), add_version_condition=False)
-        _audit_both(tx, caller, item, f"connection.{to.value}", before)
+            if allowed_from is ConnectionStatus.ACCEPTED:  # access ends with it: the grant as read, or none
+                if grant is not None:
+                    tx.delete(grant)
+                else:
+                    tx.condition_check(GrantItem, dal.connection_pk(connection_id), dal.GRANT,
+                                       condition=GrantItem.pk.does_not_exist())
+        _audit_both(tx, caller, item, f"connection.{to.value}", audited)
         other_id = item.vendor_id if caller.org_id == item.fleet_id else item.fleet_id
         mine = item.fleet_name if caller.org_id == item.fleet_id else item.vendor_name
         notify(tx, _org(other_id), kind=f"connection.{to.value}", title=f"{mine}: connection {to.value}",

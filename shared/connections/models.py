@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import RequestBody, StoredModel, Version
+from shared.api.models import DistinctIds, RequestBody, StoredModel, Version
 from shared.assets.models import AssetKind, AssetStatus
 from shared.db.base import TableItem
 
@@ -106,7 +106,7 @@ class Connection(StoredModel):
 
 
 class GrantUpdate(RequestBody):
-    group_ids: list[str] = Field(max_length=MAX_GRANTED_GROUPS, description="replaces the granted groups")
+    group_ids: DistinctIds = Field(max_length=MAX_GRANTED_GROUPS, description="replaces the granted groups")
     expires_at: datetime | None = Field(default=None, description="access ends on its own at this time")
     version: int = Field(description="the grant's version you read (0 when there is none yet)")
 

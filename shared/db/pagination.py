@@ -2,7 +2,10 @@
 
 A cursor is the Query's LastEvaluatedKey plus the partition it belongs to, base64url-encoded.
 A cursor from another list (or another tenant's) is refused with 422 instead of reaching
-DynamoDB, where it would start a Query somewhere it must not.
+DynamoDB, where it would start a Query somewhere it must not. Lists that share a partition
+(a vendor's customers, sites and users; a site's services between two dates) are told apart by
+DynamoDB itself: a start key outside the Query's key condition is its ValidationException, a
+422 on the cursor here too.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import binascii
 import json
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
+
+from pynamodb.exceptions import QueryError
 
 from shared.api.models import Model
 from shared.db.table import INDEXES, PARTITION_KEY, key_attribute_names
@@ -76,5 +81,12 @@ def query_page(
         last_evaluated_key=decode_cursor(cursor, partition, partition_attr),
         **query_kwargs,
     )
-    items = [convert(item) for item in results]
+    try:
+        items = [convert(item) for item in results]
+    except QueryError as exc:
+        if cursor and exc.cause_response_code == "ValidationException" and "starting key" in str(
+                exc.cause_response_message):
+            raise Unprocessable.field("cursor", "not a cursor of this list (or of these filters); start again "
+                                                "without it") from None
+        raise
     return Page[T](items=items, next_cursor=encode_cursor(results.last_evaluated_key, partition))

@@ -74,7 +74,7 @@ def apply_event(item: InboxItem) -> None:
     if integration is None:
         raise InvalidEvent(f"integration {item.integration_id} no longer exists")
     try:
-        envelope = json.loads(item.body)
+        envelope = json.loads(inbox_dal.raw_body(item))
         data = envelope.get("data")
     except (ValueError, AttributeError):
         raise InvalidEvent("the stored body is not a JSON object") from None

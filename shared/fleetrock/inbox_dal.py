@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,18 @@ def to_event(item: InboxItem) -> InboxEvent:
 
 def due_key(item: InboxItem, due: datetime) -> tuple[str, str]:
     return DUE.key(item.integration_id, due, item.event_id)
+
+
+STORED_BODY_BYTES = 350_000  # compressed; with the other attributes, under DynamoDB's 400 KB item
+
+
+def pack(body: str) -> bytes:
+    return zlib.compress(body.encode())
+
+
+def raw_body(item: InboxItem) -> str:
+    """The body as Fleetrock signed it (compressed since; plain on events stored before)."""
+    return item.body if item.body is not None else zlib.decompress(item.body_zlib or b"").decode()
 
 
 def put_event(item: InboxItem) -> bool:

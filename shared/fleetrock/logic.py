@@ -176,7 +176,7 @@ def _queue_import(item: IntegrationItem, order: dict[str, Any]) -> bool:
     return inbox_dal.put_event(InboxItem(
         inbox_dal.inbox_pk(item.integration_id, event_id), inbox_dal.SK, integration_id=item.integration_id,
         org_id=item.org_id, event_id=event_id, event_type="repair_order.imported", sent_at=now, received_at=now,
-        body=body, status=InboxStatus.PENDING.value))
+        body_zlib=inbox_dal.pack(body), status=InboxStatus.PENDING.value))
 
 
 def _link_units(item: IntegrationItem, units: list[dict[str, Any]]) -> int:

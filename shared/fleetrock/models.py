@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, Field, SecretStr, StringConstraints
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -79,7 +80,9 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
     """pk=FLEETROCK#{integration_id}#EVENT#{event_id}, sk=EVENT: put with attribute_not_exists(pk).
 
     gsi1 FLEETROCK#{integration_id}#INBOX / {received_at}#{event_id}: the integration's events,
-    newest first. `body` is the raw body as Fleetrock signed it. While an event waits to be
+    newest first. `body_zlib` is the raw body as Fleetrock signed it, zlib-compressed (a 1 MB
+    body must fit DynamoDB's 400 KB item); `body`, the same uncompressed, only on events stored
+    before that. While an event waits to be
     applied, gsi4 FRINBOXDUE#{shard} / {due}#{integration_id}#{event_id} is when the sweep looks at
     it (shared/fleetrock/inbox_sweep.py); `sweeps` counts the times the sweep queued it again.
     """
@@ -90,7 +93,8 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
     event_type = UnicodeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
     received_at = UTCDateTimeAttribute()
-    body = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)
+    body_zlib = BinaryAttribute(null=True, legacy_encoding=False)
     status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     applied_count = NumberAttribute(default=0)  # exactly once: goes 0 -> 1 with the APPLIED status

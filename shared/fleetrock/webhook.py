@@ -12,13 +12,13 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
 from pydantic import ConfigDict, Field, ValidationError
 
-from shared.api.models import Model
+from shared.api.models import Model, UtcDatetime
 from shared.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
 from shared.fleetrock import WEBHOOK_MAX_BODY_BYTES, inbox_dal, integration_dal
 from shared.fleetrock.apply import KNOWN_EVENTS
@@ -44,7 +44,7 @@ class Envelope(Model):
     model_config = ConfigDict(extra="allow")
     event: str = Field(min_length=1, max_length=100)
     event_id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
-    sent_at: datetime
+    sent_at: UtcDatetime
     data: Any = None
 
 
@@ -92,6 +92,8 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
         parsed = json.loads(raw)
     except ValueError:
         raise BadRequest("the body is not JSON") from None
+    except RecursionError:
+        raise BadRequest("the body's JSON is nested too deeply") from None
     try:
         envelope = Envelope.model_validate(parsed)
     except ValidationError as exc:
@@ -111,13 +113,17 @@ def accept(webhook: VerifiedWebhook) -> tuple[str, int]:
         if inbox_dal.get_event(item.integration_id, envelope.event_id) is not None:
             return "duplicate", 202
         raise StaleEvent(f"sent_at is more than {int(MAX_SKEW.total_seconds() // 60)} minutes off our clock")
+    body = inbox_dal.pack(webhook.body)
+    if len(body) > inbox_dal.STORED_BODY_BYTES:  # 1 MB of JSON that zlib cannot shrink to a third
+        raise PayloadTooLarge(f"the event is too large to store ({len(body)} bytes compressed, at most "
+                              f"{inbox_dal.STORED_BODY_BYTES}): send it in parts")
     kind = envelope.event
     status = (InboxStatus.TEST if kind == "test" else
               InboxStatus.PENDING if kind in KNOWN_EVENTS else InboxStatus.UNKNOWN_TYPE)
     stored = inbox_dal.put_event(InboxItem(
         inbox_dal.inbox_pk(item.integration_id, envelope.event_id), inbox_dal.SK, integration_id=item.integration_id,
         org_id=item.org_id, event_id=envelope.event_id, event_type=kind, sent_at=envelope.sent_at, received_at=now,
-        body=webhook.body, status=status.value))
+        body_zlib=body, status=status.value))
     if not stored:
         metrics.add_metric(name="FleetrockWebhookDuplicate", unit="Count", value=1)
     elif status is InboxStatus.UNKNOWN_TYPE:

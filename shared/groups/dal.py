@@ -45,9 +45,10 @@ def get_group_item(org_id: str, group_id: str) -> GroupItem | None:
 
 
 def existing_group_ids(org_id: str, group_ids: Iterable[str]) -> set[str]:
+    """Those of `group_ids` that are groups of the org now (consistent: a deleted group is gone at once)."""
     connection()
     keys = [(org_pk(org_id), group_sk(g)) for g in dict.fromkeys(group_ids)]
-    return {item.group_id for item in GroupItem.batch_get(keys)} if keys else set()
+    return {item.group_id for item in GroupItem.batch_get(keys, consistent_read=True)} if keys else set()
 
 
 def list_group_items(org_id: str, *, limit: int, cursor: str | None) -> Page[Group]:

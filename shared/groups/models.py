@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.api.models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.orgs.models import Name
 
@@ -40,7 +40,7 @@ class GroupMemberItem(TableItem, discriminator="group_member"):
 class GroupCreate(RequestBody):
     name: Name
     description: Description | None = None
-    asset_ids: list[str] = Field(default_factory=list, max_length=MAX_ASSETS_PER_CALL)
+    asset_ids: DistinctIds = Field(default_factory=list, max_length=MAX_ASSETS_PER_CALL)
 
 
 class GroupUpdate(VersionedUpdate):

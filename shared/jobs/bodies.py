@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from shared.api.models import Model, RequestBody, VersionedUpdate
+from shared.api.models import Ids, Model, PartialUpdate, RequestBody, VersionedUpdate
 from shared.assets.vin import Vin
 from shared.jobs.models import Configuration, Description, JobStatus, PartnerId, Reason, SiteId, Title
 from shared.jobs.templates_models import TemplateName
@@ -75,9 +75,10 @@ class FailBody(RequestBody):
     version: int | None = OptionalVersion
 
 
-class BulkEdit(RequestBody):
+class BulkEdit(PartialUpdate):
     """Fields to set on each job (PENDING jobs only)."""
 
+    not_null = ("title",)
     title: Title | None = None
     description: Description | None = None
     configuration: Configuration | None = None
@@ -86,7 +87,7 @@ class BulkEdit(RequestBody):
 
 
 class BulkRequest(RequestBody):
-    job_ids: list[str] = Field(min_length=1, max_length=MAX_BULK_JOBS)
+    job_ids: Ids = Field(min_length=1, max_length=MAX_BULK_JOBS)
     action: Literal["edit", "delete"]
     set: BulkEdit | None = Field(default=None, description="with action edit: the fields to set")
 

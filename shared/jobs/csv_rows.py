@@ -27,6 +27,13 @@ from shared.partners.models import PartnerRecord
 PARTNER_ID = re.compile(r"^[A-Z0-9]{5}$")
 SITE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LIMITS = {"title": 200, "description": 4000}
+KEY_LIMITS = {"asset_id": 64, "template": 120}  # cells looked up by key: longer is the row's error, never looked up
+
+
+def _key_cell(cells: dict[str, str], column: str) -> str:
+    """The cell's value when it may be looked up; "" when empty or too long (reported by the row)."""
+    value = cells.get(column) or ""
+    return value if len(value) <= KEY_LIMITS[column] else ""
 
 
 @dataclass
@@ -53,8 +60,8 @@ def _lookups(caller: Principal, rows: list[dict[str, str]]) -> _Lookups:
         with suppress(ValueError):  # a wrong VIN is the row's error, reported below
             vins.add(normalize_vin(cells.get("vin") or ""))
     claims = vehicles.active_claims(caller.org_id, vins)
-    asset_ids = {c["asset_id"] for c in rows if c.get("asset_id")} | set(claims.values())
-    names = {c["template"] for c in rows if c.get("template")}
+    asset_ids = {_key_cell(c, "asset_id") for c in rows} - {""} | set(claims.values())
+    names = {_key_cell(c, "template") for c in rows} - {""}
     partner_ids = {c["assigned_installer_company_id"].upper() for c in rows if c.get("assigned_installer_company_id")}
     return _Lookups(
         claims=claims,
@@ -85,7 +92,9 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
         errors.append(RowError(n, column, message))
 
     template = None
-    if name := cells.get("template"):
+    if len(cells.get("template") or "") > KEY_LIMITS["template"]:
+        err("template", f"is over {KEY_LIMITS['template']} characters: no template has such a name")
+    elif name := cells.get("template"):
         template = found.templates.get(name.casefold())
         if template is None:
             err("template", f"no job template named {name!r} in your fleet")
@@ -113,6 +122,8 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
         except json.JSONDecodeError as exc:
             err("configuration", f"is not valid JSON ({exc.msg} at character {exc.pos + 1}); a JSON object in "
                                  "a CSV cell is quoted, its quotes doubled: \"{\"\"apn\"\": \"\"iot\"\"}\"")
+        except RecursionError:
+            err("configuration", "is nested too deeply to be a job's configuration")
     if (value := cells.get("site_id")) and not SITE_ID.match(value):
         err("site_id", "is not a site id (letters, digits, _ and -)")
     elif value:
@@ -129,6 +140,9 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
 
 def _vehicle(cells: dict[str, str], found: _Lookups, err: Any) -> AssetItem | None:
     raw_vin, asset_id = cells.get("vin"), cells.get("asset_id")
+    if asset_id and len(asset_id) > KEY_LIMITS["asset_id"]:
+        err("asset_id", f"is over {KEY_LIMITS['asset_id']} characters: not an asset id")
+        return None
     if not raw_vin and not asset_id:
         err("vin", "give the vehicle's vin (or its asset_id)")
         return None
