@@ -116,6 +116,8 @@ def test_a_receiver_down_for_24_hours_ends_failed_then_redeliver_succeeds(receiv
     assert list(receiver.accepted) == [delivery_id]
     assert [a["maintenance_status"] for a in receiver.accepted[delivery_id].json()["assets"]] == ["Overdue"] * 3
     assert call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()["failing_since"] is None
+    # a snapshot that failed for good is not "unchanged data": the next morning pushes the same data again
+    assert len(push_snapshot(admin.org_id, assets(3, "Overdue"), now + timedelta(days=1))) == 1
 
 
 def test_unchanged_data_is_not_pushed_twice(receiver, stream):

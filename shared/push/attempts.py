@@ -68,6 +68,13 @@ def send_from_stream(image: dict[str, Any]) -> None:
             seen_due=None, now=utc_now())
 
 
+def _failed_for_good(subscription: PushSubscriptionItem, item: DeliveryItem) -> None:
+    """A snapshot that never arrived is not "unchanged data": forget what was queued, so the next
+    morning's refresh pushes it again (shared/push/snapshots.py skips only what was sent before)."""
+    if item.kind == DeliveryKind.SNAPSHOT.value:
+        subs_dal.forget_snapshot(subscription)
+
+
 def attempt(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due: str | None,
             now: datetime) -> DeliveryStatus | None:
     """Make the attempt after `seen_attempts`; None when another worker made it (or the delivery moved on)."""
@@ -82,6 +89,8 @@ def attempt(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_du
     if subscription is None or refusal:
         dal.mark_failed(item, number, status_code=None, error=refusal or "subscription deleted", now=now)
         logger.info("delivery not sent", extra={**log, "reason": refusal or "subscription deleted"})
+        if subscription is not None:
+            _failed_for_good(subscription, item)
         return DeliveryStatus.FAILED
     body = dal.body_of(item)
     headers = signing.headers(signing_secrets(subscription, now), int(time.time()), item.delivery_id, body)
@@ -100,6 +109,7 @@ def attempt(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_du
     else:
         dal.mark_failed(item, number, status_code=result.status_code, error=error, now=now)
         metrics.add_metric(name="PushFailed", unit="Count", value=1)
+        _failed_for_good(subscription, item)
         outcome = DeliveryStatus.FAILED
     logger.info("delivery attempt failed", extra={**log, "status_code": result.status_code, "error": error,
                                                    "outcome": outcome.value})

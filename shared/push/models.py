@@ -56,6 +56,7 @@ class PushSubscriptionItem(TableItem, discriminator="push_subscription"):
     last_delivered_at = UTCDateTimeAttribute(null=True)
     failing_since = UTCDateTimeAttribute(null=True)  # first failed attempt since the last success
     snapshot_hash = UnicodeAttribute(null=True)  # content of the last snapshot queued: unchanged data is not re-sent
+    # (removed when a delivery of it fails for good, shared/push/attempts.py)
 
 
 class DeliveryItem(TableItem, discriminator="push_delivery"):

@@ -59,6 +59,11 @@ def record_failure(item: PushSubscriptionItem, now: datetime) -> None:
         PushSubscriptionItem.failing_since | now)])
 
 
+def forget_snapshot(item: PushSubscriptionItem) -> None:
+    """A snapshot delivery failed for good: the next refresh pushes the snapshot again, changed or not."""
+    _update_if_exists(item, [PushSubscriptionItem.snapshot_hash.remove()])
+
+
 def _update_if_exists(item: PushSubscriptionItem, actions: list[Any]) -> None:
     connection()
     try:
