@@ -3,7 +3,8 @@
 The snapshot is paged (500 assets, and at most ~1 MB of JSON, per page); for each active
 subscription one delivery per page is stored, in transactions, with the subscription's content
 hash; the deliveries' stream records send them. A subscription whose last snapshot had the same
-content (whatever `generated_at`) gets nothing: unchanged data is not pushed twice.
+content (whatever `generated_at`) gets nothing: unchanged data is not pushed twice. A snapshot
+that failed for good (24 h of retries) is forgotten, so the next morning pushes it again.
 """
 
 from __future__ import annotations
