@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from typing import Any
@@ -124,11 +125,15 @@ def test_the_same_import_twice_creates_the_jobs_once():
     again = send(s.fleet, body, key="upload-42")
     assert again.status == 200 and again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
     assert send(s.fleet, to_csv([install_row(asset)]), key="upload-42").status == 409  # same key, another file
-    # without a key: the same content is the same import
-    plain = send(s.fleet, body)
-    assert plain.status == 201 and plain.json()["job_ids"] != first.json()["job_ids"]
-    assert send(s.fleet, body).json() == plain.json()
-    assert len(jobs_of(s.fleet)) == 4
+    # the same content is the same import, under another key or none (spec: "same key, or same content")
+    for other_key in ("upload-43", None):
+        r = send(s.fleet, body, key=other_key)
+        assert r.status == 200 and r.json() == first.json() and r.headers["Idempotent-Replayed"] == "true"
+    assert len(jobs_of(s.fleet)) == 2
+    changed = send(s.fleet, to_csv([install_row(asset, title="Another")]))  # another file: another import
+    assert changed.status == 201 and send(s.fleet, to_csv([install_row(asset, title="Another")])).json() == \
+        changed.json()
+    assert len(jobs_of(s.fleet)) == 3
     # another fleet sending the same bytes imports its own (its VINs differ, so here: its row errors)
     assert send(sign_up("fleet", "Other"), body).status == 422
 
@@ -279,13 +284,18 @@ def test_an_interrupted_import_resumes_with_the_same_jobs(monkeypatch):
     assert 0 < len(started) < 40
     assert act_start(s, started[0]["job_id"]) == 200  # the partner starts a job of the partial import meanwhile
     table = boto3.resource("dynamodb", endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"]).Table(TEST_ENV["TABLE_NAME"])
-    table.update_item(Key={"pk": f"JOBIMPORT#{s.fleet.org_id}#k1", "sk": "IMPORT"},
-                      UpdateExpression="SET lease_until = :past", ExpressionAttributeValues={":past": 0})
+    for key in ("k1", f"sha256:{hashlib.sha256(body.encode()).hexdigest()}"):  # under its key and its content
+        table.update_item(Key={"pk": f"JOBIMPORT#{s.fleet.org_id}#{key}", "sk": "IMPORT"},
+                          UpdateExpression="SET lease_until = :past", ExpressionAttributeValues={":past": 0})
     r = send(s.fleet, body, key="k1")
     assert r.status == 201, r.body
     jobs = {j["job_id"]: j for j in jobs_of(s.fleet)}
     assert sorted(jobs) == sorted(r.json()["job_ids"]) and len(jobs) == 40
     assert jobs[started[0]["job_id"]]["status"] == "RUNNING"  # left alone
+    # the first request ended with a job whose grant was to go in the second: the resume wrote it
+    grants = [table.get_item(Key={"pk": f"VACCESS#{s.vendor.org_id}#{j['asset_id']}", "sk": f"JOB#{j['job_id']}"},
+                             ConsistentRead=True).get("Item") for j in jobs.values()]
+    assert all(grants) and len(grants) == 40
     audit = [e["action"] for e in call_api("GET", "/audit", as_user=s.fleet).json()["items"]]
     assert audit.count("job.imported") == 1
     assert send(s.fleet, body, key="k1").json() == r.json()

@@ -1,16 +1,17 @@
 """CSV import of jobs: all rows validated first, then written with BatchWriteItem.
 
 All or nothing for validation: one wrong row and nothing is written (422 listing every wrong
-row). Idempotent: the same Idempotency-Key (or, without one, the same file content) imports
-once and answers the same result again.
+row). Idempotent: the same Idempotency-Key, or the same file content (whatever its key), imports
+once and answers the same result again: an import is recorded under its key and under its
+content's hash.
 
 Writing: one transaction starts the import (the import record, which fixes the job ids, the
 audit events of the fleet and of each partner whose access it grants, and a check that those
-partners are still ACCEPTED); then the jobs, each in the same request as its vehicle access
-grant, go out in BatchWriteItem requests of 25, four at a time, unprocessed items sent again
+partners are still ACCEPTED); then the jobs, each followed by its vehicle access grant, go
+out in BatchWriteItem requests of 25, four at a time, unprocessed items sent again
 with backoff (transactions would be 5x slower: BatchWriteItem is what makes 1,000 rows take a
 second). An import interrupted midway (its Lambda died) is resumed by the same request once its
-lease expired: the same job ids, the jobs already written left alone.
+lease expired: the same job ids, the jobs already written left alone (their missing grants written).
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from pynamodb.transactions import TransactWrite
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import TableItem, atomic, connection
+from shared.db.batch import batch_get_all
 from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.jobs import building, csv_parse, csv_rows, dal, imports_dal
+from shared.jobs import building, changes, csv_parse, csv_rows, dal, imports_dal, rules
 from shared.jobs.bodies import ImportResult
 from shared.jobs.imports_dal import LEASE_SECONDS
-from shared.jobs.models import JobItem
+from shared.jobs.models import JobItem, VehicleAccessItem
 
 BATCH = 25  # BatchWriteItem's limit
 MAX_PARTNERS = 40  # the starting transaction holds 2 items per partner (of at most 100)
@@ -42,15 +44,20 @@ ATTEMPTS = 8
 def import_jobs(caller: Principal, body: bytes, key: str | None, *, dry_run: bool) -> tuple[ImportResult, bool]:
     """The import's result, and whether it is the replay of an earlier import with the same key."""
     digest = hashlib.sha256(body).hexdigest()
-    key = key or f"sha256:{digest}"
+    content_key = f"sha256:{digest}"
+    key = key or content_key
     record = None if dry_run else imports_dal.get_import(caller.org_id, key)
-    if record is not None:
-        if record.content_sha256 != digest:
-            raise Conflict("this Idempotency-Key was used for another file: send a new key with a new file")
-        if record.status == "done":
-            return ImportResult.model_validate(record.result), True
-        if record.lease_until >= int(time.time()):
+    same_file = None if dry_run or key == content_key else imports_dal.get_import(caller.org_id, content_key)
+    if record is not None and record.content_sha256 != digest:
+        raise Conflict("this Idempotency-Key was used for another file: send a new key with a new file")
+    for found in (record, same_file):  # same_file: this file under another key
+        if found is not None and found.status == "done":
+            return ImportResult.model_validate(found.result), True
+        if found is not None and found.lease_until >= int(time.time()):
             raise Conflict("this import is running: send the same request again in a minute to get its result")
+    if record is None and same_file is not None:
+        raise Conflict("an import of this file under another Idempotency-Key was interrupted: send it again with "
+                       "that key to finish it")
     parsed = csv_parse.parse(body)
     plan, errors = csv_rows.validate(caller, parsed)
     if errors:
@@ -67,14 +74,19 @@ def import_jobs(caller: Principal, body: bytes, key: str | None, *, dry_run: boo
                             job_ids=[]), False
     import_id = record.import_id if record is not None else new_id("imp")
     items = _items(caller, plan, import_id, record.job_ids if record is not None else None)
-    with atomic(_claim_lost(imports_dal.import_pk(caller.org_id, key))) as tx:
+    with atomic(_claim_lost(imports_dal.import_pk(caller.org_id, key),
+                            imports_dal.import_pk(caller.org_id, content_key))) as tx:
         imports_dal.claim(tx, caller.org_id, key, import_id, digest, [i.job_id for i in items], record)
+        if key != content_key:  # the same file under any other key finds it
+            imports_dal.claim(tx, caller.org_id, content_key, import_id, digest, [i.job_id for i in items],
+                              same_file)
         if record is None:  # a resumed import wrote them when it started
             _audit(tx, caller, import_id, items)
     _write(_pending_writes(items, resuming=record is not None))
     result = ImportResult(import_id=import_id, rows=len(plan), created=len(items), assigned=assigned,
                           job_ids=[i.job_id for i in items])
-    imports_dal.finish(caller.org_id, key, import_id, result.model_dump(mode="json"))
+    for done_key in dict.fromkeys((key, content_key)):
+        imports_dal.finish(caller.org_id, done_key, import_id, result.model_dump(mode="json"))
     return result, False
 
 
@@ -93,9 +105,9 @@ def _items(caller: Principal, plan: list[csv_rows.PlannedJob], import_id: str,
     return items
 
 
-def _claim_lost(import_pk: str) -> Callable[[set[str]], DomainError]:
+def _claim_lost(*import_pks: str) -> Callable[[set[str]], DomainError]:
     def conflict(failed: set[str]) -> DomainError:
-        if import_pk in failed:
+        if failed & set(import_pks):
             return Conflict("this import is running: send the same request again in a minute to get its result")
         return Conflict("a partner of this file is no longer ACCEPTED: nothing was imported")
 
@@ -121,14 +133,31 @@ def _audit(tx: TransactWrite, caller: Principal, import_id: str, items: list[Job
 
 def _pending_writes(items: list[JobItem], *, resuming: bool) -> list[list[TableItem]]:
     """Groups of at most 25 puts, each job beside its access grant. Resuming an interrupted import, the
-    jobs already written are left as they are (a partner may have started one meanwhile)."""
-    existing = set(dal.get_job_items(i.job_id for i in items)) if resuming else set()
+    jobs already written are left as they are (a partner may have started one meanwhile), and those
+    still open get the grant the interruption may have kept from them."""
+    existing = dal.get_job_items(i.job_id for i in items) if resuming else {}
+    _restore_grants(list(existing.values()))
     puts: list[TableItem] = []
     for item in items:
         if item.job_id not in existing:
             item.version = 1  # as a job created alone: its first write
             puts += [item, dal.access_item(item)] if item.partner_org_id else [item]
     return [puts[n:n + BATCH] for n in range(0, len(puts), BATCH)]
+
+
+def _restore_grants(jobs: list[JobItem]) -> None:
+    """Write the missing grants of open (ASSIGNED, RUNNING) jobs: a batch is not atomic, and a job and its
+    grant may have gone in two requests. Each in a transaction with the job still open to that partner."""
+    open_jobs = {(dal.access_pk(j.partner_org_id, j.asset_id), f"JOB#{j.job_id}"): j for j in jobs
+                 if j.status in rules.OVERRIDABLE and j.partner_org_id}
+    present = {(g.pk, g.sk) for g in batch_get_all(VehicleAccessItem, list(open_jobs), consistent_read=True)}
+    for key, job in open_jobs.items():
+        if key in present:
+            continue
+        with atomic(changes.lost_race(job.job_id)) as tx:
+            tx.condition_check(JobItem, job.pk, job.sk, condition=JobItem.status.is_in(*rules.OVERRIDABLE) & (
+                JobItem.partner_org_id == job.partner_org_id))
+            dal.grant_access(tx, job)
 
 
 def _write(groups: list[list[TableItem]]) -> None:
