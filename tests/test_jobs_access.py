@@ -3,6 +3,7 @@ never another vehicle or another fleet's job; the override flag; vendors that ar
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -150,3 +151,19 @@ def test_without_the_override_flag_the_partner_gets_403():
     assert r.status == 200 and r.json()["configuration"] == {"apn": "x"}
     fleet_view = call_api("GET", f"/jobs/{job['job_id']}", as_user=add_user(s.fleet, "customer")).json()
     assert fleet_view["configuration"] == {"apn": "x"}
+
+
+def test_a_partner_does_not_see_which_partner_had_the_job_before():
+    s = setup()
+    other = make_partner(s.fleet, "Rival Installers")
+    job = create_job(s.fleet, partner_id=other.partner_id)
+    assert call_api("POST", f"/jobs/{job['job_id']}/unassign", as_user=s.fleet).status == 200
+    assert call_api("POST", f"/jobs/{job['job_id']}/assign", as_user=s.fleet,
+                    json_body={"partner_id": s.partner_id}).status == 200
+    fleet_view = call_api("GET", f"/jobs/{job['job_id']}", as_user=s.fleet).json()
+    assert other.partner_id in json.dumps(fleet_view["history"])  # the fleet sees the whole history
+    mine = call_api("GET", f"/partner/jobs/{job['job_id']}", as_user=s.technician).json()
+    assert other.partner_id not in json.dumps(mine) and other.vendor.org_id not in json.dumps(mine)
+    assert [e["action"] for e in mine["history"]] == ["assigned"] and s.partner_id in mine["history"][0]["note"]
+    listed = call_api("GET", "/partner/jobs", as_user=s.technician).json()["items"]
+    assert other.partner_id not in json.dumps(listed)

@@ -26,10 +26,13 @@ def partner_job(caller: Principal, job_id: str) -> JobItem:
 
 
 def partner_view(job: Job) -> Job:
-    """What the partner sees: the configuration only while it may work on the vehicle."""
-    if job.status in ACCESS_STATUSES:
-        return job
-    return job.model_copy(update={"configuration": None})
+    """What the partner sees: the configuration only while it may work on the vehicle, and the history
+    from its assignment on (what came before may name another partner)."""
+    assigned = [n for n, entry in enumerate(job.history) if entry.action == "assigned"]
+    update: dict[str, object] = {"history": job.history[assigned[-1]:] if assigned else job.history}
+    if job.status not in ACCESS_STATUSES:
+        update["configuration"] = None
+    return job.model_copy(update=update)
 
 
 def list_jobs(caller: Principal, status: JobStatus | None, limit: int, cursor: str | None) -> Page[Job]:
@@ -95,7 +98,7 @@ def override_job(caller: Principal, job_id: str, body: OverrideUpdate) -> Job:
     if errors:
         raise Unprocessable("the job is not valid", [{"field": f, "message": m} for f, m in errors])
     if not changed:
-        return dal.to_job(partner_job(caller, job_id))
+        return partner_view(dal.to_job(partner_job(caller, job_id)))
     now = utc_now()
     item.updated_at = now
     changes.append_history(item, caller, now, "override_edited", expected, changes=changed)
@@ -103,4 +106,4 @@ def override_job(caller: Principal, job_id: str, body: OverrideUpdate) -> Job:
         tx.save(item, condition=JobItem.status == expected)
         building.partner_still_accepted(tx, item, override=True)
         changes.audit(tx, caller, item, "job.override_edited", before, [item.fleet_id, item.partner_org_id])
-    return dal.to_job(item)
+    return partner_view(dal.to_job(item))
