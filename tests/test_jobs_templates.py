@@ -63,6 +63,15 @@ def test_job_from_a_template_with_overrides_and_save_as_template():
     job = r.json()
     assert (job["kind"], job["configuration"], job["title"], job["site_id"], job["template_id"], job["status"]) == (
         "installation", CONFIG, "Install box v2 on T-1", "site_1", template["template_id"], "ASSIGNED")
+    # an explicit null clears what the template gives: a maintenance job from an installation template
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
+        "template_id": template["template_id"], "asset_id": asset["asset_id"], "kind": "maintenance",
+        "configuration": None, "site_id": None, "description": "Brakes"})
+    assert r.status == 201, r.body
+    assert (r.json()["kind"], r.json()["configuration"], r.json()["site_id"]) == ("maintenance", None, None)
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
+        "template_id": template["template_id"], "asset_id": asset["asset_id"], "title": None})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "title"
     r = call_api("POST", "/jobs", as_user=s.fleet, json_body={"template_id": "jtp_nope", "asset_id": asset["asset_id"]})
     assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "template_id"
 
@@ -76,4 +85,4 @@ def test_job_from_a_template_with_overrides_and_save_as_template():
         "kind": "maintenance", "asset_id": asset["asset_id"], "title": "Oil", "description": "x",
         "save_as_template": "oil change"})
     assert r.status == 409 and r.json()["error"]["details"][0]["field"] == "save_as_template"
-    assert len(call_api("GET", "/jobs", as_user=s.fleet).json()["items"]) == 2  # the job was not created either
+    assert len(call_api("GET", "/jobs", as_user=s.fleet).json()["items"]) == 3  # the job was not created either

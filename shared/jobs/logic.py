@@ -31,9 +31,9 @@ def fleet_job(caller: Principal, job_id: str) -> JobItem:
 
 
 def _merged(template: JobTemplateItem | None, body: JobCreate) -> dict[str, Any]:
-    """The template's data, overridden by each field the request gives."""
+    """The template's data, overridden by each field the request gives (an explicit null clears it)."""
     data: dict[str, Any] = {k: getattr(template, k) for k in templates.TEMPLATE_FIELDS} if template else {}
-    data.update({k: v for k, v in dump_set(body).items() if v is not None})
+    data.update(dump_set(body))
     return data
 
 
