@@ -98,10 +98,10 @@ def test_refresh_and_disable_take_effect_at_once():
     r = call_api("POST", f"/customer-users/{user_id}/portal-link/refresh", as_user=vendor)
     assert r.status == 409  # disabled: enable it instead
 
-    third = enable_link(vendor, user_id)  # enabling again issues a new link; the old ones stay dead
-    assert third["version"] == 3
-    assert "replaced" in refusal(open_link(second["token"]))
-    assert open_link(third["token"]).status == 201
+    again = enable_link(vendor, user_id)  # "disable invalidates it until enabled again": the same link is back
+    assert (again["version"], again["expires_at"]) == (second["version"], second["expires_at"])
+    assert open_link(second["token"]).status == 201 and open_link(again["token"]).status == 201
+    assert "replaced" in refusal(open_link(first["token"]))  # a refreshed link stays dead
     audit = [e["action"] for e in call_api("GET", "/audit", as_user=vendor).json()["items"]]
     assert audit[:4] == ["portal_link.enabled", "portal_link.disabled", "portal_link.refreshed", "portal_link.enabled"]
 
@@ -111,6 +111,20 @@ def _claims(link: dict[str, Any], user: dict[str, Any], vendor: Caller, **change
                               "link_version": link["version"],
                               "expires_at": datetime.fromisoformat(link["expires_at"]), **changes}
     return tokens.PortalClaims(**fields)
+
+
+def test_enabling_a_disabled_link_that_has_expired_issues_a_new_one():
+    from shared.portal.items import CustomerUserItem
+
+    vendor, user, _ = portal_user()
+    user_id = user["customer_user_id"]
+    first = enable_link(vendor, user_id)
+    assert call_api("DELETE", f"/customer-users/{user_id}/portal-link", as_user=vendor).status == 204
+    item = CustomerUserItem.get(f"ORG#{vendor.org_id}", f"CUSTUSER#{user_id}", consistent_read=True)
+    item.update(actions=[CustomerUserItem.link_expires_at.set(datetime.now(UTC) - timedelta(days=1))])
+    renewed = enable_link(vendor, user_id)
+    assert renewed["version"] == first["version"] + 1 and open_link(renewed["token"]).status == 201
+    assert "replaced" in refusal(open_link(first["token"]))
 
 
 def test_expired_tampered_and_foreign_tokens_are_refused_with_a_reason():

@@ -58,8 +58,9 @@ class SiteItem(TableItem, discriminator="site"):
 class CustomerUserItem(TableItem, discriminator="customer_user"):
     """pk=ORG#{vendor}, sk=CUSTUSER#{id}; gsi1 ORG#{vendor}#CUSTOMER#{customer}#USERS / CUSTUSER#{id}.
 
-    The portal link is part of the user: `link_version` goes up on every enable and refresh, so
-    a token naming an older version no longer opens anything.
+    The portal link is part of the user: `link_version` goes up on every refresh and on an enable
+    that issues a new link (the first, or after expiry), so a token naming an older version no
+    longer opens anything; re-enabling a disabled, unexpired link keeps its version.
     """
 
     customer_user_id = UnicodeAttribute()

@@ -1,8 +1,10 @@
-"""Portal links: enable, refresh, disable. Each enable or refresh issues a new link version.
+"""Portal links: enable, refresh, disable.
 
-A link expires 6 calendar months after its activation. Refreshing or disabling bumps or clears
-what the server checks on every portal request, so the old link stops working at once. Enabling
-a disabled link issues a new one (the old link never comes back).
+A link expires 6 calendar months after its activation. Refreshing issues a new link version and
+disabling clears the enabled flag, both of which the server checks on every portal request, so
+the old link stops working at once. Enabling a disabled link brings that link back (spec: "disable
+invalidates it until enabled again"), until its own expiry; when it has expired, or there never was
+one, enabling issues a new link. To end a link for good (it leaked), refresh it.
 """
 
 from __future__ import annotations
@@ -37,14 +39,16 @@ def link_url(token: str) -> str:
     return f"{get_settings().app_base_url.rstrip('/')}/portal#link={token}"
 
 
-def _issue(caller: Principal, item: CustomerUserItem, action: str) -> PortalLinkIssued:
+def _issue(caller: Principal, item: CustomerUserItem, action: str, *, new: bool = True) -> PortalLinkIssued:
+    """Enable the link: a new version (`new`), or the one the user has (a re-enable)."""
     ring = keys.keyring()  # before the change: a link is never issued that cannot be signed
     before = snapshot(item)
     now = utc_now()
     item.link_enabled = True
-    item.link_version = int(item.link_version or 0) + 1
-    item.link_activated_at = now
-    item.link_expires_at = add_months(now, LINK_MONTHS)
+    if new:
+        item.link_version = int(item.link_version or 0) + 1
+        item.link_activated_at = now
+        item.link_expires_at = add_months(now, LINK_MONTHS)
     item.updated_at = now
     with atomic("the customer user changed meanwhile; reload and try again") as tx:
         tx.save(item)
@@ -61,7 +65,8 @@ def enable(caller: Principal, customer_user_id: str) -> PortalLinkIssued:
     item = get_item(caller, customer_user_id)
     if item.link_enabled:
         raise Conflict("the link is enabled already: refresh it to issue a new one")
-    return _issue(caller, item, "portal_link.enabled")
+    live = item.link_version and item.link_expires_at is not None and item.link_expires_at > utc_now()
+    return _issue(caller, item, "portal_link.enabled", new=not live)
 
 
 def refresh(caller: Principal, customer_user_id: str) -> PortalLinkIssued:

@@ -135,7 +135,8 @@ def update_customer_user(customer_user_id: CustomerUserId, body: Annotated[Custo
 
 
 @router.post("/customer-users/<customer_user_id>/portal-link", tags=["customer-users"],
-             summary="Enable login via link: issues a link valid 6 months (shown once)",
+             summary="Enable login via link: issues a link valid 6 months; after a disable, the same link again "
+                     "until its expiry (a new one once it has expired)",
              responses={201: {"description": "link issued"}})
 def enable_portal_link(customer_user_id: CustomerUserId, caller: Vendor) -> tuple[PortalLinkIssued, int]:
     return links.enable(caller, customer_user_id), 201
