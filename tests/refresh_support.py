@@ -30,7 +30,7 @@ def scheduled(at: datetime) -> dict[str, Any]:
 
 def sweep(at: datetime, part: str = "sweep") -> dict[str, int]:
     """The every-minute sweep, invoked as EventBridge Scheduler invokes it: the counts of one part
-    of it, the refresh tasks' ("sweep") or the Fleetrock inbox's ("inbox")."""
+    of it, the refresh tasks' ("sweep"), the Fleetrock inbox's ("inbox") or the unit syncs' ("syncs")."""
     event = {"source": "fleetbridge.scheduler", "detail-type": "maintenance_refresh_sweep", "time": at.isoformat()}
     return dict(maintenance_refresh(event, LocalContext())[part])
 

@@ -3,11 +3,14 @@ retried when Fleetrock fails or throttles, never lost, never duplicated."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.conftest import call_api
 from tests.factories import create_asset, make_vin, sign_up
 from tests.fleetrock_support import active_integration
+from tests.refresh_support import sweep
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
@@ -130,3 +133,44 @@ def test_no_sync_before_activation_or_after_deactivation(fleetrock, stream):
     after = create_asset(admin, vin=make_vin())
     stream.drain()
     assert not fleetrock.units_with_vin(before["vin"]) and not fleetrock.units_with_vin(after["vin"])
+
+
+def test_a_sync_failing_past_the_streams_retries_is_tried_again_by_the_sweep_with_backoff(fleet, fleetrock, stream):
+    """Fleetrock down for longer than the stream's retries: the sweep tries again, 15 min, then 15, 30... later."""
+    admin, integration_id = fleet
+    fleetrock.set_faults(fail=100_000)
+    asset = create_asset(admin)
+    stream.drain()
+    assert len(stream.dead_letters) == 1
+    start = datetime.now(UTC)
+    assert sweep(start, "syncs") == {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}  # not due yet
+    assert sweep(start + timedelta(minutes=16), "syncs")["requeued"] == 1  # still down: fails again
+    stream.drain()
+    [state] = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin).json()["items"]
+    assert state["state"] == "failed" and state["attempts"] > stream.max_attempts
+    assert sweep(start + timedelta(minutes=20), "syncs")["requeued"] == 0  # next try 15 min after the last
+    fleetrock.clear_faults()
+    assert sweep(start + timedelta(minutes=32), "syncs")["requeued"] == 1
+    stream.drain()
+    assert len(fleetrock.units_with_vin(asset["vin"])) == 1
+    [state] = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin).json()["items"]
+    assert state["state"] == "synced"
+    assert sweep(start + timedelta(days=1), "syncs") == {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
+
+
+def test_a_sync_that_never_succeeds_leaves_the_sweep_after_its_tries(fleet, fleetrock, stream):
+    admin, integration_id = fleet
+    fleetrock.set_faults(fail=100_000)
+    create_asset(admin)
+    stream.drain()
+    at, outcomes = datetime.now(UTC), []
+    for minutes in (16, 31, 61, 121, 241, 481, 961):  # each try's backoff has run out
+        at += timedelta(minutes=minutes)
+        counts = sweep(at, "syncs")
+        outcomes.append("requeued" if counts["requeued"] else "given_up" if counts["given_up"] else "none")
+        stream.drain()
+    assert outcomes == ["requeued"] * 6 + ["given_up"]
+    [state] = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin, query={"state": "failed"}).json()[
+        "items"]
+    assert state["state"] == "failed"  # listed for a manual retry
+    assert sweep(at + timedelta(days=2), "syncs")["requeued"] == 0

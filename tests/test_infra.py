@@ -405,6 +405,9 @@ def test_maintenance_refresh_runs_daily_at_5_new_york_time_and_sweeps_every_minu
     event_gave_up = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
                      if a["Properties"].get("MetricName") == "FleetrockEventGaveUp"]  # the inbox sweep's
     assert len(event_gave_up) == 1 and event_gave_up[0]["Properties"]["AlarmActions"]
+    sync_gave_up = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
+                    if a["Properties"].get("MetricName") == "FleetrockSyncGaveUp"]  # the sync sweep's
+    assert len(sync_gave_up) == 1 and sync_gave_up[0]["Properties"]["AlarmActions"]
     _, mapping = only(template_json, "AWS::Lambda::EventSourceMapping")
     assert mapping["Properties"]["ParallelizationFactor"] == 10  # fleets' refresh tasks side by side
 

@@ -2,7 +2,8 @@
 
 The daily event writes one refresh task per active integration (the stream processor runs them);
 the sweep event (`detail-type` maintenance_refresh_sweep) queues the tasks whose retry fell due,
-and the Fleetrock webhook events the stream never applied (shared/fleetrock/inbox_sweep.py).
+the Fleetrock webhook events the stream never applied (shared/fleetrock/inbox_sweep.py), and the
+unit syncs that failed past the stream's retries (shared/fleetrock/sync_sweep.py).
 The event's `time` (the schedule's <aws.scheduler.scheduled-time>) is the run's "now".
 """
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.coldstart import initialized
 from shared.fleetrock.inbox_sweep import sweep_inbox
 from shared.fleetrock.refresh import schedule_refresh, sweep
+from shared.fleetrock.sync_sweep import sweep_syncs
 from shared.ids import scheduled_time
 from shared.observability import logger, metrics, tracer
 from shared.settings import get_settings
@@ -29,7 +31,7 @@ SWEEP = "maintenance_refresh_sweep"
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = scheduled_time(event)
     if event.get("detail-type") == SWEEP:
-        return {"sweep": sweep(now), "inbox": sweep_inbox(now)}
+        return {"sweep": sweep(now), "inbox": sweep_inbox(now), "syncs": sweep_syncs(now)}
     return schedule_refresh(now).model_dump(mode="json")
 
 

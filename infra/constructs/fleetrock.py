@@ -62,3 +62,9 @@ class FleetrockIntegration(Construct):
             "a Fleetrock webhook event could not be applied after all its retries "
             "(GET /integrations/{id}/events shows it failed, with its last error; replay it)")
         self.event_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
+        # the sync sweep (shared/fleetrock/sync_sweep.py) stopped retrying a unit sync: it needs a manual retry
+        self.sync_gave_up_alarm = above(
+            self, "UnitSyncGaveUp", metric("FleetrockSyncGaveUp"), 0,
+            "an asset could not be synced to Fleetrock after all its retries (GET /integrations/{id}/units"
+            "?state=failed shows it, with its last error; POST .../units/{asset_id}/sync retries it)")
+        self.sync_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))

@@ -176,7 +176,9 @@ class UnitSyncItem(TableItem, discriminator="fleetrock_sync"):
 
     `synced_version` is the asset version Fleetrock has seen: stream records of older versions
     are skipped (in order, never twice). Before an AddUnit we look the VIN up in Fleetrock, so a
-    unit whose AddUnit answer was lost is found, not created twice.
+    unit whose AddUnit answer was lost is found, not created twice. While a failed sync waits for
+    its next try, gsi4 FRSYNCDUE#{shard} / {due}#{org_id}#{asset_id} is when the every-minute sweep
+    queues it again (shared/fleetrock/sync_sweep.py); `sweeps` counts those tries.
     """
 
     org_id = UnicodeAttribute()
@@ -187,6 +189,7 @@ class UnitSyncItem(TableItem, discriminator="fleetrock_sync"):
     synced = JSONAttribute(null=True)  # the unit fields last sent
     state = UnicodeAttribute(default="synced")  # synced | failed | retry
     attempts = NumberAttribute(default=0)
+    sweeps = NumberAttribute(default=0)
     last_error = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

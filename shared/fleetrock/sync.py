@@ -4,12 +4,15 @@ Driven by the asset item's own stream records (INSERT, MODIFY), so the assets ro
 change and no asset change is missed: the record is the outbox. Each run sends the asset's
 *current* state and remembers the asset version Fleetrock has seen, so records arrive in order
 per asset, a redelivered or older record is skipped, and nothing is sent twice. A failed send
-is recorded (state `failed`) and raised: the stream retries it with backoff, then dead-letters
-it; `POST /integrations/{id}/units/{asset_id}/sync` queues it again.
+is recorded (state `failed`) and raised: the stream retries it a few times, then dead-letters
+it; the failed sync waits in a due queue that the every-minute sweep works through with backoff
+for about 16 hours (shared/fleetrock/sync_sweep.py), and `POST /integrations/{id}/units/{asset_id}/sync`
+queues it again at any time.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from shared.assets import dal as assets_dal
@@ -23,6 +26,7 @@ from shared.observability import logger, metrics
 from shared.orgs.dal import org_pk
 
 SYNCED, FAILED, RETRY = "synced", "failed", "retry"
+FIRST_SWEEP_AFTER = timedelta(minutes=15)  # the stream's own retries come first
 
 
 def unit_fields(asset: AssetItem, default_group: str) -> dict[str, Any]:
@@ -81,6 +85,8 @@ def sync_asset(integration: IntegrationItem, asset_id: str, *, seen_version: int
     except FleetrockError as exc:
         state.state, state.attempts, state.last_error = FAILED, (state.attempts or 0) + 1, str(exc)[:500]
         state.updated_at = utc_now()
+        if state.gsi4pk is None:  # not in the due queue yet (a swept retry keeps the due time it has)
+            sync_dal.set_due(state, state.updated_at + FIRST_SWEEP_AFTER)
         state.save()
         metrics.add_metric(name="FleetrockSyncFailed", unit="Count", value=1)
         raise
@@ -106,5 +112,6 @@ def _send(client: FleetrockClient, state: UnitSyncItem, unit: dict[str, Any]) ->
 
 def _save(state: UnitSyncItem, asset: AssetItem, unit: dict[str, Any]) -> None:
     state.synced, state.synced_version = unit, max(asset.version or 0, state.synced_version or 0)
-    state.state, state.last_error, state.updated_at = SYNCED, None, utc_now()
+    state.state, state.last_error, state.updated_at, state.sweeps = SYNCED, None, utc_now(), 0
+    sync_dal.set_due(state, None)
     state.save()  # versioned: two runs on one asset cannot both record

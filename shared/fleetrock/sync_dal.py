@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist
 
-from shared.db.base import connection
+from shared.db.base import connection, update_if
+from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import UnitSync, UnitSyncItem
 from shared.orgs.dal import org_pk
 
 PREFIX = "FRSYNC#"
+DUE = DueQueue("FRSYNCDUE", "gsi4")  # failed syncs, by when the sweep tries them again
+FAILED, RETRY = "failed", "retry"
 
 
 def sync_sk(asset_id: str) -> str:
@@ -30,3 +37,27 @@ def list_syncs(org_id: str, *, state: str | None, limit: int, cursor: str | None
     return query_page(UnitSyncItem.query, org_pk(org_id), range_key_condition=UnitSyncItem.sk.startswith(PREFIX),
                       limit=limit, cursor=cursor, convert=UnitSync.model_validate,
                       filter_condition=(UnitSyncItem.state == state) if state else None)
+
+
+def set_due(item: UnitSyncItem, due: datetime | None) -> None:
+    """Put the sync in the due queue at `due` (None: out of it); saved with the item."""
+    item.gsi4pk, item.gsi4sk = DUE.key(item.org_id, due, item.asset_id) if due else (None, None)
+
+
+def due_syncs(now: datetime, limit_per_shard: int) -> Iterator[UnitSyncItem]:
+    return DUE.due_items(UnitSyncItem, now, limit_per_shard)
+
+
+def sweep_requeue(item: UnitSyncItem, next_due: datetime, now: datetime) -> bool:
+    """Queue a failed sync again (its MODIFY record sends the asset's current state) and set when the
+    sweep looks next; False when it changed since read (synced, or swept, meanwhile)."""
+    partition, sort_key = DUE.key(item.org_id, next_due, item.asset_id)
+    actions: list[Any] = [UnitSyncItem.state.set(RETRY), UnitSyncItem.sweeps.add(1), UnitSyncItem.updated_at.set(now),
+                          UnitSyncItem.gsi4pk.set(partition), UnitSyncItem.gsi4sk.set(sort_key)]
+    return update_if(item, actions, UnitSyncItem.state.is_in(FAILED, RETRY) & (UnitSyncItem.gsi4sk == item.gsi4sk))
+
+
+def sweep_leave(item: UnitSyncItem) -> bool:
+    """Out of the due queue (synced meanwhile, or out of tries: left for POST .../sync)."""
+    return update_if(item, [UnitSyncItem.gsi4pk.remove(), UnitSyncItem.gsi4sk.remove()],
+                     UnitSyncItem.gsi4sk == item.gsi4sk)

@@ -1,0 +1,40 @@
+"""The sync sweep: unit syncs that failed for longer than the stream's retries are tried again, with backoff.
+
+A sync fails while Fleetrock is down or throttling for longer than the client's and the stream's
+retries (a minute or so); the record is dead-lettered, and the sync item waits, state `failed`,
+in its due queue (sync_dal.DUE). The every-minute sweep of the maintenance_refresh function
+queues it again (state `retry`; its MODIFY record sends the asset's current state) 15 minutes
+after it failed, then 15, 30, 60, 120 and 240 minutes after each try, as the inbox sweep does.
+Still failing 8 hours after the last try, it leaves the queue, listed by
+`GET /integrations/{id}/units?state=failed`, for a fleet admin's `POST .../sync`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.fleetrock import sync_dal
+from shared.fleetrock.inbox_sweep import BACKOFF, SWEEP_PER_SHARD
+from shared.observability import logger, metrics
+
+
+def sweep_syncs(now: datetime) -> dict[str, int]:
+    """Queue the failed syncs that fell due; counts by outcome (raced: synced or swept meanwhile)."""
+    counts = {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
+    for item in list(sync_dal.due_syncs(now, limit_per_shard=SWEEP_PER_SHARD)):
+        if item.state not in (sync_dal.FAILED, sync_dal.RETRY):
+            counts["dropped" if sync_dal.sweep_leave(item) else "raced"] += 1
+            continue
+        sweeps = int(item.sweeps or 0)
+        if sweeps >= len(BACKOFF):
+            done = sync_dal.sweep_leave(item)
+            counts["given_up" if done else "raced"] += 1
+            if done:
+                metrics.add_metric(name="FleetrockSyncGaveUp", unit="Count", value=1)
+                logger.warning("unit sync left for a manual retry", extra={
+                    "org_id": item.org_id, "asset_id": item.asset_id, "error": item.last_error})
+            continue
+        counts["requeued" if sync_dal.sweep_requeue(item, now + BACKOFF[sweeps], now) else "raced"] += 1
+    if any(counts.values()):
+        logger.info("fleetrock sync sweep", extra=counts)
+    return counts
