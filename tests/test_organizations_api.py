@@ -124,6 +124,25 @@ def test_user_rules():
     assert call_api("DELETE", f"/users/{admin.user_id}", as_user=admin).status == 409
 
 
+@pytest.mark.parametrize("kind,admin_role", [("vendor", "vendor_admin"), ("fleet", "customer_admin")])
+def test_two_admins_cannot_leave_their_org_without_one(kind, admin_role):
+    """B's token still says admin after A demoted (or removed) B: B may no longer demote or remove A."""
+    a = sign_up(kind)
+    b = add_user(a, admin_role)
+    lesser = "vendor" if kind == "vendor" else "customer"
+    r = call_api("PATCH", f"/users/{b.user_id}", as_user=a, json_body={"version": 1, "role": lesser})
+    assert r.status == 200
+    me = call_api("GET", "/me", as_user=a).json()["user"]
+    r = call_api("PATCH", f"/users/{a.user_id}", as_user=b, json_body={"version": me["version"], "role": lesser})
+    assert r.status == 403 and "sign in again" in r.json()["error"]["message"]
+    assert call_api("DELETE", f"/users/{a.user_id}", as_user=b).status == 403
+    assert call_api("GET", "/me", as_user=a).json()["user"]["role"] == admin_role
+    # removed, B's token cannot remove A either
+    assert call_api("DELETE", f"/users/{b.user_id}", as_user=a).status == 204
+    assert call_api("DELETE", f"/users/{a.user_id}", as_user=b).status in (401, 403)
+    assert call_api("GET", "/me", as_user=a).json()["user"]["role"] == admin_role
+
+
 def test_token_without_org_may_only_sign_up():
     newcomer = {"sub": "usr_newcomer"}
     r = call_api("GET", "/me", as_user=newcomer)

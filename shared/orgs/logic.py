@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+
+from pynamodb.transactions import TransactWrite
 
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import ADMIN_ROLE_OF_KIND, Identity, OrgKind, Principal, Role
 from shared.db.base import atomic
 from shared.db.pagination import Page
-from shared.errors import Conflict, DomainError, NotFound, Unprocessable
+from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.orgs import dal
+from shared.orgs.dal import org_pk
 from shared.orgs.models import (
     Me,
     Organization,
@@ -151,6 +155,23 @@ def get_user(caller: Principal, user_id: str) -> User:
     return dal.to_user(item)
 
 
+def _caller_still_has_role(tx: TransactWrite, caller: Principal) -> None:
+    """The caller's own user must still hold the role its token names: two admins who demote or remove
+    each other, one with a token from before its own demotion, must not leave the org without one."""
+    tx.condition_check(UserItem, org_pk(caller.org_id), dal.user_sk(caller.user_id),
+                       condition=UserItem.role == caller.role.value)
+
+
+def _lost(caller: Principal, message: str) -> Callable[[set[str]], DomainError]:
+    def conflict(_: set[str]) -> DomainError:
+        mine = dal.get_user_item(caller.org_id, caller.user_id, consistent=True)
+        if mine is None or mine.role != caller.role.value:
+            return Forbidden("your role changed since you signed in (or you were removed): sign in again")
+        return Conflict(message)
+
+    return conflict
+
+
 def _check_role_fits(caller: Principal, role: Role) -> None:
     if role.org_kind is not caller.org_kind:
         allowed = ", ".join(r.value for r in Role if r.org_kind is caller.org_kind)
@@ -207,8 +228,12 @@ def update_user(caller: Principal, user_id: str, body: UserUpdate) -> User:
         item.role = body.role.value
     item.updated_at = utc_now()
     action = "user.role_changed" if before.role.value != item.role else "user.updated"
-    with atomic("the user was changed by someone else; reload and try again") as tx:
-        tx.save(item)
+    with atomic(_lost(caller, "the user was changed by someone else; reload and try again")) as tx:
+        if user_id == caller.user_id:
+            tx.save(item, condition=UserItem.role == caller.role.value)
+        else:
+            _caller_still_has_role(tx, caller)
+            tx.save(item)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action=action, target_type="user",
                         target_id=user_id, before=before, after=dal.to_user(item))
     return dal.to_user(item)
@@ -221,7 +246,8 @@ def delete_user(caller: Principal, user_id: str) -> None:
     item = dal.get_user_item(caller.org_id, user_id)
     if item is None:
         raise NotFound(f"user {user_id} not found")
-    with atomic("the user was changed meanwhile; reload and try again") as tx:
+    with atomic(_lost(caller, "the user was changed meanwhile; reload and try again")) as tx:
+        _caller_still_has_role(tx, caller)
         tx.delete(item)
         dal.release_claim(tx, dal.member_claim_pk(user_id), user_id)
         dal.release_claim(tx, dal.email_claim_pk(item.email), user_id)
