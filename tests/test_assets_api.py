@@ -109,6 +109,20 @@ def test_update_is_versioned(admin):
     assert call_api("GET", path, as_user=admin).json()["unit_number"] == asset["unit_number"]
 
 
+def test_a_patch_cannot_take_the_vin_of_an_inactive_asset_which_recreating_reactivates(admin):
+    gone, other = create_asset(admin), create_asset(admin)
+    assert call_api("DELETE", f"/assets/{gone['asset_id']}", as_user=admin).status == 204
+    r = call_api("PATCH", f"/assets/{other['asset_id']}", as_user=admin,
+                 json_body={"version": other["version"], "vin": gone["vin"]})
+    assert r.status == 409 and gone["asset_id"] in r.json()["error"]["message"], r.body
+    r = call_api("POST", "/assets", as_user=admin,
+                 json_body={"unit_number": "Back", "kind": "truck", "vin": gone["vin"]})
+    assert r.status == 200 and r.json()["asset_id"] == gone["asset_id"]  # the VIN still leads to its asset
+    r = call_api("PATCH", f"/assets/{other['asset_id']}", as_user=admin,
+                 json_body={"version": other["version"], "vin": gone["vin"]})
+    assert r.status == 409 and "active asset" in r.json()["error"]["message"]
+
+
 def test_update_rejects_inactive_status_and_nulls(admin):
     asset = create_asset(admin)
     path = f"/assets/{asset['asset_id']}"

@@ -80,3 +80,20 @@ def test_delete_group_removes_it_at_once(admin):
     assert call_api("DELETE", f"/groups/{group['group_id']}", as_user=admin).status == 204
     assert call_api("GET", f"/groups/{group['group_id']}", as_user=admin).status == 404
     create_group(admin, "Temp")  # the name is free again
+
+
+def test_an_asset_is_in_at_most_25_groups(admin):
+    """Its groups must fit one transaction when the asset changes (a PATCH of 101 groups was a 500)."""
+    asset = create_asset(admin)
+    groups = [create_group(admin, f"G{n}")["group_id"] for n in range(26)]
+    for group_id in groups[:25]:
+        assert call_api("PUT", f"/groups/{group_id}/assets/{asset['asset_id']}", as_user=admin).status == 204
+    r = call_api("PUT", f"/groups/{groups[25]}/assets/{asset['asset_id']}", as_user=admin)
+    assert r.status == 409 and "25 groups" in r.json()["error"]["message"]
+    r = call_api("POST", "/groups", as_user=admin, json_body={"name": "Another", "asset_ids": [asset["asset_id"]]})
+    assert r.status == 409
+    current = call_api("GET", f"/assets/{asset['asset_id']}", as_user=admin).json()
+    r = call_api("PATCH", f"/assets/{asset['asset_id']}", as_user=admin,
+                 json_body={"version": current["version"], "group_ids": []})
+    assert r.status == 200 and r.json()["group_ids"] == []
+

@@ -194,9 +194,10 @@ def test_cells_no_lookup_or_parser_can_take_are_row_errors_not_500s():
         [*install_row(asset), "a" * 3000],  # an asset_id no key can hold
         [*install_row(asset, template="t" * 3000), ""],  # nor such a template name
         [*install_row(asset, configuration="[" * 5000 + "]" * 5000), ""],  # nested past json's recursion limit
+        [*install_row(asset, configuration='{"n": ' + "9" * 5000 + "}"), ""],  # a number json.loads will not convert
     ]
     r = send(s.fleet, to_csv(rows, header))
-    assert details(r) == [(2, "asset_id"), (3, "template"), (4, "configuration")]
+    assert details(r) == [(2, "asset_id"), (3, "template"), (4, "configuration"), (5, "configuration")]
     assert "nested too deeply" in r.json()["error"]["details"][2]["message"]
 
 

@@ -140,6 +140,9 @@ class CallerFirstValidation(OpenAPIRequestValidationMiddleware):
         except RecursionError:  # json.loads gives up on nesting deeper than the interpreter's stack
             raise RequestValidationError([{"type": "json_too_deep", "loc": ("body",), "msg": "nested too deeply",
                                            "input": {}, "ctx": {}}]) from None
+        except ValueError as exc:  # JSON that json.loads refuses beyond its syntax: a number of over 4,300 digits
+            raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc)[:200],
+                                           "input": {}, "ctx": {}}]) from None
 
 
 class Resolver(APIGatewayRestResolver):

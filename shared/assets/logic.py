@@ -126,12 +126,14 @@ def update_asset(caller: Principal, asset_id: str, body: AssetUpdate) -> Asset:
     item.group_ids = new_groups or None
     item.updated_at = utc_now()
     dal.index_status(item)
-    with atomic(RACE if item.vin == old_vin else f"VIN {item.vin} belongs to another active asset") as tx:
+    if item.vin != old_vin:
+        _vin_free(caller.org_id, item.vin)
+    with atomic(RACE if item.vin == old_vin else f"VIN {item.vin} was just taken by another asset") as tx:
         tx.save(item)
         if item.vin != old_vin:
             claim = VinClaimItem(org_pk(caller.org_id), dal.vin_sk(item.vin), asset_id=asset_id, org_id=caller.org_id)
             dal.set_claim_active(claim, True)
-            tx.save(claim, condition=VinClaimItem.pk.does_not_exist() | (VinClaimItem.active == False))  # noqa: E712
+            tx.save(claim, condition=VinClaimItem.pk.does_not_exist())
             tx.delete(VinClaimItem(org_pk(caller.org_id), dal.vin_sk(old_vin)),
                       condition=VinClaimItem.asset_id == asset_id)
         groups_dal.add_memberships(tx, caller.org_id, asset_id, new_groups - old_groups)
@@ -139,6 +141,18 @@ def update_asset(caller: Principal, asset_id: str, body: AssetUpdate) -> Asset:
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="asset.updated", target_type="asset",
                         target_id=asset_id, before=before, after=dal.to_asset(item))
     return dal.to_asset(item)
+
+
+def _vin_free(org_id: str, vin: str) -> None:
+    """A VIN an asset may change to: nobody's. An inactive asset keeps its VIN's claim, so that creating
+    that VIN again reactivates it (README); taking the claim over would orphan that asset."""
+    claim = dal.get_vin_claim(org_id, vin)
+    if claim is None:
+        return
+    if claim.active:
+        raise Conflict(f"VIN {vin} belongs to another active asset ({claim.asset_id})")
+    raise Conflict(f"VIN {vin} belongs to inactive asset {claim.asset_id}: create an asset with this VIN "
+                   "(POST /assets) to reactivate that one")
 
 
 def deactivate_asset(caller: Principal, asset_id: str) -> None:

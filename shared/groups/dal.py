@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
-from shared.assets.models import AssetItem
+from shared.assets.models import MAX_GROUPS_PER_ASSET, AssetItem
 from shared.db.base import connection
 from shared.db.pagination import Page, query_page
+from shared.errors import Conflict
 from shared.groups.models import Group, GroupItem, GroupMemberItem
 from shared.ids import utc_now
 from shared.orgs.dal import org_pk
@@ -89,9 +91,14 @@ def remove_memberships(tx: TransactWrite, org_id: str, asset_id: str, group_ids:
 
 
 def join(tx: TransactWrite, asset: AssetItem, group_id: str) -> None:
-    """Put an existing asset in a group (the asset's version is bumped, not checked: ADD is atomic)."""
+    """Put an existing asset in a group (the asset's version is bumped, not checked: ADD is atomic), while
+    it is in fewer than MAX_GROUPS_PER_ASSET: an asset's groups must fit one transaction when it changes."""
+    if len(asset.group_ids or ()) >= MAX_GROUPS_PER_ASSET:
+        raise Conflict(f"asset {asset.asset_id} is in {MAX_GROUPS_PER_ASSET} groups, the most an asset may be in: "
+                       "take it out of one first")
     tx.save(member_item(asset.org_id, group_id, asset.asset_id))
-    tx.update(asset, actions=[AssetItem.group_ids.add({group_id})], condition=AssetItem.pk.exists(),
+    room = AssetItem.group_ids.does_not_exist() | (size(AssetItem.group_ids) < MAX_GROUPS_PER_ASSET)
+    tx.update(asset, actions=[AssetItem.group_ids.add({group_id})], condition=AssetItem.pk.exists() & room,
               add_version_condition=False)
 
 

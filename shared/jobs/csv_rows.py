@@ -124,6 +124,8 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
                                  "a CSV cell is quoted, its quotes doubled: \"{\"\"apn\"\": \"\"iot\"\"}\"")
         except RecursionError:
             err("configuration", "is nested too deeply to be a job's configuration")
+        except ValueError:  # valid syntax json.loads still refuses: a number of over 4,300 digits
+            err("configuration", "holds a number too long to read")
     if (value := cells.get("site_id")) and not SITE_ID.match(value):
         err("site_id", "is not a site id (letters, digits, _ and -)")
     elif value:
