@@ -31,8 +31,8 @@ def test_json_nested_past_the_parsers_limit_is_400(admin):
     body = '{"unit_number": ' + "[" * 5000 + "]" * 5000 + "}"
     r = assert_error(call_api("POST", "/assets", as_user=admin, raw_body=body), 400, "malformed_json")
     assert "nested too deeply" in r["message"]
-    r = call_api("POST", "/assets", as_user=admin, raw_body='{"unit_number": ' + "9" * 5000 + "}")
-    assert_error(r, 400, "malformed_json")  # a number json.loads will not convert
+    long_number = call_api("POST", "/assets", as_user=admin, raw_body='{"unit_number": ' + "9" * 5000 + "}")
+    assert_error(long_number, 400, "malformed_json")  # a number json.loads will not convert
 
 
 def test_wrong_types_are_422_per_field(admin):
