@@ -60,7 +60,7 @@ def rest_event(
             "domainName": "localhost",
             "httpMethod": method.upper(),
             "identity": {"sourceIp": source_ip, "userAgent": hdrs.get("user-agent", "")},
-            "path": f"/{stage}{path}",
+            "path": path,  # as on a custom domain: the dev server's URLs carry no stage (shared/api/docs.py)
             "protocol": "HTTP/1.1",
             "requestId": request_id,
             "requestTimeEpoch": int(time.time() * 1000),

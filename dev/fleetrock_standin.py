@@ -11,6 +11,7 @@ It keeps everything in memory, sends signed webhooks, and can be told to fail (5
 Tests drive it in-process; `make dev` starts one on port 3100 and it answers control calls too:
     POST /_standin/repair_orders   {"id", "vin", "status", ...}  upsert and send a webhook to every target
     POST /_standin/faults          {"fail": n, "status": 503, "throttle": n, "drop": n, "delay": seconds}
+    POST /_standin/webhook_targets {"url", "secret"}  send webhooks there too (a new secret replaces the URL's old one)
     GET  /_standin/state           units, repair orders, calls
 """
 
@@ -139,8 +140,9 @@ class FleetrockStandin(ThreadingHTTPServer):
 
     # -- webhooks ------------------------------------------------------------------------------
     def add_webhook_target(self, url: str, secret: str) -> None:
+        """Send webhooks to `url`, signed with `secret` (which replaces that URL's old one: a rotation)."""
         with self.lock:
-            self.webhook_targets.append((url, secret))
+            self.webhook_targets = [(u, s) for u, s in self.webhook_targets if u != url] + [(url, secret)]
 
     @staticmethod
     def webhook_body(event: str, data: Any, *, event_id: str | None = None, sent_at: str | None = None) -> bytes:
@@ -269,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
             order = s.put_repair_order(body)
             threading.Thread(target=s.notify, args=("repair_order.updated", order), daemon=True).start()
             self._send(202, order)
+        elif what == "webhook_targets" and isinstance(body, dict) and body.get("url") and body.get("secret"):
+            s.add_webhook_target(str(body["url"]), str(body["secret"]))
+            self._send(200, {"ok": True})
         elif what == "units" and isinstance(body, dict) and body.get("vin"):
             self._send(201, s.put_unit(body))
         else:

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -85,6 +85,25 @@ def test_swagger_is_public_html_with_the_ui_inline(dev_server):
     assert r.headers["content-type"].startswith("text/html")
     assert "SwaggerUIBundle" in r.text  # the bundle itself is in the page: no CDN
     assert "<script src=\"http" not in r.text
+
+
+def test_the_openapi_document_is_public_and_its_server_is_the_dev_servers_root(dev_server):
+    """Swagger's "Try it out" calls the document's server: the dev server's URLs carry no stage."""
+    document = httpx.get(f"{dev_server.url}/openapi.json")
+    assert document.status_code == 200 and document.headers["content-type"].startswith("application/json")
+    assert document.json()["servers"] == [{"url": "/"}] and "/jobs" in document.json()["paths"]
+    assert httpx.get(f"{dev_server.url}/swagger", params={"format": "json"}).json() == document.json()
+    me = document.json()["servers"][0]["url"].rstrip("/") + "/me"  # a path as Swagger UI builds it
+    assert httpx.get(f"{dev_server.url}{me}").status_code == 401  # a route (no token), not a 404
+
+
+def test_behind_the_default_execute_api_url_the_documents_server_is_the_stage():
+    from dev.apigw import LocalContext, rest_event
+    from functions.docs.handler import lambda_handler
+
+    event = rest_event("GET", "/openapi.json", stage="v1")
+    event["requestContext"]["path"] = "/v1/openapi.json"  # https://{api}.execute-api.{region}.amazonaws.com/v1/...
+    assert json.loads(lambda_handler(event, cast(Any, LocalContext()))["body"])["servers"] == [{"url": "/v1"}]
 
 
 def test_public_route_answers_get_only(dev_server):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from dev import fleetrock_seed
 from dev.seed import seed_demo
 from shared.auth.principal import Role
+from tests.conftest import call_api
 from tests.fleetrock_support import dispatch
 
 
@@ -35,3 +37,18 @@ def test_seeded_truck_shows_in_shop_with_the_repair_order_as_cause(demo, stream)
     stream.drain()
     truck = {a["unit_number"]: a for a in dispatch(dispatcher).values()}[demo["truck"]]  # type: ignore[arg-type]
     assert truck["asset_status"] == "active" and truck["maintenance_status"] is None
+
+
+def test_after_a_secret_rotation_the_standin_is_told_the_new_secret_over_its_control_api(demo, stream):
+    users = seed_demo()
+    stream.drain()
+    manager = next(u for u in users if u.role is Role.MANAGER)
+    rotated = call_api("POST", f"/integrations/{demo['integration_id']}/webhook-secret", as_user=manager)
+    assert rotated.status == 200, rotated.body
+    standin = demo["standin"]
+    order = standin.put_repair_order({"id": "RO-5001", "vin": demo["vin"], "status": "Finished"})
+    assert [status for status, _ in standin.notify("repair_order.updated", order)] == [401]  # the old secret
+    r = httpx.post(f"{standin.url}/_standin/webhook_targets",
+                   json={"url": demo["webhook_url"], "secret": rotated.json()["webhook_secret"]})
+    assert r.status_code == 200
+    assert [status for status, _ in standin.notify("repair_order.updated", order)] == [202]

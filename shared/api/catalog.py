@@ -34,7 +34,7 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "fleetrock_webhook": {"shared.fleetrock.webhook_routes": ("webhooks",)},
     # fleetrock.md: push subscriptions and their deliveries
     "subscriptions": {"shared.push.routes": ("subscriptions",)},
-    "docs": {"shared.api.docs": ("swagger",)},
+    "docs": {"shared.api.docs": ("swagger", "openapi.json")},
 }
 # API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check), GET only
 PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})

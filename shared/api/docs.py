@@ -1,4 +1,5 @@
-"""GET /swagger: the whole API's OpenAPI as Swagger UI, or with ?format=json the document itself.
+"""GET /swagger: the whole API's OpenAPI as Swagger UI; GET /openapi.json (or /swagger?format=json):
+the document itself.
 
 The document is openapi.json, which `make openapi` generates from every handler's routes and the
 Lambda package ships (infra/bundle.py); tests/test_openapi.py fails when it differs from the code.
@@ -45,15 +46,26 @@ def _base_path(stage: str | None, path: str) -> str:
     return f"/{stage}" if stage and stage != "$default" and path.startswith(f"/{stage}") else ""
 
 
+def _served(event: APIGatewayProxyEvent) -> str:
+    """The document with the server its URLs are relative to; "</" escaped, so that it cannot close
+    the page's <script> element."""
+    context = event.request_context
+    document = {**_document(), "servers": [{"url": _base_path(context.stage, context.path) or "/"}]}
+    return json.dumps(document, indent=2).replace("</", "<\\/")
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    spec = _served(cast("APIGatewayProxyEvent", router.current_event))
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=spec)
+
+
 @router.get("/swagger", include_in_schema=False)
 def swagger() -> Response[str]:
     from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
     event = cast("APIGatewayProxyEvent", router.current_event)
-    context = event.request_context
-    document = {**_document(), "servers": [{"url": _base_path(context.stage, context.path) or "/"}]}
-    # "</" escaped, so the document cannot close the page's <script> element
-    spec = json.dumps(document, indent=2).replace("</", "<\\/")
+    spec = _served(event)
     if (event.query_string_parameters or {}).get("format") == "json":
         return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=spec)
     script, style = _swagger_ui()
