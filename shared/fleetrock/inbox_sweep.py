@@ -14,30 +14,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shared.db.sweep import Sweep, run
 from shared.fleetrock import inbox_dal
+from shared.fleetrock.models import InboxItem
 from shared.observability import logger, metrics
 
 BACKOFF = tuple(timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 480))  # after each of the 6 tries
 SWEEP_PER_SHARD = 100  # per minute and shard: a backlog drains over the next runs
 
 
+def _gave_up(item: InboxItem) -> None:
+    metrics.add_metric(name="FleetrockEventGaveUp", unit="Count", value=1)
+    logger.warning("inbox event left for a replay", extra={
+        "integration_id": item.integration_id, "event_id": item.event_id, "error": item.last_error})
+
+
+INBOX = Sweep[InboxItem](name="fleetrock inbox sweep", waiting=lambda item: item.status in inbox_dal.RUNNABLE,
+                         tries=lambda item: int(item.sweeps or 0), requeue=inbox_dal.sweep_requeue,
+                         drop=inbox_dal.sweep_drop, give_up=inbox_dal.sweep_give_up, gave_up=_gave_up)
+
+
 def sweep_inbox(now: datetime) -> dict[str, int]:
     """Queue the inbox events that fell due; counts by outcome (raced: applied or swept meanwhile)."""
-    counts = {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
-    for item in list(inbox_dal.due_events(now, limit_per_shard=SWEEP_PER_SHARD)):
-        if item.status not in inbox_dal.RUNNABLE:
-            counts["dropped" if inbox_dal.sweep_drop(item) else "raced"] += 1
-            continue
-        sweeps = int(item.sweeps or 0)
-        if sweeps >= len(BACKOFF):
-            done = inbox_dal.sweep_give_up(item)
-            counts["given_up" if done else "raced"] += 1
-            if done:
-                metrics.add_metric(name="FleetrockEventGaveUp", unit="Count", value=1)
-                logger.warning("inbox event left for a replay", extra={
-                    "integration_id": item.integration_id, "event_id": item.event_id, "error": item.last_error})
-            continue
-        counts["requeued" if inbox_dal.sweep_requeue(item, now + BACKOFF[sweeps]) else "raced"] += 1
-    if any(counts.values()):
-        logger.info("fleetrock inbox sweep", extra=counts)
-    return counts
+    return run(INBOX, inbox_dal.due_events(now, limit_per_shard=SWEEP_PER_SHARD), now, BACKOFF)

@@ -12,6 +12,7 @@ from shared.db.base import connection, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import UnitSync, UnitSyncItem
+from shared.ids import utc_now
 from shared.orgs.dal import org_pk
 
 PREFIX = "FRSYNC#"
@@ -48,12 +49,13 @@ def due_syncs(now: datetime, limit_per_shard: int) -> Iterator[UnitSyncItem]:
     return DUE.due_items(UnitSyncItem, now, limit_per_shard)
 
 
-def sweep_requeue(item: UnitSyncItem, next_due: datetime, now: datetime) -> bool:
+def sweep_requeue(item: UnitSyncItem, next_due: datetime) -> bool:
     """Queue a failed sync again (its MODIFY record sends the asset's current state) and set when the
     sweep looks next; False when it changed since read (synced, or swept, meanwhile)."""
     partition, sort_key = DUE.key(item.org_id, next_due, item.asset_id)
-    actions: list[Any] = [UnitSyncItem.state.set(RETRY), UnitSyncItem.sweeps.add(1), UnitSyncItem.updated_at.set(now),
-                          UnitSyncItem.gsi4pk.set(partition), UnitSyncItem.gsi4sk.set(sort_key)]
+    actions: list[Any] = [UnitSyncItem.state.set(RETRY), UnitSyncItem.sweeps.add(1),
+                          UnitSyncItem.updated_at.set(utc_now()), UnitSyncItem.gsi4pk.set(partition),
+                          UnitSyncItem.gsi4sk.set(sort_key)]
     return update_if(item, actions, UnitSyncItem.state.is_in(FAILED, RETRY) & (UnitSyncItem.gsi4sk == item.gsi4sk))
 
 

@@ -13,28 +13,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from shared.db.sweep import Sweep, run
 from shared.fleetrock import sync_dal
 from shared.fleetrock.inbox_sweep import BACKOFF, SWEEP_PER_SHARD
+from shared.fleetrock.models import UnitSyncItem
 from shared.observability import logger, metrics
+
+
+def _gave_up(item: UnitSyncItem) -> None:
+    metrics.add_metric(name="FleetrockSyncGaveUp", unit="Count", value=1)
+    logger.warning("unit sync left for a manual retry", extra={
+        "org_id": item.org_id, "asset_id": item.asset_id, "error": item.last_error})
+
+
+SYNCS = Sweep[UnitSyncItem](name="fleetrock sync sweep", waiting=lambda item: item.state in (sync_dal.FAILED, sync_dal.RETRY),
+                            tries=lambda item: int(item.sweeps or 0), requeue=sync_dal.sweep_requeue,
+                            drop=sync_dal.sweep_leave, give_up=sync_dal.sweep_leave, gave_up=_gave_up)
 
 
 def sweep_syncs(now: datetime) -> dict[str, int]:
     """Queue the failed syncs that fell due; counts by outcome (raced: synced or swept meanwhile)."""
-    counts = {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
-    for item in list(sync_dal.due_syncs(now, limit_per_shard=SWEEP_PER_SHARD)):
-        if item.state not in (sync_dal.FAILED, sync_dal.RETRY):
-            counts["dropped" if sync_dal.sweep_leave(item) else "raced"] += 1
-            continue
-        sweeps = int(item.sweeps or 0)
-        if sweeps >= len(BACKOFF):
-            done = sync_dal.sweep_leave(item)
-            counts["given_up" if done else "raced"] += 1
-            if done:
-                metrics.add_metric(name="FleetrockSyncGaveUp", unit="Count", value=1)
-                logger.warning("unit sync left for a manual retry", extra={
-                    "org_id": item.org_id, "asset_id": item.asset_id, "error": item.last_error})
-            continue
-        counts["requeued" if sync_dal.sweep_requeue(item, now + BACKOFF[sweeps], now) else "raced"] += 1
-    if any(counts.values()):
-        logger.info("fleetrock sync sweep", extra=counts)
-    return counts
+    return run(SYNCS, sync_dal.due_syncs(now, limit_per_shard=SWEEP_PER_SHARD), now, BACKOFF)
