@@ -26,7 +26,8 @@ def _gave_up(item: UnitSyncItem) -> None:
         "org_id": item.org_id, "asset_id": item.asset_id, "error": item.last_error})
 
 
-SYNCS = Sweep[UnitSyncItem](name="fleetrock sync sweep", waiting=lambda item: item.state in (sync_dal.FAILED, sync_dal.RETRY),
+SYNCS = Sweep[UnitSyncItem](name="fleetrock sync sweep",
+                            waiting=lambda item: item.state in (sync_dal.FAILED, sync_dal.RETRY),
                             tries=lambda item: int(item.sweeps or 0), requeue=sync_dal.sweep_requeue,
                             drop=sync_dal.sweep_leave, give_up=sync_dal.sweep_leave, gave_up=_gave_up)
 
