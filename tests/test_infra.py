@@ -408,6 +408,9 @@ def test_maintenance_refresh_runs_daily_at_5_new_york_time_and_sweeps_every_minu
     sync_gave_up = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
                     if a["Properties"].get("MetricName") == "FleetrockSyncGaveUp"]  # the sync sweep's
     assert len(sync_gave_up) == 1 and sync_gave_up[0]["Properties"]["AlarmActions"]
+    outbox_gave_up = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
+                      if a["Properties"].get("MetricName") == "OutboxGaveUp"]  # the outbox sweep's
+    assert len(outbox_gave_up) == 1 and outbox_gave_up[0]["Properties"]["AlarmActions"]
     _, mapping = only(template_json, "AWS::Lambda::EventSourceMapping")
     assert mapping["Properties"]["ParallelizationFactor"] == 10  # fleets' refresh tasks side by side
 

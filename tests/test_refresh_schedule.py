@@ -99,4 +99,5 @@ def test_sample_events_run_through_the_handler(path):
     assert result in ({"run_date": "2026-11-24", "created": 0, "existing": 0},
                       {"sweep": {"queued": 0, "failed": 0, "raced": 0},
                        "inbox": {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0},
-                       "syncs": {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}})
+                       "syncs": {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0},
+                       "outbox": {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}})

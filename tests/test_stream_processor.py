@@ -89,3 +89,58 @@ def test_records_that_trigger_nothing_pass(dynamodb):
     event["Records"][0]["eventName"] = "MODIFY"
     event["Records"][0]["dynamodb"]["NewImage"] = event["Records"][0]["dynamodb"]["OldImage"]
     assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}
+
+
+def test_an_email_the_stream_gave_up_on_is_sent_by_the_sweep(dynamodb):
+    """Mail down for longer than the stream's retries: the record is dead-lettered, the message stays in the
+    outbox's due queue, and the every-minute sweep queues it again once it is due."""
+    from datetime import UTC, datetime, timedelta
+
+    from dev.stream_poller import StreamPoller
+    from shared.db.base import transaction
+    from shared.outbox.dal import add_email
+    from tests.refresh_support import sweep
+
+    poller = StreamPoller(table_name=TEST_ENV["TABLE_NAME"], endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"],
+                          region=TEST_ENV["AWS_REGION"], start_position="LATEST", backoff_seconds=0.01)
+    poller.poll_once()
+    with transaction() as tx:
+        message_id = add_email(tx, to="late@fleet.example", subject="Welcome", body="Hello")
+    poller.drain()  # no SMTP server: every retry fails
+    assert len(poller.dead_letters) == 1
+    stored = get_item(dynamodb, f"OUTBOX#{message_id}", "MSG")
+    assert stored is not None and stored["status"]["S"] == "pending"
+    start = datetime.now(UTC)
+    assert sweep(start, "outbox")["requeued"] == 0  # not due yet: the stream's own retries come first
+    sink = SmtpSink(SMTP_PORT)
+    sink.start()
+    try:
+        assert sweep(start + timedelta(minutes=16), "outbox")["requeued"] == 1
+        poller.drain()
+        [sent] = sink.wait_for(1)
+        assert sent["To"] == "late@fleet.example"
+        stored = get_item(dynamodb, f"OUTBOX#{message_id}", "MSG")
+        assert stored is not None and stored["status"]["S"] == "sent" and "gsi4pk" not in stored
+        assert sweep(start + timedelta(days=1), "outbox") == {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
+        poller.drain()
+        with pytest.raises(TimeoutError):
+            sink.wait_for(2, timeout=1)  # sent once
+    finally:
+        sink.stop()
+
+
+def test_a_message_whose_sender_holds_a_live_lease_is_not_queued_again(dynamodb):
+    from datetime import UTC, datetime, timedelta
+
+    from shared.db.base import transaction
+    from shared.outbox.dal import add_email, claim
+    from tests.refresh_support import sweep
+
+    with transaction() as tx:
+        message_id = add_email(tx, to="busy@fleet.example", subject="Hi", body="Hello")
+    assert claim(f"OUTBOX#{message_id}") is not None  # a worker is sending it (lease: 2 minutes)
+    assert sweep(datetime.now(UTC) + timedelta(minutes=1), "outbox")["requeued"] == 0  # not due yet
+    counts = sweep(datetime.now(UTC) + timedelta(minutes=16), "outbox")
+    assert counts["requeued"] == 0 and counts["raced"] == 1
+    stored = get_item(dynamodb, f"OUTBOX#{message_id}", "MSG")
+    assert stored is not None and stored["status"]["S"] == "sending"

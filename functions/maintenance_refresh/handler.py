@@ -3,7 +3,8 @@
 The daily event writes one refresh task per active integration (the stream processor runs them);
 the sweep event (`detail-type` maintenance_refresh_sweep) queues the tasks whose retry fell due,
 the Fleetrock webhook events the stream never applied (shared/fleetrock/inbox_sweep.py), and the
-unit syncs that failed past the stream's retries (shared/fleetrock/sync_sweep.py).
+unit syncs that failed past the stream's retries (shared/fleetrock/sync_sweep.py), and the emails
+the stream never sent (shared/outbox/sweep.py).
 The event's `time` (the schedule's <aws.scheduler.scheduled-time>) is the run's "now".
 """
 
@@ -19,6 +20,7 @@ from shared.fleetrock.refresh import schedule_refresh, sweep
 from shared.fleetrock.sync_sweep import sweep_syncs
 from shared.ids import scheduled_time
 from shared.observability import logger, metrics, tracer
+from shared.outbox.sweep import sweep_outbox
 from shared.settings import get_settings
 
 settings = get_settings()
@@ -31,7 +33,7 @@ SWEEP = "maintenance_refresh_sweep"
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = scheduled_time(event)
     if event.get("detail-type") == SWEEP:
-        return {"sweep": sweep(now), "inbox": sweep_inbox(now), "syncs": sweep_syncs(now)}
+        return {"sweep": sweep(now), "inbox": sweep_inbox(now), "syncs": sweep_syncs(now), "outbox": sweep_outbox(now)}
     return schedule_refresh(now).model_dump(mode="json")
 
 

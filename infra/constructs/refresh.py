@@ -69,7 +69,14 @@ class MaintenanceRefresh(Construct):
         self.gave_up_alarm = above(self, "RefreshGaveUp", gave_up, 0,
                                    "a fleet's daily maintenance refresh failed after all its retries "
                                    "(GET /integrations/{id}/refreshes shows why)")
+        # the same sweep works through the outbox (shared/outbox/sweep.py): an email it gave up on
+        outbox_gave_up = cloudwatch.Metric(namespace=NAMESPACE, metric_name="OutboxGaveUp",
+                                           dimensions_map=DIMENSIONS, statistic="Sum", period=Duration.minutes(5))
+        self.outbox_gave_up_alarm = above(self, "OutboxGaveUp", outbox_gave_up, 0,
+                                          "an email could not be sent after all its retries (about 16 hours; "
+                                          "its message_id is in the sweep's log line)")
 
     def notify(self, alarm_topic: sns.ITopic) -> None:
-        """Send the give-up alarm to the alarm topic (Monitoring is built after this construct)."""
-        self.gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
+        """Send the give-up alarms to the alarm topic (Monitoring is built after this construct)."""
+        for alarm in (self.gave_up_alarm, self.outbox_gave_up_alarm):
+            alarm.add_alarm_action(actions.SnsAction(alarm_topic))

@@ -15,6 +15,9 @@ from shared.observability import logger
 
 T = TypeVar("T")
 
+BACKOFF = tuple(timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 480))  # after each of the 6 tries
+SWEEP_PER_SHARD = 100  # items per minute and shard: a backlog drains over the next runs
+
 
 @dataclass(frozen=True)
 class Sweep(Generic[T]):
@@ -27,7 +30,7 @@ class Sweep(Generic[T]):
     gave_up: Callable[[T], None]  # say so (log, metric)
 
 
-def run(sweep: Sweep[T], due: Iterable[T], now: datetime, backoff: Sequence[timedelta]) -> dict[str, int]:
+def run(sweep: Sweep[T], due: Iterable[T], now: datetime, backoff: Sequence[timedelta] = BACKOFF) -> dict[str, int]:
     """Counts by outcome; "raced": the item changed since read (done, or swept, meanwhile)."""
     counts = {"requeued": 0, "given_up": 0, "dropped": 0, "raced": 0}
     for item in list(due):

@@ -12,15 +12,12 @@ with its last error, for a fleet admin's replay.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from shared.db.sweep import Sweep, run
+from shared.db.sweep import BACKOFF, SWEEP_PER_SHARD, Sweep, run
 from shared.fleetrock import inbox_dal
 from shared.fleetrock.models import InboxItem
 from shared.observability import logger, metrics
-
-BACKOFF = tuple(timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 480))  # after each of the 6 tries
-SWEEP_PER_SHARD = 100  # per minute and shard: a backlog drains over the next runs
 
 
 def _gave_up(item: InboxItem) -> None:

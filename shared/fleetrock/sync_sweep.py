@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.db.sweep import Sweep, run
+from shared.db.sweep import BACKOFF, SWEEP_PER_SHARD, Sweep, run
 from shared.fleetrock import sync_dal
-from shared.fleetrock.inbox_sweep import BACKOFF, SWEEP_PER_SHARD
 from shared.fleetrock.models import UnitSyncItem
 from shared.observability import logger, metrics
 

@@ -2,26 +2,36 @@
 
 Claiming is a conditional update, so a stream record delivered twice, or two processors on
 the same message, send it once; a failed send releases the claim and the record is retried.
+A message not sent yet sits in a due queue (gsi4), which the sweep works through (sweep.py):
+the stream's retries run out (mail down for hours, a worker that died holding the lease), and
+the message still goes out.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import condition_failed, connection, update_if
+from shared.db.due import DueQueue
 from shared.ids import new_id, utc_now
 from shared.outbox.models import OutboxItem
 
 MSG = "MSG"
 LEASE_SECONDS = 120
 KEEP_SENT_SECONDS = 30 * 24 * 3600
+DUE = DueQueue("OUTBOXDUE", "gsi4")  # messages not sent yet, by when the sweep looks at them
+FIRST_SWEEP_AFTER = timedelta(minutes=15)  # the stream's own retries come first
 
 
 def add_email(tx: TransactWrite, *, to: str, subject: str, body: str) -> str:
-    message_id = new_id("msg")
+    message_id, now = new_id("msg"), utc_now()
     item = OutboxItem(
         f"OUTBOX#{message_id}",
         MSG,
@@ -29,8 +39,9 @@ def add_email(tx: TransactWrite, *, to: str, subject: str, body: str) -> str:
         kind="email",
         payload={"to": to, "subject": subject, "body": body},
         status="pending",
-        created_at=utc_now(),
+        created_at=now,
     )
+    item.gsi4pk, item.gsi4sk = DUE.key(message_id, now + FIRST_SWEEP_AFTER)
     tx.save(item, condition=OutboxItem.pk.does_not_exist())
     return message_id
 
@@ -51,8 +62,7 @@ def claim(pk: str) -> OutboxItem | None:
                 OutboxItem.lease_until.set(now + LEASE_SECONDS),
                 OutboxItem.attempts.add(1),
             ],
-            condition=(OutboxItem.pk.exists())
-            & ((OutboxItem.status == "pending") | ((OutboxItem.status == "sending") & (OutboxItem.lease_until < now))),
+            condition=OutboxItem.pk.exists() & _claimable(now),
         )
     except UpdateError as exc:
         if not condition_failed(exc):
@@ -77,6 +87,8 @@ def complete(item: OutboxItem) -> None:
             OutboxItem.sent_at.set(utc_now()),
             OutboxItem.lease_until.remove(),
             OutboxItem.expires_at_epoch.set(int(time.time()) + KEEP_SENT_SECONDS),
+            OutboxItem.gsi4pk.remove(),
+            OutboxItem.gsi4sk.remove(),
         ],
         condition=OutboxItem.status == "sending",
     )
@@ -85,3 +97,29 @@ def complete(item: OutboxItem) -> None:
 def release(item: OutboxItem) -> None:
     item.update(actions=[OutboxItem.status.set("pending"), OutboxItem.lease_until.remove()],
                 condition=OutboxItem.status == "sending")
+
+
+def _claimable(now: int) -> Condition:
+    """Not sent, and nobody holds a live lease on it."""
+    return OutboxItem.status.is_in("pending", "queued") | (
+        (OutboxItem.status == "sending") & (OutboxItem.lease_until < now))
+
+
+# -- the sweep (shared/outbox/sweep.py) ------------------------------------------------------------
+def due_messages(now: datetime, limit_per_shard: int) -> Iterator[OutboxItem]:
+    return DUE.due_items(OutboxItem, now, limit_per_shard)
+
+
+def sweep_requeue(item: OutboxItem, next_due: datetime) -> bool:
+    """Queue a message again (its MODIFY record sends it) and set when the sweep looks next; False when
+    it was sent, is being sent (a live lease), or was swept since read."""
+    partition, sort_key = DUE.key(item.message_id, next_due)
+    actions: list[Any] = [OutboxItem.status.set("queued"), OutboxItem.sweeps.add(1),
+                          OutboxItem.gsi4pk.set(partition), OutboxItem.gsi4sk.set(sort_key)]
+    return update_if(item, actions, _claimable(int(time.time())) & (OutboxItem.gsi4sk == item.gsi4sk))
+
+
+def sweep_leave(item: OutboxItem) -> bool:
+    """Out of the due queue (sent meanwhile, or out of tries)."""
+    return update_if(item, [OutboxItem.gsi4pk.remove(), OutboxItem.gsi4sk.remove()],
+                     OutboxItem.gsi4sk == item.gsi4sk)

@@ -1,4 +1,5 @@
-"""Deliver outbox messages; called by the stream processor for each new outbox item."""
+"""Deliver outbox messages; called by the stream processor for each new outbox item, and for each one
+the sweep queued again (shared/outbox/sweep.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ from typing import Any
 from shared.mail.mailer import get_mailer
 from shared.observability import logger, metrics
 from shared.outbox import dal
+
+
+def deliver_queued(new_image: dict[str, Any]) -> None:
+    """A MODIFY record: only the sweep's `queued` means "send it" (a release back to pending does not)."""
+    if new_image.get("status") == "queued":
+        deliver(new_image)
 
 
 def deliver(new_image: dict[str, Any]) -> None:

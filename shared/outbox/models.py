@@ -8,13 +8,19 @@ from shared.db.base import TableItem
 
 
 class OutboxItem(TableItem, discriminator="outbox"):
-    """pk=OUTBOX#{message_id}, sk=MSG. The stream's INSERT record is what triggers the work."""
+    """pk=OUTBOX#{message_id}, sk=MSG. The stream's INSERT record is what triggers the work.
+
+    Until it is sent, gsi4 OUTBOXDUE#{shard} / {due}#{message_id} is when the every-minute sweep
+    looks at it (shared/outbox/sweep.py): a message the stream gave up on is queued again
+    (status `queued`: its MODIFY record sends it); `sweeps` counts those tries.
+    """
 
     message_id = UnicodeAttribute()
     kind = UnicodeAttribute()
     payload = JSONAttribute()
-    status = UnicodeAttribute()  # pending | sending | sent
+    status = UnicodeAttribute()  # pending | queued (by the sweep) | sending | sent
     attempts = NumberAttribute(default=0)
+    sweeps = NumberAttribute(default=0)
     lease_until = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
