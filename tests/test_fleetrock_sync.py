@@ -174,3 +174,24 @@ def test_a_sync_that_never_succeeds_leaves_the_sweep_after_its_tries(fleet, flee
         "items"]
     assert state["state"] == "failed"  # listed for a manual retry
     assert sweep(at + timedelta(days=2), "syncs")["requeued"] == 0
+
+
+def test_a_sync_failing_on_our_side_is_recorded_and_swept_too(fleet, fleetrock, stream, monkeypatch):
+    """Not only Fleetrock's errors: the API key's decryption failing (KMS down) is a failed sync the sweep retries."""
+    from shared.fleetrock import sync
+
+    admin, integration_id = fleet
+    real_client_for = sync.client_for
+
+    def kms_down(integration):
+        raise RuntimeError("KMS is unavailable")
+
+    monkeypatch.setattr(sync, "client_for", kms_down)
+    asset = create_asset(admin)
+    stream.drain()
+    [state] = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin).json()["items"]
+    assert state["state"] == "failed" and "KMS is unavailable" in state["last_error"]
+    monkeypatch.setattr(sync, "client_for", real_client_for)
+    assert sweep(datetime.now(UTC) + timedelta(minutes=16), "syncs")["requeued"] == 1
+    stream.drain()
+    assert len(fleetrock.units_with_vin(asset["vin"])) == 1

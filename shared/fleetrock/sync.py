@@ -82,8 +82,9 @@ def sync_asset(integration: IntegrationItem, asset_id: str, *, seen_version: int
     try:
         with client_for(integration) as client:
             _send(client, state, unit)
-    except FleetrockError as exc:
-        state.state, state.attempts, state.last_error = FAILED, (state.attempts or 0) + 1, str(exc)[:500]
+    except Exception as exc:  # Fleetrock's, and ours (the API key's decryption...): recorded, and due for the sweep
+        error = str(exc) if isinstance(exc, FleetrockError) else f"{type(exc).__name__}: {exc}"
+        state.state, state.attempts, state.last_error = FAILED, (state.attempts or 0) + 1, error[:500]
         state.updated_at = utc_now()
         if state.gsi4pk is None:  # not in the due queue yet (a swept retry keeps the due time it has)
             sync_dal.set_due(state, state.updated_at + FIRST_SWEEP_AFTER)
