@@ -30,8 +30,10 @@ def test_customer_with_permissions_and_primary():
     r = call_api("POST", "/customers", as_user=vendor,
                  json_body={"name": "X", "primary_customer_id": child["customer_id"]})
     assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "primary_customer_id"
+    now = call_api("GET", f"/customers/{primary['customer_id']}", as_user=vendor).json()
+    assert now["version"] == primary["version"] + 1  # a customer went under it: its version went up
     r = call_api("PATCH", f"/customers/{primary['customer_id']}", as_user=vendor,
-                 json_body={"version": primary["version"], "primary_customer_id": child["customer_id"]})
+                 json_body={"version": now["version"], "primary_customer_id": child["customer_id"]})
     assert r.status == 422
     r = call_api("POST", "/customers", as_user=vendor, json_body={"name": "X", "primary_customer_id": "cus_nope"})
     assert r.status == 422
@@ -201,3 +203,28 @@ def test_a_cursor_of_another_list_in_the_same_partition_is_a_422():
     r = call_api("GET", f"/sites/{site_id}/services", as_user=vendor,
                  query={"from": "2026-01-01", "to": "2026-01-31", "cursor": march_cursor})
     assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "cursor", r.body
+
+
+def test_a_customer_cannot_gain_a_primary_while_another_goes_under_it(monkeypatch):
+    """The check that a customer has none under it reads an index before the transaction; a customer
+    joining it meanwhile bumps its version, so its own versioned save loses (409), never two levels."""
+    from shared.portal import customers, customers_dal
+
+    vendor = sign_up("vendor", "Shop")
+    top, middle = create_customer(vendor, name="Top"), create_customer(vendor, name="Middle")
+    real = customers_dal.sub_customer_ids
+    joined: list[dict] = []
+
+    def check_then_a_customer_joins(org_id, customer_id, limit):
+        found = real(org_id, customer_id, limit=limit)  # none yet
+        if customer_id == middle["customer_id"] and not joined:
+            joined.append({})  # once: the Branch's own create checks too
+            joined[0] = create_customer(vendor, name="Branch", primary_customer_id=middle["customer_id"])
+        return found
+
+    monkeypatch.setattr(customers.dal, "sub_customer_ids", check_then_a_customer_joins)
+    r = call_api("PATCH", f"/customers/{middle['customer_id']}", as_user=vendor,
+                 json_body={"version": middle["version"], "primary_customer_id": top["customer_id"]})
+    assert r.status == 409, r.body
+    now = call_api("GET", f"/customers/{middle['customer_id']}", as_user=vendor).json()
+    assert now["primary_customer_id"] is None and joined[0]["primary_customer_id"] == middle["customer_id"]

@@ -25,8 +25,9 @@ def get_item(caller: Principal, customer_id: str) -> CustomerItem:
     return item
 
 
-def _check_primary(caller: Principal, customer_id: str, primary_id: str) -> None:
-    """One level only: a primary is not under another, and a customer with customers under it gets no primary."""
+def _check_primary(caller: Principal, customer_id: str, primary_id: str) -> CustomerItem:
+    """One level only: a primary is not under another, and a customer with customers under it gets no primary;
+    the primary, as read."""
     if primary_id == customer_id:
         raise Unprocessable.field("primary_customer_id", "a customer cannot be its own primary customer")
     primary = dal.get_customer_item(caller.org_id, primary_id)
@@ -36,6 +37,7 @@ def _check_primary(caller: Principal, customer_id: str, primary_id: str) -> None
         raise Unprocessable.field("primary_customer_id", "that customer is itself under a primary customer")
     if dal.sub_customer_ids(caller.org_id, customer_id, limit=1):
         raise Unprocessable.field("primary_customer_id", "this customer is a primary customer of others")
+    return primary
 
 
 def _primary_still_top_level(tx: TransactWrite, caller: Principal, primary_id: str) -> None:
@@ -43,10 +45,16 @@ def _primary_still_top_level(tx: TransactWrite, caller: Principal, primary_id: s
                        condition=CustomerItem.pk.exists() & CustomerItem.primary_customer_id.does_not_exist())
 
 
+def _join_primary(tx: TransactWrite, primary: CustomerItem) -> None:
+    """A customer goes under `primary`: its version goes up in the same transaction, still top level, so
+    that the primary gaining a primary of its own at the same moment (a versioned save) loses with a 409."""
+    tx.update(primary, actions=[CustomerItem.updated_at.set(utc_now())],
+              condition=CustomerItem.primary_customer_id.does_not_exist())
+
+
 def create_customer(caller: Principal, body: CustomerCreate) -> Customer:
     customer_id = new_id("cus")
-    if body.primary_customer_id:
-        _check_primary(caller, customer_id, body.primary_customer_id)
+    primary = _check_primary(caller, customer_id, body.primary_customer_id) if body.primary_customer_id else None
     now = utc_now()
     item = CustomerItem(org_pk(caller.org_id), dal.customer_sk(customer_id), customer_id=customer_id,
                         org_id=caller.org_id, name=body.name, contact_name=body.contact_name,
@@ -56,8 +64,8 @@ def create_customer(caller: Principal, body: CustomerCreate) -> Customer:
     dal.set_primary_keys(item)
     with atomic(_RACE) as tx:
         tx.save(item, condition=CustomerItem.pk.does_not_exist())
-        if body.primary_customer_id:
-            _primary_still_top_level(tx, caller, body.primary_customer_id)
+        if primary is not None:
+            _join_primary(tx, primary)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="customer.created", target_type="customer",
                         target_id=customer_id, after=dal.to_customer(item))
     return dal.to_customer(item)
@@ -77,8 +85,9 @@ def update_customer(caller: Principal, customer_id: str, body: CustomerUpdate) -
     before = dal.to_customer(item)
     fields = body.model_fields_set
     new_primary = body.primary_customer_id if "primary_customer_id" in fields else item.primary_customer_id
+    joined = None  # the primary it goes under now
     if new_primary and new_primary != item.primary_customer_id:
-        _check_primary(caller, customer_id, new_primary)
+        joined = _check_primary(caller, customer_id, new_primary)
     for name in ("name", "contact_name", "contact_email", "contact_phone"):
         if name in fields:
             setattr(item, name, getattr(body, name))
@@ -89,7 +98,9 @@ def update_customer(caller: Principal, customer_id: str, body: CustomerUpdate) -
     item.updated_at = utc_now()
     with atomic(_RACE) as tx:
         tx.save(item)
-        if new_primary:
+        if joined is not None:
+            _join_primary(tx, joined)
+        elif new_primary:
             _primary_still_top_level(tx, caller, new_primary)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="customer.updated", target_type="customer",
                         target_id=customer_id, before=before, after=dal.to_customer(item))
