@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -74,6 +75,37 @@ def test_activation_imports_open_repair_orders_and_links_units_by_vin(fleetrock,
     units = call_api("GET", f"/integrations/{created['integration_id']}/units", as_user=admin).json()["items"]
     assert [u["asset_id"] for u in units] == [in_shop["asset_id"]]
     assert stream.dead_letters == []
+
+
+def test_a_unit_a_stream_sync_links_during_activation_does_not_fail_it(fleetrock, monkeypatch):
+    """Linking reads each asset's sync state, then writes in a transaction: a sync written between the two
+    (by the stream) made the whole activation a 500; now the others are linked and it is left alone."""
+    from shared.fleetrock import logic, sync_dal
+    from shared.fleetrock.models import UnitSyncItem
+    from shared.orgs.dal import org_pk
+
+    admin = sign_up("fleet")
+    first, second = create_asset(admin), create_asset(admin)
+    for n, asset in enumerate((first, second)):
+        fleetrock.put_unit({"unit_number": f"FR-{n}", "vin": asset["vin"]})
+    created = configure(admin, fleetrock)
+    real_get_sync = sync_dal.get_sync
+
+    def a_sync_lands_after_the_read(org_id, asset_id):
+        found = real_get_sync(org_id, asset_id)
+        if asset_id == first["asset_id"] and found is None:
+            UnitSyncItem(org_pk(org_id), sync_dal.sync_sk(asset_id), org_id=org_id, asset_id=asset_id,
+                         integration_id=created["integration_id"], unit_id="from-the-stream", synced_version=1,
+                         updated_at=datetime.now(UTC)).save()
+        return found
+
+    monkeypatch.setattr(logic.sync_dal, "get_sync", a_sync_lands_after_the_read)
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 200, r.body
+    assert r.json()["units_linked"] == 1 and r.json()["integration"]["status"] == "active"
+    kept = real_get_sync(admin.org_id, first["asset_id"])
+    assert kept is not None and kept.unit_id == "from-the-stream"  # left alone
+    assert real_get_sync(admin.org_id, second["asset_id"]) is not None
 
 
 def test_deactivate_then_webhooks_are_410(fleetrock):

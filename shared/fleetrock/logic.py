@@ -10,12 +10,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from shared.assets import dal as assets_dal
+from shared.assets.models import AssetItem
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic, condition_failed, expect_version, transaction
+from shared.db.base import atomic, condition_failed, expect_version, save_if, transaction
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.fleetrock import inbox_dal, integration_dal, sync_dal
@@ -183,7 +184,7 @@ def _link_units(item: IntegrationItem, units: list[dict[str, Any]]) -> int:
     """Units whose VIN is an active asset of the fleet are linked (no unit is created here)."""
     by_vin = {str(u.get("vin", "")).strip().upper(): u for u in units if u.get("vin") and u.get("id")}
     linked = 0
-    batch: list[UnitSyncItem] = []
+    batch: list[tuple[AssetItem, str]] = []
     for vin, unit in by_vin.items():
         claim = assets_dal.get_vin_claim(item.org_id, vin)
         if claim is None or not claim.active:
@@ -191,15 +192,26 @@ def _link_units(item: IntegrationItem, units: list[dict[str, Any]]) -> int:
         asset = assets_dal.get_asset_item(item.org_id, claim.asset_id)
         if asset is None or sync_dal.get_sync(item.org_id, asset.asset_id) is not None:
             continue
-        batch.append(UnitSyncItem(org_pk(item.org_id), sync_dal.sync_sk(asset.asset_id), org_id=item.org_id,
-                                  asset_id=asset.asset_id, integration_id=item.integration_id,
-                                  unit_id=str(unit["id"]), synced_version=asset.version or 0,
-                                  updated_at=utc_now()))
+        batch.append((asset, str(unit["id"])))
+
+    def linked_state(asset: AssetItem, unit_id: str) -> UnitSyncItem:
+        return UnitSyncItem(org_pk(item.org_id), sync_dal.sync_sk(asset.asset_id), org_id=item.org_id,
+                            asset_id=asset.asset_id, integration_id=item.integration_id, unit_id=unit_id,
+                            synced_version=asset.version or 0, updated_at=utc_now())
+
     for start in range(0, len(batch), TRANSACTION_ITEMS):
-        with transaction() as tx:
-            for state in batch[start:start + TRANSACTION_ITEMS]:
-                tx.save(state)  # new: version condition = attribute_not_exists
-        linked += len(batch[start:start + TRANSACTION_ITEMS])
+        chunk = batch[start:start + TRANSACTION_ITEMS]
+        try:
+            with transaction() as tx:
+                for asset, unit_id in chunk:
+                    tx.save(linked_state(asset, unit_id))  # new: version condition = attribute_not_exists
+            linked += len(chunk)
+        except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
+            # a stream sync wrote one of them meanwhile (it finds its unit by VIN itself): link the others
+            linked += sum(save_if(linked_state(asset, unit_id), UnitSyncItem.pk.does_not_exist())
+                          for asset, unit_id in chunk)
     return linked
 
 
