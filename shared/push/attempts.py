@@ -71,8 +71,8 @@ def send_from_stream(image: dict[str, Any]) -> None:
 def _failed_for_good(subscription: PushSubscriptionItem, item: DeliveryItem) -> None:
     """A snapshot that never arrived is not "unchanged data": forget what was queued, so the next
     morning's refresh pushes it again (shared/push/snapshots.py skips only what was sent before)."""
-    if item.kind == DeliveryKind.SNAPSHOT.value:
-        subs_dal.forget_snapshot(subscription)
+    if item.kind == DeliveryKind.SNAPSHOT.value and item.content_hash:
+        subs_dal.forget_snapshot(subscription, item.content_hash)
 
 
 def attempt(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due: str | None,

@@ -69,6 +69,7 @@ class DeliveryItem(TableItem, discriminator="push_delivery"):
     page = NumberAttribute()
     pages = NumberAttribute()
     body = BinaryAttribute(legacy_encoding=False)  # the exact JSON body, zlib-compressed
+    content_hash = UnicodeAttribute(null=True)  # a snapshot page's: the subscription's snapshot_hash it stands for
     status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     lease_until = UTCDateTimeAttribute(null=True)

@@ -80,7 +80,8 @@ def _queue(subscription: PushSubscriptionItem, bodies: list[bytes], digest: str,
     items = [
         deliveries_dal.new_item(delivery_id=new_id("dlv"), subscription_id=subscription.subscription_id,
                                 fleet_id=subscription.fleet_id, kind=DeliveryKind.SNAPSHOT, page=n, pages=len(bodies),
-                                body=body, now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
+                                body=body, now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE,
+                                content_hash=digest)
         for n, body in enumerate(bodies, start=1)
     ]
     chunks = _chunks(items)

@@ -49,12 +49,13 @@ def body_of(item: DeliveryItem) -> bytes:
 
 
 def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, kind: DeliveryKind, page: int, pages: int,
-             body: bytes, now: datetime, retry_for: timedelta, queued_grace: timedelta) -> DeliveryItem:
+             body: bytes, now: datetime, retry_for: timedelta, queued_grace: timedelta,
+             content_hash: str | None = None) -> DeliveryItem:
     item = DeliveryItem(
         delivery_pk(subscription_id), delivery_sk(delivery_id), delivery_id=delivery_id,
         subscription_id=subscription_id, fleet_id=fleet_id, kind=kind.value, page=page, pages=pages,
         body=zlib.compress(body), status=DeliveryStatus.QUEUED.value, attempts=0, retry_until=now + retry_for,
-        created_at=now, updated_at=now, redeliveries=0,
+        created_at=now, updated_at=now, redeliveries=0, content_hash=content_hash,
         expires_at_epoch=int((now + retry_for + KEEP_DONE).timestamp()),
     )
     item.gsi4pk, item.gsi4sk = due_key(delivery_id, now + queued_grace)

@@ -59,9 +59,16 @@ def record_failure(item: PushSubscriptionItem, now: datetime) -> None:
         PushSubscriptionItem.failing_since | now)])
 
 
-def forget_snapshot(item: PushSubscriptionItem) -> None:
-    """A snapshot delivery failed for good: the next refresh pushes the snapshot again, changed or not."""
-    _update_if_exists(item, [PushSubscriptionItem.snapshot_hash.remove()])
+def forget_snapshot(item: PushSubscriptionItem, content_hash: str) -> None:
+    """A snapshot delivery failed for good: the next refresh pushes that snapshot again. Only while the
+    subscription's hash is still that snapshot's: a newer one queued meanwhile is not forgotten."""
+    connection()
+    try:
+        item.update(actions=[PushSubscriptionItem.snapshot_hash.remove()],
+                    condition=PushSubscriptionItem.snapshot_hash == content_hash)
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise  # another snapshot's hash, or the subscription is gone: nothing to forget
 
 
 def _update_if_exists(item: PushSubscriptionItem, actions: list[Any]) -> None:
