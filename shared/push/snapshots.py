@@ -103,7 +103,8 @@ def _claim_hash(tx: TransactWrite, subscription: PushSubscriptionItem, digest: s
     """Record the content sent, if the subscription is still active and nobody queued it meanwhile."""
     seen = subscription.snapshot_hash
     field = PushSubscriptionItem.snapshot_hash
-    unchanged = (field == seen) if seen else field.does_not_exist()
+    # the hash read, or none: a snapshot that failed for good may have been forgotten meanwhile (attempts.py)
+    unchanged = ((field == seen) | field.does_not_exist()) if seen else field.does_not_exist()
     tx.update(subscription, actions=[PushSubscriptionItem.snapshot_hash.set(digest)],
               condition=(PushSubscriptionItem.status == SubscriptionStatus.ACTIVE.value) & unchanged)
 
