@@ -300,3 +300,25 @@ def test_a_subscription_failing_3_days_in_a_row_is_paused_and_its_fleet_told(rec
     assert len(listed) == 3 and {d["status"] for d in listed} == {"failed"}
     r = call_api("POST", f"/subscriptions/{sub_id}/deliveries/{listed[0]['delivery_id']}/redeliver", as_user=admin)
     assert r.status == 409 and "resume" in r.json()["error"]["message"]
+
+
+def test_a_snapshot_forgotten_while_the_next_is_queued_does_not_make_it_skip_the_day(receiver, stream, monkeypatch):
+    from shared.push import snapshots
+    from shared.push.dal import subscriptions as subs_dal
+
+    admin = sign_up("fleet")
+    active_subscription(admin, receiver, stream)
+    day = datetime.now(UTC)
+    assert len(push_snapshot(admin.org_id, assets(2), day)) == 1
+    real_active_items = subs_dal.active_items
+
+    def read_then_a_failed_snapshot_is_forgotten(fleet_id):
+        items = list(real_active_items(fleet_id))
+        for item in items:  # the day before's page fails for good now (attempts.py: _failed_for_good)
+            fresh = subs_dal.get_item(fleet_id, item.subscription_id)
+            assert fresh is not None and item.snapshot_hash
+            subs_dal.forget_snapshot(fresh, item.snapshot_hash)
+        return items
+
+    monkeypatch.setattr(snapshots.subs_dal, "active_items", read_then_a_failed_snapshot_is_forgotten)
+    assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=1))) == 1  # not skipped
