@@ -322,3 +322,25 @@ def test_a_snapshot_forgotten_while_the_next_is_queued_does_not_make_it_skip_the
 
     monkeypatch.setattr(snapshots.subs_dal, "active_items", read_then_a_failed_snapshot_is_forgotten)
     assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=1))) == 1  # not skipped
+
+
+def test_a_stored_url_the_sender_cannot_parse_is_a_failed_attempt_not_a_crash(receiver, stream):
+    """A URL stored before the subscription check refused it: each attempt fails and is retried, then the
+    delivery ends failed (no exception escaping the claimed attempt, which left it 'sending' for good)."""
+    from shared.push.dal import subscriptions as subscriptions_dal
+
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    item = subscriptions_dal.get_item(admin.org_id, sub_id)
+    assert item is not None
+    item.url = "https://xn--zz.example.com/hook"
+    item.save()
+    now = datetime.now(UTC)
+    [delivery_id] = push_snapshot(admin.org_id, assets(1), now)
+    stream.drain()
+    assert stream.dead_letters == []
+    tried = delivery(admin, sub_id, delivery_id)
+    assert tried["status"] == "retrying" and "not a valid URL" in tried["last_error"]
+    run_retry(now + timedelta(hours=25))
+    assert delivery(admin, sub_id, delivery_id)["status"] == "failed"
+

@@ -178,6 +178,9 @@ def test_only_fleet_admins_manage_subscriptions_and_other_fleets_see_404():
     ("https://user:pw@hooks.example.com/x", "credentials"),
     ("/relative/path", "absolute"),
     ("https://hooks.example.com:99999/x", "valid URL"),
+    ("https://hooks.example.com/hook\x7f", "control characters"),
+    ("https://hooks.example.com/a hook", "spaces"),
+    ("https://xn--zz.example.com/hook", "valid URL"),  # no valid IDNA name: httpx could never send to it
 ])
 def test_bad_urls_are_422(url, problem):
     admin = sign_up("fleet")

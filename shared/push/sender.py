@@ -41,7 +41,11 @@ def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     that address (shared/push/urls.py public_address), so a changed DNS answer cannot redirect it."""
     httpx = traced_httpx()
     parts = urlsplit(url)
-    target, sni = httpx.URL(url), {}
+    try:
+        target, sni = httpx.URL(url), {}
+        target.host  # noqa: B018 - decodes the name: an invalid IDNA one raises here
+    except (ValueError, httpx.InvalidURL) as exc:  # a URL stored before the subscription check refused it
+        return SendResult(None, f"not sent: not a valid URL ({exc})"[:300])
     if not get_settings().allow_loopback_http:
         try:
             target = target.copy_with(host=public_address(url))
@@ -58,7 +62,7 @@ def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
             status = response.status_code
     except httpx.TimeoutException:
         return SendResult(None, f"no answer within {TIMEOUT_SECONDS:g} s")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: the host is no valid IDNA name (UnicodeError)
         return SendResult(None, f"{type(exc).__name__}: {exc}"[:300])
     if 200 <= status < 300:
         return SendResult(status, None)

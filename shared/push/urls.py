@@ -24,11 +24,16 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
     In AWS (allow_loopback_http false) we never POST a fleet's data in clear text, nor to a
     loopback or private address (that would reach our own network, not a subscriber's).
     """
+    import httpx  # here, not at import: the subscriptions API's cold start does without it
+
+    if any(ord(c) < 0x21 or c == "\x7f" for c in url):
+        raise Unprocessable.field("url", "must not hold spaces or control characters (percent-encode them)")
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
+        httpx.URL(url).host  # noqa: B018 - as the sender reads it: an invalid IDNA name (xn--zz) raises
+    except (ValueError, httpx.InvalidURL):  # IDNAError is a UnicodeError, a ValueError
         raise Unprocessable.field("url", "not a valid URL") from None
     if not host:
         raise Unprocessable.field("url", "must be an absolute URL with a host")
