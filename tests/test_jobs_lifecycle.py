@@ -63,6 +63,8 @@ def test_maintenance_job_needs_a_description_and_fails_with_a_reason():
     job = create_job(s.fleet, asset, kind="maintenance", configuration=None, description="Check pads and drums",
                      partner_id=s.partner_id)
     assert job["status"] == "ASSIGNED" and job["asset_id"] == asset["asset_id"]  # Save & Assign
+    assert audit_actions(s.fleet)[:2] == ["job.assigned", "job.created"]  # in both trails, as a separate assign
+    assert audit_actions(s.vendor)[:1] == ["job.assigned"]
     act(s.technician, job["job_id"], "start")
 
     for body in ({}, {"reason": "   "}, {"reason": None}):

@@ -38,6 +38,11 @@ def test_template_lifecycle():
         template["template_id"]
     r = call_api("POST", f"/job-templates/{template['template_id']}/duplicate", as_user=fleet, json_body={})
     assert r.status == 409
+    longest = create_template(fleet, name="L" * 120)
+    r = call_api("POST", f"/job-templates/{longest['template_id']}/duplicate", as_user=fleet, json_body={})
+    assert r.status == 201 and len(r.json()["name"]) == 120 and r.json()["name"].endswith(" (copy)")
+    call_api("DELETE", f"/job-templates/{r.json()['template_id']}", as_user=fleet)
+    call_api("DELETE", f"/job-templates/{longest['template_id']}", as_user=fleet)
     reader = add_user(fleet, "customer")
     names = [t["name"] for t in call_api("GET", "/job-templates", as_user=reader).json()["items"]]
     assert names == ["Box v3 (copy)", "Box v2", "Box v3"]

@@ -89,7 +89,19 @@ def test_succeeded_job_at_a_site_becomes_a_service_once(dynamodb, stream):
     user = create_customer_user(vendor, customer["customer_id"], [site["site_id"]])
     session = session_for(enable_link(vendor, user["customer_user_id"])["token"])
     detail = portal_get(session, f"/portal/sites/{site['site_id']}", **{"from": "2026-03-01", "to": "2026-03-31"})
-    assert detail.json()["services"][0]["job"]["job_id"] == "job_wash_1"
+    assert detail.json()["services"][0]["job"] == {"job_id": "job_wash_1", "title": "Trailer wash",
+                                                   "kind": "maintenance"}
+    # without can_view_service_name, the job's title (the service's name) is absent too
+    r = call_api("PATCH", f"/customers/{customer['customer_id']}", as_user=vendor, json_body={
+        "version": call_api("GET", f"/customers/{customer['customer_id']}", as_user=vendor).json()["version"],
+        "permissions": {**ALL_PERMISSIONS, "can_view_service_name": False}})
+    assert r.status == 200, r.body
+    session = session_for(enable_link(vendor, create_customer_user(
+        vendor, customer["customer_id"], [site["site_id"]])["customer_user_id"])["token"])
+    detail = portal_get(session, f"/portal/sites/{site['site_id']}", **{"from": "2026-03-01", "to": "2026-03-31"})
+    [seen] = detail.json()["services"]
+    assert "service_name" not in seen and seen["job"] == {"job_id": "job_wash_1", "kind": "maintenance"}
+    assert "Trailer wash" not in detail.body
 
 
 def test_jobs_that_do_not_qualify_record_nothing(dynamodb, stream):

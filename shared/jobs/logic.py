@@ -76,7 +76,7 @@ def create_job(caller: Principal, body: JobCreate) -> Job:
         if partner is not None:
             building.partner_still_accepted(tx, item)
             dal.grant_access(tx, item)
-            changes.audit(tx, caller, item, "job.assigned", None, [item.partner_org_id])
+            changes.audit(tx, caller, item, "job.assigned", None, [caller.org_id, item.partner_org_id])
         if saved is not None:
             templates.add_template(tx, caller, saved)
     return dal.to_job(item)

@@ -15,7 +15,14 @@ from shared.ids import new_id, utc_now
 from shared.jobs import rules
 from shared.jobs import templates_dal as dal
 from shared.jobs.bodies import dump_set
-from shared.jobs.templates_models import JobTemplate, JobTemplateItem, TemplateCreate, TemplateDuplicate, TemplateUpdate
+from shared.jobs.templates_models import (
+    MAX_NAME,
+    JobTemplate,
+    JobTemplateItem,
+    TemplateCreate,
+    TemplateDuplicate,
+    TemplateUpdate,
+)
 from shared.orgs.dal import org_pk
 
 TEMPLATE_FIELDS = ("kind", "title", "description", "configuration", "site_id")
@@ -111,7 +118,7 @@ def delete_template(caller: Principal, template_id: str) -> None:
 
 def duplicate_template(caller: Principal, template_id: str, body: TemplateDuplicate) -> JobTemplate:
     source = _get(caller, template_id)
-    name = body.name or f"{source.name} (copy)"
+    name = body.name or f"{source.name[:MAX_NAME - len(' (copy)')]} (copy)"  # within the name's limit
     item = new_template_item(caller, name, {k: getattr(source, k) for k in TEMPLATE_FIELDS})
     with atomic(name_taken(caller.org_id, name)) as tx:
         add_template(tx, caller, item)

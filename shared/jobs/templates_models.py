@@ -12,7 +12,8 @@ from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.jobs.models import Configuration, Description, JobKind, SiteId, Title
 
-TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+MAX_NAME = 120
+TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME, strip_whitespace=True)]
 
 
 class JobTemplateItem(TableItem, discriminator="job_template"):

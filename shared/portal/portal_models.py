@@ -12,7 +12,7 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from shared.api.models import Model
 from shared.orgs.models import Address
-from shared.portal.models import Geofence, JobRef, PortalPermissions, VehicleRef
+from shared.portal.models import Geofence, PortalPermissions, VehicleRef
 
 
 class PermissionScoped(Model):
@@ -68,12 +68,21 @@ class MapSites(Model):
     sites: list[MapSite]
 
 
+class PortalJobRef(PermissionScoped):
+    """The job a service came from; its title is the service's name, so it is shown under the same
+    permission (can_view_service_name), and absent without it."""
+
+    job_id: str
+    kind: str
+    title: str | None = Field(default=None, description="can_view_service_name")
+
+
 class ServiceView(PermissionScoped):
     service_id: str
     completed_at: datetime
     service_name: str | None = Field(default=None, description="can_view_service_name")
     pictures: list[PictureUrl] | None = Field(default=None, description="can_view_service_pictures")
-    job: JobRef | None = Field(
+    job: PortalJobRef | None = Field(
         default=None, description="can_view_jobs: the job it came from (null: recorded by the vendor)"
     )
 

@@ -14,8 +14,16 @@ from shared.ids import utc_now
 from shared.orgs.models import Address
 from shared.portal import customers_dal, pictures, services_dal, sites_dal
 from shared.portal.items import SiteItem, SiteServiceItem
-from shared.portal.models import JobRef, VehicleRef
-from shared.portal.portal_models import MapSite, MapSites, PictureUrl, ServiceView, SiteDetail, VehicleVisit
+from shared.portal.models import VehicleRef
+from shared.portal.portal_models import (
+    MapSite,
+    MapSites,
+    PictureUrl,
+    PortalJobRef,
+    ServiceView,
+    SiteDetail,
+    VehicleVisit,
+)
 from shared.portal.session import PortalCaller
 
 DEFAULT_RANGE = timedelta(days=30)
@@ -83,7 +91,8 @@ def _service_view(caller: PortalCaller, item: SiteServiceItem, now: datetime) ->
     if allowed.can_view_service_pictures:
         fields["pictures"] = _pictures(caller, item.site_id, item.picture_keys, now)
     if allowed.can_view_jobs:  # null for a service the vendor recorded by hand
-        fields["job"] = JobRef.model_validate(item.job) if item.job else None
+        job = {k: v for k, v in (item.job or {}).items() if k != "title" or allowed.can_view_service_name}
+        fields["job"] = PortalJobRef.model_validate(job) if item.job else None
     return ServiceView.model_validate(fields)
 
 
