@@ -91,3 +91,29 @@ def test_job_from_a_template_with_overrides_and_save_as_template():
         "save_as_template": "oil change"})
     assert r.status == 409 and r.json()["error"]["details"][0]["field"] == "save_as_template"
     assert len(call_api("GET", "/jobs", as_user=s.fleet).json()["items"]) == 3  # the job was not created either
+
+
+def test_a_template_holds_a_due_date_too():
+    """'a template has a name and any job data': the due date as well, kept by save-as-template and CSV."""
+    s = setup()
+    asset = create_asset(s.fleet)
+    template = create_template(s.fleet, name="Spring check", due_date="2031-04-01")
+    assert template["due_date"] == "2031-04-01"
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={"template_id": template["template_id"],
+                                                               "asset_id": asset["asset_id"]})
+    assert r.status == 201 and r.json()["due_date"] == "2031-04-01"
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={"template_id": template["template_id"],
+                                                               "asset_id": asset["asset_id"], "due_date": "2031-05-02",
+                                                               "save_as_template": "Spring check, later"})
+    assert r.status == 201 and r.json()["due_date"] == "2031-05-02"
+    saved = [t for t in call_api("GET", "/job-templates", as_user=s.fleet).json()["items"]
+             if t["name"] == "Spring check, later"]
+    assert saved[0]["due_date"] == "2031-05-02"
+    body = f"template,vin\nSpring check,{asset['vin']}\n"
+    r = call_api("POST", "/jobs/import", as_user=s.fleet, raw_body=body, headers={"content-type": "text/csv"})
+    assert r.status == 201, r.body
+    imported = call_api("GET", f"/jobs/{r.json()['job_ids'][0]}", as_user=s.fleet).json()
+    assert imported["due_date"] == "2031-04-01"
+    r = call_api("PATCH", f"/job-templates/{template['template_id']}", as_user=s.fleet,
+                 json_body={"version": template["version"], "due_date": None})
+    assert r.status == 200 and r.json()["due_date"] is None

@@ -103,7 +103,7 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
     if kind not in (JobKind.INSTALLATION, JobKind.MAINTENANCE):
         err("kind", f"{kind!r} is not a kind: installation or maintenance" if kind else
             "give the kind: installation or maintenance")
-    data = {k: base.get(k) for k in ("title", "description", "configuration", "site_id")} | {"due_date": None}
+    data = {k: base.get(k) for k in ("title", "description", "configuration", "site_id", "due_date")}
     for column, limit in LIMITS.items():
         if (value := cells.get(column)) and len(value) > limit:
             err(column, f"is over {limit} characters")

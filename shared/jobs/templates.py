@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
@@ -25,7 +26,7 @@ from shared.jobs.templates_models import (
 )
 from shared.orgs.dal import org_pk
 
-TEMPLATE_FIELDS = ("kind", "title", "description", "configuration", "site_id")
+TEMPLATE_FIELDS = ("kind", "title", "description", "configuration", "site_id", "due_date")
 
 
 def name_taken(fleet_id: str, name: str) -> Any:
@@ -57,7 +58,8 @@ def new_template_item(caller: Principal, name: str, data: dict[str, Any]) -> Job
     item = JobTemplateItem(org_pk(caller.org_id), dal.template_sk(template_id), template_id=template_id,
                            fleet_id=caller.org_id, name=name, created_at=now, updated_at=now)
     for key in TEMPLATE_FIELDS:
-        setattr(item, key, data.get(key))
+        value = data.get(key)
+        setattr(item, key, value.isoformat() if isinstance(value, date) else value)
     item.kind = item.kind or "installation"
     _check(item)
     return item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
@@ -27,6 +27,7 @@ class JobTemplateItem(TableItem, discriminator="job_template"):
     description = UnicodeAttribute(null=True)
     configuration = JSONAttribute(null=True)
     site_id = UnicodeAttribute(null=True)
+    due_date = UnicodeAttribute(null=True)  # ISO date
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -39,6 +40,7 @@ class TemplateCreate(RequestBody):
     description: Description | None = None
     configuration: Configuration | None = None
     site_id: SiteId | None = None
+    due_date: date | None = None
 
 
 class TemplateUpdate(VersionedUpdate):
@@ -49,6 +51,7 @@ class TemplateUpdate(VersionedUpdate):
     description: Description | None = None
     configuration: Configuration | None = None
     site_id: SiteId | None = None
+    due_date: date | None = None
 
 
 class TemplateDuplicate(RequestBody):
@@ -64,6 +67,7 @@ class JobTemplate(StoredModel):
     description: str | None = None
     configuration: dict[str, Any] | None = None
     site_id: str | None = None
+    due_date: date | None = None
     created_at: datetime
     updated_at: datetime
     version: Version
