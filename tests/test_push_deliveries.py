@@ -344,3 +344,25 @@ def test_a_stored_url_the_sender_cannot_parse_is_a_failed_attempt_not_a_crash(re
     run_retry(now + timedelta(hours=25))
     assert delivery(admin, sub_id, delivery_id)["status"] == "failed"
 
+
+
+def test_a_redelivery_starts_its_backoff_over(receiver, stream):
+    """After 24 h of failures the backoff is at its 1 h cap; a redelivery's first retry comes a minute later."""
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    receiver.stop()
+    now = datetime.now(UTC)
+    [delivery_id] = push_snapshot(admin.org_id, assets(1), now)
+    stream.drain()
+    hours = 0
+    while delivery(admin, sub_id, delivery_id)["status"] != "failed":
+        hours += 1
+        assert hours <= 26
+        run_retry(now + timedelta(hours=hours))
+    r = call_api("POST", f"/subscriptions/{sub_id}/deliveries/{delivery_id}/redeliver", as_user=admin)
+    assert r.status == 202
+    stream.drain()  # the redelivery's first attempt: the receiver is still down
+    tried = delivery(admin, sub_id, delivery_id)
+    assert tried["status"] == "retrying"
+    wait = datetime.fromisoformat(tried["next_attempt_at"]) - datetime.fromisoformat(tried["last_attempt_at"])
+    assert timedelta(0) < wait <= timedelta(minutes=1), wait

@@ -102,7 +102,7 @@ def attempt(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_du
         logger.info("delivery accepted", extra={**log, "status_code": result.status_code})
         return DeliveryStatus.DELIVERED
     error = result.error or "failed"
-    retry_at = now + backoff(number)
+    retry_at = now + backoff(number - int(item.attempts_before_window or 0))  # counted from the last redelivery
     if retry_at < item.retry_until:
         dal.mark_retrying(item, number, status_code=result.status_code, error=error, now=now, next_attempt_at=retry_at)
         outcome = DeliveryStatus.RETRYING

@@ -72,6 +72,7 @@ class DeliveryItem(TableItem, discriminator="push_delivery"):
     content_hash = UnicodeAttribute(null=True)  # a snapshot page's: the subscription's snapshot_hash it stands for
     status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
+    attempts_before_window = NumberAttribute(default=0)  # attempts made before the last redelivery
     lease_until = UTCDateTimeAttribute(null=True)
     next_attempt_at = UTCDateTimeAttribute(null=True)
     retry_until = UTCDateTimeAttribute()  # end of the 24 h retry window (restarts on redelivery)

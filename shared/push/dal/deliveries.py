@@ -170,6 +170,7 @@ def requeue(item: DeliveryItem, *, now: datetime, retry_for: timedelta, queued_g
         DeliveryItem.status.set(DeliveryStatus.QUEUED.value),
         DeliveryItem.retry_until.set(now + retry_for),
         DeliveryItem.redeliveries.add(1),
+        DeliveryItem.attempts_before_window.set(item.attempts or 0),  # its backoff starts over
         DeliveryItem.delivered_at.remove(),
         DeliveryItem.failed_at.remove(),
         DeliveryItem.updated_at.set(now),
