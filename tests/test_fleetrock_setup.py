@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -75,6 +76,22 @@ def test_activation_imports_open_repair_orders_and_links_units_by_vin(fleetrock,
     units = call_api("GET", f"/integrations/{created['integration_id']}/units", as_user=admin).json()["items"]
     assert [u["asset_id"] for u in units] == [in_shop["asset_id"]]
     assert stream.dead_letters == []
+
+
+def test_a_fleetrock_that_hangs_gets_the_caller_a_422_after_one_short_try(fleetrock, monkeypatch):
+    """A request waits: one attempt per call with a short timeout, so the answer (422) comes inside the
+    function's timeout, never API Gateway's 5xx. (Scaled down here: 0.3 s timeout, 1 s delay.)"""
+    from shared.fleetrock import credentials
+
+    monkeypatch.setattr(credentials, "IN_REQUEST_SECONDS", 0.3)
+    admin = sign_up("fleet")
+    created = configure(admin, fleetrock)
+    fleetrock.set_faults(delay=1.0)
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "login_url", r.body
+    time.sleep(1.5)  # the stand-in records a call once its delay is over: let every delayed one land
+    fleetrock.clear_faults()
+    assert [c for c, _ in fleetrock.calls].count("GetToken") == 1  # no retries while the caller waits
 
 
 def test_a_unit_a_stream_sync_links_during_activation_does_not_fail_it(fleetrock, monkeypatch):

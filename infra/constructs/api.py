@@ -27,6 +27,9 @@ from shared.api.catalog import (
 from shared.api.cors import app_origin
 
 STAGE_NAME = "v1"
+# seconds; 15 unless a handler waits on a third party: integrations calls Fleetrock up to 3 times at
+# 7 s at most each (shared/fleetrock/credentials.py), under API Gateway's 29 s
+REQUEST_TIMEOUTS = {"integrations": 25}
 # Gateway-made errors (before our code runs), in the same shape our handlers answer with.
 GATEWAY_ERRORS: dict[apigw.ResponseType, tuple[str | None, str]] = {
     apigw.ResponseType.DEFAULT_4_XX: (None, "bad_request"),
@@ -111,7 +114,7 @@ class Api(Construct):
                 f"{name.title().replace('_', '')}Function",
                 handler=name,
                 description=f"Fleetbridge API: /{', /'.join(segments)}",
-                timeout=Duration.seconds(15),
+                timeout=Duration.seconds(REQUEST_TIMEOUTS.get(name, 15)),
                 data_access=name not in PUBLIC_HANDLERS,  # public routes never touch tenant data
                 read_only=name in READ_ONLY_HANDLERS,
             )

@@ -9,10 +9,14 @@ import secrets
 
 from shared.fleetrock.client import FleetrockClient
 from shared.fleetrock.models import IntegrationItem
+from shared.observability import traced_httpx
 from shared.secrets.cipher import decrypt_once, get_cipher
 
 API_KEY = "fleetrock_api_key"
 WEBHOOK_SECRET = "fleetrock_webhook_secret"
+# a request's calls to Fleetrock (activation: GetToken, GetRO, GetUnits): at most 3 x 7 s, inside the
+# integrations function's timeout (infra/constructs/api.py REQUEST_TIMEOUTS)
+IN_REQUEST_SECONDS, IN_REQUEST_CONNECT_SECONDS = 5.0, 2.0
 
 
 def new_webhook_secret() -> str:
@@ -31,7 +35,14 @@ def webhook_secret(integration_id: str, ciphertext: str) -> bytes:
     return decrypt_once(ciphertext, purpose=WEBHOOK_SECRET, owner=integration_id).encode()
 
 
-def client_for(item: IntegrationItem) -> FleetrockClient:
-    """A client of the integration's Fleetrock account (the API key decrypted here, kept in memory only)."""
+def client_for(item: IntegrationItem, *, in_request: bool = False) -> FleetrockClient:
+    """A client of the integration's Fleetrock account (the API key decrypted here, kept in memory only).
+
+    `in_request`: a caller waits (set-up, activation): one attempt per call with short timeouts, so
+    that even a Fleetrock that hangs answers the caller (422) within the function's timeout; stream
+    work keeps the retries (a stream record can wait)."""
     api_key = decrypt_once(item.api_key_ciphertext, purpose=API_KEY, owner=item.integration_id)
-    return FleetrockClient(item.login_url, item.username, api_key)
+    if not in_request:
+        return FleetrockClient(item.login_url, item.username, api_key)
+    timeout = traced_httpx().Timeout(IN_REQUEST_SECONDS, connect=IN_REQUEST_CONNECT_SECONDS)
+    return FleetrockClient(item.login_url, item.username, api_key, attempts=1, timeout=timeout)

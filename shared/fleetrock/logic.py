@@ -98,7 +98,7 @@ def update(caller: Principal, integration_id: str, body: IntegrationUpdate) -> I
     if body.api_key is not None:
         item.api_key_ciphertext = encrypt_api_key(body.api_key.get_secret_value(), integration_id)
     if item.status == IntegrationStatus.ACTIVE.value and body.model_fields_set & {"login_url", "username", "api_key"}:
-        with client_for(item) as client:
+        with client_for(item, in_request=True) as client:
             _check_credentials(client)
     item.updated_at = utc_now()
     with atomic("the integration was changed meanwhile: reload it") as tx:
@@ -139,7 +139,7 @@ def activate(caller: Principal, integration_id: str) -> Activation:
     item = _owned(caller, integration_id)
     if item.status == IntegrationStatus.ACTIVE.value:
         raise Conflict("the integration is active already")
-    with client_for(item) as client:
+    with client_for(item, in_request=True) as client:
         _check_credentials(client)
         try:
             orders = _open_repair_orders(client)
