@@ -73,6 +73,15 @@ def test_sign_up_validates_fields():
     assert {"name", "kind", "address.state", "address.zip", "contact_email"} <= fields
 
 
+@pytest.mark.parametrize("zip_code", ["\u0660\u0662\u0661\u0661\u0660", "\uff10\uff12\uff11\uff11\uff10"])
+def test_a_zip_in_another_scripts_digits_is_422_not_a_crash(zip_code):
+    """The ZIP package panics (a BaseException) on non-ASCII digits: they never reach it."""
+    r = call_api("POST", "/organizations", as_user={"sub": "usr_zip"}, json_body={
+        "name": "Shop", "kind": "vendor", "admin_name": "A", "address": address(zip=zip_code),
+        "contact_email": "a@shop.example"})
+    assert r.status == 422 and [d["field"] for d in r.json()["error"]["details"]] == ["address.zip"]
+
+
 def test_update_organization_versioned():
     admin = sign_up("fleet")
     path = f"/organizations/{admin.org_id}"

@@ -125,7 +125,10 @@ class TestVendorSearch:
         assert [d["field"] for d in r.json()["error"]["details"]] == ["radius_miles"]
 
     @pytest.mark.parametrize(("zip_code", "message"), [("00000", "unknown"), ("99999", "unknown"), ("0211", ""),
-                                                       ("021100", ""), ("abcde", ""), ("", "pattern")])
+                                                       ("021100", ""), ("abcde", ""), ("", "pattern"),
+                                                       # other scripts' digits: the ZIP package panics on them
+                                                       ("\u0660\u0662\u0661\u0661\u0660", ""),
+                                                       ("\uff10\uff12\uff11\uff11\uff10", "")])
     def test_bad_or_unknown_zip_is_422_naming_it(self, fleet, zip_code, message):
         r = search(fleet, zip_code=zip_code)
         assert r.status == 422, r.body

@@ -38,7 +38,7 @@ def _us_state(value: str) -> str:
 
 
 UsState = Annotated[str, AfterValidator(_us_state)]
-Zip5 = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+Zip5 = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]  # ASCII digits: \d matches any script's
 Service = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 
 

@@ -27,7 +27,7 @@ router = Router()
             summary="Find vendors within a radius of a ZIP code, nearest first (marks vendors you are connected to)")
 def search_vendors(
     caller: Annotated[Principal, Depends(requires(Action.VENDOR_SEARCH))],
-    zip: Annotated[str | None, Query(pattern=r"^\d{5}$", description="required: a 5-digit US ZIP code")] = None,
+    zip: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="required: a 5-digit US ZIP code")] = None,
     radius_miles: Annotated[
         float | None,
         Query(ge=logic.MIN_RADIUS_MILES, le=logic.MAX_RADIUS_MILES, description="required: 1 to 500 miles"),
