@@ -127,3 +127,20 @@ def test_sample_events_are_signed_with_the_sample_secret_and_accepted(path, flee
     event["headers"]["X-Fleetrock-Signature"] = sign(SAMPLE_SECRET, event["body"].encode())
     result = lambda_handler(event, LocalContext())  # type: ignore[arg-type]
     assert result["statusCode"] == (200 if body["event"] == "test" else 202), result["body"]
+
+
+def test_every_answer_is_counted_for_the_4xx_and_5xx_rate_alarms(fleetrock, monkeypatch):
+    """The spec's 'webhook 4xx/5xx rate' alarms (infra) divide these counts: every answer, and the errors."""
+    from shared.api import resolver
+
+    counted: list[str] = []
+    monkeypatch.setattr(resolver.metrics, "add_metric", lambda name, unit, value: counted.append(name))
+    integration_id, secret = active_integration(sign_up("fleet"), fleetrock)
+    body = envelope("repair_order.updated", {"id": "RO-1", "status": "Waiting"})
+    assert post_webhook(integration_id, secret, body).status == 202
+    assert post_webhook(integration_id, secret, body, signature="sha256=00").status == 401
+    big = envelope("test", {"pad": "x" * (1024 * 1024)})
+    assert post_webhook(integration_id, secret, big).status == 413  # answered before any route runs
+    answers = [n for n in counted if n.startswith("FleetrockWebhook") and n.endswith(("Answered", "4xx", "5xx"))]
+    assert answers == ["FleetrockWebhookAnswered", "FleetrockWebhookAnswered", "FleetrockWebhook4xx",
+                       "FleetrockWebhookAnswered", "FleetrockWebhook4xx"]

@@ -492,3 +492,4 @@ def test_fleetrock_functions_may_use_the_secrets_key_and_bad_webhook_signatures_
     assert not any("Assets" in n or "Docs" in n for n in kms_actions), "only the functions that hold secrets"
     alarms = json.dumps(resources(template_json, "AWS::CloudWatch::Alarm"))
     assert "FleetrockWebhookUnauthorized" in alarms and "unauthorized / received" in alarms
+    assert "FleetrockWebhook4xx" in alarms and "errors / answered" in alarms and "FleetrockWebhook5xx" in alarms

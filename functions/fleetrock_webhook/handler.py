@@ -10,5 +10,6 @@ from shared.settings import get_settings
 
 settings = get_settings()
 app = build_resolver(lazy=API_HANDLERS["fleetrock_webhook"])  # each router is imported on its first request
-lambda_handler = entry_point(app, max_body_bytes=WEBHOOK_MAX_BODY_BYTES, json_only=False)
+lambda_handler = entry_point(app, max_body_bytes=WEBHOOK_MAX_BODY_BYTES, json_only=False,
+                             answers_metric="FleetrockWebhook")  # the webhook 4xx/5xx rate alarms (infra)
 initialized()  # last line: the cold start is over (shared/coldstart.py)

@@ -21,6 +21,7 @@ from infra.constructs.monitoring import above
 PERIOD = Duration.minutes(5)
 NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
 UNAUTHORIZED_RATE = 0.2  # a fifth of webhooks with a bad signature: a rotated secret not pasted, or probing
+CLIENT_ERROR_RATE = 0.2  # a fifth of webhooks answered 4xx (bad signature, stale, too large, inactive...)
 MIN_WEBHOOKS = 10
 
 
@@ -56,6 +57,20 @@ class FleetrockIntegration(Construct):
                                         "Fleetrock webhooks rejected for a bad signature (401) at a high rate")
         self.unauthorized_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
         self.unauthorized_alarm.add_ok_action(actions.SnsAction(alarm_topic))
+        # the spec's "webhook 4xx/5xx rate": every answer counted by the webhook's entry point (answers_metric)
+        client_errors = cloudwatch.MathExpression(
+            expression=f"IF(answered >= {MIN_WEBHOOKS}, errors / answered, 0)",
+            using_metrics={"errors": metric("FleetrockWebhook4xx"), "answered": metric("FleetrockWebhookAnswered")},
+            period=PERIOD,
+        )
+        self.client_error_alarm = above(self, "WebhookClientErrorRate", client_errors, CLIENT_ERROR_RATE,
+                                        "Fleetrock webhooks answered 4xx at a high rate (GET /integrations/{id}/events "
+                                        "shows what was accepted; the webhook function's log says why others were not)")
+        self.server_error_alarm = above(self, "WebhookServerErrors", metric("FleetrockWebhook5xx"), 0,
+                                        "a Fleetrock webhook was answered 5xx (Fleetrock retries it; a 5xx is a bug)")
+        for alarm in (self.client_error_alarm, self.server_error_alarm):
+            alarm.add_alarm_action(actions.SnsAction(alarm_topic))
+            alarm.add_ok_action(actions.SnsAction(alarm_topic))
         # the inbox sweep (shared/fleetrock/inbox_sweep.py) stopped retrying an event: it needs a replay
         self.event_gave_up_alarm = above(
             self, "WebhookEventGaveUp", metric("FleetrockEventGaveUp"), 0,

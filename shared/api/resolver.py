@@ -232,7 +232,7 @@ def openapi_json(app: APIGatewayRestResolver) -> str:
 
 
 def entry_point(
-    app: Resolver, *, max_body_bytes: int | None = None, json_only: bool = True
+    app: Resolver, *, max_body_bytes: int | None = None, json_only: bool = True, answers_metric: str | None = None
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda entry point of an API handler, decorated in the one order every handler uses.
 
@@ -240,6 +240,8 @@ def entry_point(
     non-JSON body itself (the Fleetrock webhook: 400, as its spec says). Every request carries a
     credential (JWT, portal token, webhook signature), so the raw event is never logged: when
     POWERTOOLS_LOGGER_LOG_EVENT asks for it, a copy without credentials or body is logged.
+    `answers_metric` (e.g. "FleetrockWebhook"): count every answer ({name}Answered) and the 4xx and
+    5xx ones ({name}4xx, {name}5xx), whatever answered them, for the handler's own error-rate alarms.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
@@ -252,9 +254,17 @@ def entry_point(
         result = refuse_before_parsing(event, max_body_bytes, json_only) or app.resolve(event, context)
         if result.get("statusCode") == 204:  # no content means no body (Powertools would send `null`)
             result["body"] = ""
+        if answers_metric:
+            _count_answer(answers_metric, int(result.get("statusCode") or 500))
         return add_cors_headers(app.cors_config, event, result)
 
     return lambda_handler
+
+
+def _count_answer(name: str, status: int) -> None:
+    metrics.add_metric(name=f"{name}Answered", unit="Count", value=1)
+    if status >= 400:
+        metrics.add_metric(name=f"{name}{'5xx' if status >= 500 else '4xx'}", unit="Count", value=1)
 
 
 def _json_error(status: int, code: str, message: str) -> dict[str, Any]:
