@@ -399,6 +399,10 @@ def test_maintenance_refresh_runs_daily_at_5_new_york_time_and_sweeps_every_minu
         depth_alarms = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
                         if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
         assert any(dlq in json.dumps(a) for a in depth_alarms), "the schedule's DLQ is watched"
+        # a run failing in the function (async invoke: not the scheduler's DLQ) lands in the same queue
+        [invoke_config] = [c["Properties"] for c in resources(template_json, "AWS::Lambda::EventInvokeConfig").values()
+                           if c["Properties"]["FunctionName"] == {"Ref": target_fn}]
+        assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [dlq, "Arn"]}
     gave_up = [a for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
                if a["Properties"].get("MetricName") == "MaintenanceRefreshGaveUp"]
     assert len(gave_up) == 1 and gave_up[0]["Properties"]["AlarmActions"]

@@ -55,7 +55,8 @@ class Monitoring(Construct):
                 f"{name.title().replace('_', '')}ScheduleDeadLetterDepth",
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 0,
-                f"{name}: scheduled runs failed after the scheduler's retries: inspect its dead-letter queue",
+                f"{name}: scheduled runs failed (not delivered after the scheduler's retries, or failed in the "
+                "function after Lambda's): inspect its dead-letter queue",
             )
         requests = rest_api.metric_count(period=PERIOD, statistic="Sum")
         self._alarm(

@@ -1,11 +1,16 @@
 """What every scheduled function has: a dead-letter queue, its own invoker role, and targets
-that pass the scheduled time as the event's `time` (the functions take "now" from it)."""
+that pass the scheduled time as the event's `time` (the functions take "now" from it).
+
+The scheduler invokes asynchronously, so its DLQ only gets the invocations it could not deliver;
+a run that fails in the function goes through Lambda's own async retries, and then to the same
+queue (the function's on-failure destination), where the depth alarm sees it."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
@@ -33,6 +38,9 @@ class ScheduleInvoker(Construct):
             f"This queue is itself the dead-letter queue of the {handler} schedules (EventBridge Scheduler "
             "DeadLetterConfig), so it needs no DLQ of its own.",
         )
+        # a run that fails in the function: retried once by Lambda, then recorded in the same queue
+        function.configure_async_invoke(retry_attempts=1, max_event_age=Duration.hours(1),
+                                        on_failure=destinations.SqsDestination(self.dead_letter_queue))
         # the schedules' own role (not the stack-wide default one): invoke this function, send to this DLQ
         self.role = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
                              description=f"EventBridge Scheduler: invoke Fleetbridge {handler}")
