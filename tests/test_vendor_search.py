@@ -184,11 +184,30 @@ class TestVendorSearch:
         # a cursor of another search (other radius or ZIP) is refused, not applied
         assert search(fleet, radius=60, cursor=first_cursor).status == 422
         assert search(fleet, zip_code="02139", radius=50, cursor=first_cursor).status == 422
-        forged = logic.encode_offset(logic.MAX_OFFSET + 1, BOSTON, 50)
+        forged = logic.encode_cursor(logic.MAX_OFFSET + 1, logic.Nearby(1.0, "org_x"), BOSTON, 50)
         assert search(fleet, radius=50, cursor=forged).status == 422
         assert search(fleet, radius=50, limit=101).status == 422
         default_page = search(fleet, radius=50).json()
         assert len(default_page["items"]) == 7 and default_page["next_cursor"] is None
+
+    def test_a_vendor_joining_or_leaving_between_pages_neither_repeats_nor_drops_one(self, fleet):
+        boston = centroid(BOSTON)
+        assert boston is not None
+        vendors = [sign_up_vendor(f"Shop {n}", "02110", lat=point_at(boston, 5 + 5 * n, 90)[0],
+                                  lng=point_at(boston, 5 + 5 * n, 90)[1]) for n in range(5)]
+        first = search(fleet, radius=50, limit=2).json()
+        assert [h["org_id"] for h in first["items"]] == [v.org_id for v in vendors[:2]]
+        sign_up_vendor("Newcomer", "02110", lat=boston[0], lng=boston[1])  # nearer than all of them
+        second = search(fleet, radius=50, limit=2, cursor=first["next_cursor"]).json()
+        assert [h["org_id"] for h in second["items"]] == [v.org_id for v in vendors[2:4]]  # no repeat
+        for gone in vendors[:2]:  # two already shown move away: the next page must not skip vendor 4
+            me = call_api("GET", "/me", as_user=gone).json()["organization"]
+            r = call_api("PATCH", f"/organizations/{gone.org_id}", as_user=gone, json_body={
+                "version": me["version"], "address": {"line1": "1 Far Rd", "city": "Seattle", "state": "WA",
+                                                      "zip": "98101"}})
+            assert r.status == 200, r.body
+        third = search(fleet, radius=50, limit=2, cursor=second["next_cursor"]).json()
+        assert [h["org_id"] for h in third["items"]] == [vendors[4].org_id] and third["next_cursor"] is None
 
     def test_connected_vendors_are_marked(self, fleet):
         pending = sign_up_vendor("Pending Shop", "02139")

@@ -138,23 +138,26 @@ def _cursor_error() -> Unprocessable:
                          [{"in": "query", "field": "cursor", "message": "not a cursor of this search"}])
 
 
-def encode_offset(offset: int, zip_code: str, radius_miles: float) -> str:
-    raw = json.dumps({"o": offset, "z": zip_code, "r": radius_miles}, separators=(",", ":"))
+def encode_cursor(offset: int, last: Nearby, zip_code: str, radius_miles: float) -> str:
+    """How deep the next page starts, and after which vendor (nearest-first order)."""
+    raw = json.dumps({"o": offset, "d": last.distance_miles, "i": last.org_id, "z": zip_code, "r": radius_miles},
+                     separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_offset(cursor: str | None, zip_code: str, radius_miles: float) -> int:
-    """The offset a cursor holds, checked to belong to this very search (same ZIP and radius)."""
+def decode_cursor(cursor: str | None, zip_code: str, radius_miles: float) -> tuple[int, Nearby | None]:
+    """The depth and the last vendor a cursor holds, checked to belong to this very search (same ZIP and radius)."""
     if not cursor:
-        return 0
+        return 0, None
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         offset = data["o"]
         ok = (
             isinstance(data, dict)
-            and set(data) == {"o", "z", "r"}
+            and set(data) == {"o", "d", "i", "z", "r"}
             and type(offset) is int
             and 0 < offset <= MAX_OFFSET
+            and isinstance(data["d"], int | float) and isinstance(data["i"], str)
             and data["z"] == zip_code
             and isinstance(data["r"], int | float)
             and float(data["r"]) == radius_miles
@@ -163,7 +166,7 @@ def decode_offset(cursor: str | None, zip_code: str, radius_miles: float) -> int
         ok = False
     if not ok:
         raise _cursor_error()
-    return int(offset)
+    return int(offset), Nearby(float(data["d"]), data["i"])
 
 
 def _query_error(field: str, message: str) -> Unprocessable:
@@ -183,18 +186,20 @@ def search_vendors(
     center = centroid(zip_code)
     if center is None:
         raise _query_error("zip", f"unknown US ZIP code {zip_code}")
-    offset = decode_offset(cursor, zip_code, radius_miles)
-    nearest = nearest_vendors(*center, radius_miles, offset + limit + 1)
-    page = nearest[offset : offset + limit]
-    more = len(nearest) > offset + limit
+    offset, last = decode_cursor(cursor, zip_code, radius_miles)
+    # the page starts after the last vendor shown, not at a position: vendors that joined or left the
+    # results since the last page neither repeat nor push one out (read one page deeper for joiners)
+    nearest = nearest_vendors(*center, radius_miles, offset + (2 * limit if last else limit) + 1)
+    after = [n for n in nearest if last is None or n > last]
+    page, more = after[:limit], len(after) > limit
     ids = [n.org_id for n in page]
     profiles = _pool().submit(dal.get_org_items, ids, dal.HIT_ATTRIBUTES)  # beside the connection marks
     states = connection_states(caller.org_id, ids) if ids else {}
     shown = profiles.result()
     items = [_hit(shown[n.org_id], n.distance_miles, states.get(n.org_id)) for n in page if n.org_id in shown]
-    more = more and offset + limit <= MAX_OFFSET
-    return Page[VendorHit](items=items,
-                           next_cursor=encode_offset(offset + limit, zip_code, radius_miles) if more else None)
+    more = more and offset + limit <= MAX_OFFSET and bool(page)
+    return Page[VendorHit](items=items, next_cursor=encode_cursor(offset + limit, page[-1], zip_code, radius_miles)
+                           if more else None)
 
 
 def _hit(item: OrgItem, distance_miles: float, state: str | None) -> VendorHit:
