@@ -449,6 +449,26 @@ def test_only_the_functions_that_need_it_use_the_secrets_key(template_json: dict
     assert all("*" not in a for actions in uses.values() for a in actions)
 
 
+def test_each_use_of_the_secrets_key_is_bound_to_its_secrets_purposes(template_json: dict[str, Any]) -> None:
+    """The cipher puts a secret's purpose in the KMS encryption context; each grant names the purposes it
+    serves, so the internet-facing webhook function cannot decrypt Fleetrock API keys or push secrets."""
+    from shared.secrets import purposes
+
+    key_id = next(k for k in resources(template_json, "AWS::KMS::Key") if "SecretsKey" in k)
+    granted: dict[str, set[str]] = {}
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        for statement in _statements(policy):
+            if key_id in json.dumps(_resources(statement)):
+                condition = statement["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"]
+                granted.setdefault(name, set()).update([condition] if isinstance(condition, str) else condition)
+    by_part = {part: set().union(*(p for n, p in granted.items() if part in n))
+               for part in ("FleetrockWebhook", "Integrations", "StreamProcessor", "PushRetry", "Subscriptions")}
+    assert by_part["FleetrockWebhook"] == {purposes.FLEETROCK_WEBHOOK_SECRET}
+    assert by_part["Integrations"] == {purposes.FLEETROCK_API_KEY, purposes.FLEETROCK_WEBHOOK_SECRET}
+    assert by_part["StreamProcessor"] == {purposes.FLEETROCK_API_KEY, purposes.PUSH_SUBSCRIPTION_SECRET}
+    assert by_part["PushRetry"] == by_part["Subscriptions"] == {purposes.PUSH_SUBSCRIPTION_SECRET}
+
+
 def test_portal_secret_and_pictures_bucket_reach_only_the_portal_functions(template_json: dict[str, Any]) -> None:
     secret_id = only(template_json, "AWS::SecretsManager::Secret")[0]
     buckets = resources(template_json, "AWS::S3::Bucket")

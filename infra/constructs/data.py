@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from shared.db import table as table_def
@@ -67,3 +70,12 @@ class Data(Construct):
                 sort_key=_attribute(index_keys.get("RANGE"), types),
                 projection_type=dynamodb.ProjectionType(index["Projection"]["ProjectionType"]),
             )
+
+
+def grant_secrets(key: kms.IKey, function: lambda_.IFunction, actions: Sequence[str], purposes: Sequence[str]) -> None:
+    """`actions` on the secrets key, for ciphertexts of `purposes` only: the cipher binds each secret to
+    its purpose in the KMS encryption context (shared/secrets/cipher.py), so a function that signs push
+    deliveries, say, cannot decrypt a Fleetrock API key."""
+    function.add_to_role_policy(iam.PolicyStatement(
+        actions=list(actions), resources=[key.key_arn],
+        conditions={"StringEquals": {"kms:EncryptionContext:purpose": list(purposes)}}))

@@ -15,8 +15,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from infra.constructs.data import grant_secrets
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.schedule import ScheduleInvoker
+from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET as SECRET_PURPOSE
 
 RETRY_RATE = Duration.minutes(1)
 
@@ -55,6 +57,6 @@ class Push(Construct):
             target=invoker.target("push_retry", retry_attempts=2, max_event_age=Duration.minutes(5)),
         )
         # Least privilege on the secrets key: Encrypt to store a new secret, Decrypt to sign with it.
-        secrets_key.grant(api_function, "kms:Encrypt")
-        secrets_key.grant_decrypt(stream_function)
-        secrets_key.grant_decrypt(self.function)
+        grant_secrets(secrets_key, api_function, ["kms:Encrypt"], [SECRET_PURPOSE])
+        grant_secrets(secrets_key, stream_function, ["kms:Decrypt"], [SECRET_PURPOSE])
+        grant_secrets(secrets_key, self.function, ["kms:Decrypt"], [SECRET_PURPOSE])

@@ -11,9 +11,9 @@ from shared.fleetrock.client import FleetrockClient
 from shared.fleetrock.models import IntegrationItem
 from shared.observability import traced_httpx
 from shared.secrets.cipher import decrypt_once, get_cipher
+from shared.secrets.purposes import FLEETROCK_API_KEY as API_KEY
+from shared.secrets.purposes import FLEETROCK_WEBHOOK_SECRET as WEBHOOK_SECRET
 
-API_KEY = "fleetrock_api_key"
-WEBHOOK_SECRET = "fleetrock_webhook_secret"
 # a request's calls to Fleetrock (activation: GetToken, GetRO, GetUnits): at most 3 x 7 s, inside the
 # integrations function's timeout (infra/constructs/api.py REQUEST_TIMEOUTS)
 IN_REQUEST_SECONDS, IN_REQUEST_CONNECT_SECONDS = 5.0, 2.0

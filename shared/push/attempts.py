@@ -32,6 +32,7 @@ from shared.push.models import (
     SubscriptionStatus,
 )
 from shared.secrets.cipher import decrypt_once
+from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET
 
 RETRY_FOR = timedelta(hours=24)  # retry window of a delivery, from when it was stored (or redelivered)
 QUEUED_GRACE = timedelta(minutes=2)  # a queued delivery the stream has not sent by then: push_retry sends it
@@ -39,7 +40,7 @@ LEASE = timedelta(seconds=60)  # an attempt not finished by then (a crashed work
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 PAUSE_AFTER = timedelta(days=3)  # failing that long in a row pauses the subscription
-SECRET_PURPOSE = "push_subscription_secret"
+SECRET_PURPOSE = PUSH_SUBSCRIPTION_SECRET
 SYSTEM = Identity(user_id="system:push")
 
 
