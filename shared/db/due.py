@@ -3,7 +3,8 @@
 An item waiting for its time carries `{PREFIX}#{shard}` / `{due time}#{id}` in an index's keys;
 a scheduled sweep Queries each shard for keys up to "now". Shards spread the sweep's reads and
 the index's writes; the time is fixed-width UTC, so text order is time order. Used by push
-deliveries (gsi4) and maintenance refresh tasks (gsi3).
+deliveries (gsi4), maintenance refresh tasks (gsi3), and the sweeps' queues (shared/db/sweep.py:
+Fleetrock inbox events, unit syncs, outbox messages; gsi4).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from shared.db.base import TableItem, connection
+from shared.db.base import TableItem, connection, update_if
 
 M = TypeVar("M", bound=TableItem)
 
@@ -45,3 +46,17 @@ class DueQueue:
         for shard in range(self.shards):
             yield from model.query(self.partition(shard), sort_key <= f"{iso(now)}#~", index_name=self.index_name,
                                    limit=limit_per_shard)
+
+    def move(self, model: type[TableItem], due: datetime | None, owner_id: str = "", *rest: str) -> list[Any]:
+        """Update actions that put an item of `model` in the queue at `due` (as `key` makes it), or take
+        it out (None)."""
+        pk, sk = getattr(model, f"{self.index_name}pk"), getattr(model, f"{self.index_name}sk")
+        if due is None:
+            return [pk.remove(), sk.remove()]
+        partition, sort_key = self.key(owner_id, due, *rest)
+        return [pk.set(partition), sk.set(sort_key)]
+
+    def leave(self, item: TableItem) -> bool:
+        """Take the item out of the queue, if it is still where it was read; False when it moved since."""
+        sk = getattr(type(item), f"{self.index_name}sk")
+        return update_if(item, self.move(type(item), None), sk == getattr(item, f"{self.index_name}sk"))

@@ -1,7 +1,8 @@
 """One pass of a due-queue sweep: each item that fell due is queued again with backoff, or leaves the queue.
 
-Used by the Fleetrock inbox sweep (webhook events the stream never applied) and the unit sync
-sweep (syncs that failed past the stream's retries): the same steps, their own data access.
+Used by the Fleetrock inbox sweep (webhook events the stream never applied), the unit sync sweep
+(syncs that failed past the stream's retries) and the outbox sweep (emails the stream never sent):
+the same steps, their own data access (a DueQueue each, shared/db/due.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from shared.observability import logger
 
 T = TypeVar("T")
 
+FIRST_SWEEP_AFTER = timedelta(minutes=15)  # an item enters its queue due then: the stream's own retries come first
 BACKOFF = tuple(timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 480))  # after each of the 6 tries
 SWEEP_PER_SHARD = 100  # items per minute and shard: a backlog drains over the next runs
 

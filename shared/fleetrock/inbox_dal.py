@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -13,6 +13,7 @@ from pynamodb.expressions.condition import Condition
 from shared.db.base import connection, save_if, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
+from shared.db.sweep import FIRST_SWEEP_AFTER
 from shared.fleetrock.models import InboxEvent, InboxItem, InboxStatus
 from shared.ids import utc_now
 
@@ -21,7 +22,6 @@ RUNNABLE = (InboxStatus.PENDING.value, InboxStatus.FAILED.value, InboxStatus.QUE
 DUE = DueQueue("FRINBOXDUE", "gsi4")  # events not applied yet, by when the sweep looks at them
 # The stream applies an event within seconds, and gives up on it (dead-letters it) within
 # minutes; an event still not applied this long after it was stored is the sweep's.
-FIRST_SWEEP_AFTER = timedelta(minutes=15)
 
 
 def inbox_pk(integration_id: str, event_id: str) -> str:
@@ -111,24 +111,13 @@ def sweep_requeue(item: InboxItem, next_due: datetime) -> bool:
     """The sweep queues an event again (its MODIFY record applies it) and sets when it looks next;
     False when it changed since read."""
     actions = [InboxItem.status.set(InboxStatus.QUEUED.value), InboxItem.sweeps.add(1), InboxItem.replays.add(1)]
-    return _update(item, [*actions, *_due_actions(item, next_due)], _unchanged(item))
+    return _update(item, [*actions, *DUE.move(InboxItem, next_due, item.integration_id, item.event_id)],
+                   _unchanged(item))
 
 
 def sweep_give_up(item: InboxItem) -> bool:
     """Out of sweeps: the event leaves the due queue, as it is (failed or pending), for a replay."""
-    return _update(item, _due_actions(item, None), _unchanged(item))
-
-
-def sweep_drop(item: InboxItem) -> bool:
-    """An entry of an event that needs nothing any more (applied meanwhile): out of the queue."""
-    return _update(item, _due_actions(item, None), InboxItem.gsi4sk == item.gsi4sk)
-
-
-def _due_actions(item: InboxItem, due: datetime | None) -> list[Any]:
-    if due is None:
-        return [InboxItem.gsi4pk.remove(), InboxItem.gsi4sk.remove()]
-    partition, sort_key = due_key(item, due)
-    return [InboxItem.gsi4pk.set(partition), InboxItem.gsi4sk.set(sort_key)]
+    return _update(item, DUE.move(InboxItem, None), _unchanged(item))
 
 
 def _unchanged(item: InboxItem) -> Condition:

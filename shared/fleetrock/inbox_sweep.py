@@ -28,7 +28,7 @@ def _gave_up(item: InboxItem) -> None:
 
 INBOX = Sweep[InboxItem](name="fleetrock inbox sweep", waiting=lambda item: item.status in inbox_dal.RUNNABLE,
                          tries=lambda item: int(item.sweeps or 0), requeue=inbox_dal.sweep_requeue,
-                         drop=inbox_dal.sweep_drop, give_up=inbox_dal.sweep_give_up, gave_up=_gave_up)
+                         drop=inbox_dal.DUE.leave, give_up=inbox_dal.sweep_give_up, gave_up=_gave_up)
 
 
 def sweep_inbox(now: datetime) -> dict[str, int]:

@@ -12,11 +12,11 @@ queues it again at any time.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetStatus
+from shared.db.sweep import FIRST_SWEEP_AFTER
 from shared.fleetrock import integration_dal, sync_dal
 from shared.fleetrock.client import FleetrockClient, FleetrockError
 from shared.fleetrock.credentials import client_for
@@ -26,7 +26,6 @@ from shared.observability import logger, metrics
 from shared.orgs.dal import org_pk
 
 SYNCED, FAILED, RETRY = "synced", "failed", "retry"
-FIRST_SWEEP_AFTER = timedelta(minutes=15)  # the stream's own retries come first
 
 
 def unit_fields(asset: AssetItem, default_group: str) -> dict[str, Any]:

@@ -52,14 +52,7 @@ def due_syncs(now: datetime, limit_per_shard: int) -> Iterator[UnitSyncItem]:
 def sweep_requeue(item: UnitSyncItem, next_due: datetime) -> bool:
     """Queue a failed sync again (its MODIFY record sends the asset's current state) and set when the
     sweep looks next; False when it changed since read (synced, or swept, meanwhile)."""
-    partition, sort_key = DUE.key(item.org_id, next_due, item.asset_id)
     actions: list[Any] = [UnitSyncItem.state.set(RETRY), UnitSyncItem.sweeps.add(1),
-                          UnitSyncItem.updated_at.set(utc_now()), UnitSyncItem.gsi4pk.set(partition),
-                          UnitSyncItem.gsi4sk.set(sort_key)]
+                          UnitSyncItem.updated_at.set(utc_now()), *DUE.move(UnitSyncItem, next_due, item.org_id,
+                                                                            item.asset_id)]
     return update_if(item, actions, UnitSyncItem.state.is_in(FAILED, RETRY) & (UnitSyncItem.gsi4sk == item.gsi4sk))
-
-
-def sweep_leave(item: UnitSyncItem) -> bool:
-    """Out of the due queue (synced meanwhile, or out of tries: left for POST .../sync)."""
-    return update_if(item, [UnitSyncItem.gsi4pk.remove(), UnitSyncItem.gsi4sk.remove()],
-                     UnitSyncItem.gsi4sk == item.gsi4sk)

@@ -28,7 +28,7 @@ def _gave_up(item: UnitSyncItem) -> None:
 SYNCS = Sweep[UnitSyncItem](name="fleetrock sync sweep",
                             waiting=lambda item: item.state in (sync_dal.FAILED, sync_dal.RETRY),
                             tries=lambda item: int(item.sweeps or 0), requeue=sync_dal.sweep_requeue,
-                            drop=sync_dal.sweep_leave, give_up=sync_dal.sweep_leave, gave_up=_gave_up)
+                            drop=sync_dal.DUE.leave, give_up=sync_dal.DUE.leave, gave_up=_gave_up)
 
 
 def sweep_syncs(now: datetime) -> dict[str, int]:

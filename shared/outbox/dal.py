@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.db.base import condition_failed, connection, update_if
 from shared.db.due import DueQueue
+from shared.db.sweep import FIRST_SWEEP_AFTER
 from shared.ids import new_id, utc_now
 from shared.outbox.models import OutboxItem
 
@@ -27,7 +28,6 @@ MSG = "MSG"
 LEASE_SECONDS = 120
 KEEP_SENT_SECONDS = 30 * 24 * 3600
 DUE = DueQueue("OUTBOXDUE", "gsi4")  # messages not sent yet, by when the sweep looks at them
-FIRST_SWEEP_AFTER = timedelta(minutes=15)  # the stream's own retries come first
 
 
 def add_email(tx: TransactWrite, *, to: str, subject: str, body: str) -> str:
@@ -113,13 +113,6 @@ def due_messages(now: datetime, limit_per_shard: int) -> Iterator[OutboxItem]:
 def sweep_requeue(item: OutboxItem, next_due: datetime) -> bool:
     """Queue a message again (its MODIFY record sends it) and set when the sweep looks next; False when
     it was sent, is being sent (a live lease), or was swept since read."""
-    partition, sort_key = DUE.key(item.message_id, next_due)
     actions: list[Any] = [OutboxItem.status.set("queued"), OutboxItem.sweeps.add(1),
-                          OutboxItem.gsi4pk.set(partition), OutboxItem.gsi4sk.set(sort_key)]
+                          *DUE.move(OutboxItem, next_due, item.message_id)]
     return update_if(item, actions, _claimable(int(time.time())) & (OutboxItem.gsi4sk == item.gsi4sk))
-
-
-def sweep_leave(item: OutboxItem) -> bool:
-    """Out of the due queue (sent meanwhile, or out of tries)."""
-    return update_if(item, [OutboxItem.gsi4pk.remove(), OutboxItem.gsi4sk.remove()],
-                     OutboxItem.gsi4sk == item.gsi4sk)

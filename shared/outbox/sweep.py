@@ -26,7 +26,7 @@ def _gave_up(item: OutboxItem) -> None:
 
 OUTBOX = Sweep[OutboxItem](name="outbox sweep", waiting=lambda item: item.status != "sent",
                            tries=lambda item: int(item.sweeps or 0), requeue=dal.sweep_requeue,
-                           drop=dal.sweep_leave, give_up=dal.sweep_leave, gave_up=_gave_up)
+                           drop=dal.DUE.leave, give_up=dal.DUE.leave, gave_up=_gave_up)
 
 
 def sweep_outbox(now: datetime) -> dict[str, int]:
