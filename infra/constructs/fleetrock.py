@@ -18,8 +18,7 @@ from constructs import Construct
 
 from infra.constructs.data import grant_secrets
 from infra.constructs.monitoring import above
-from shared.secrets.purposes import FLEETROCK_API_KEY as API_KEY
-from shared.secrets.purposes import FLEETROCK_WEBHOOK_SECRET as WEBHOOK_SECRET
+from shared.secrets.purposes import FLEETROCK_API_KEY, FLEETROCK_WEBHOOK_SECRET
 
 PERIOD = Duration.minutes(5)
 NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
@@ -42,9 +41,11 @@ class FleetrockIntegration(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         # set-up encrypts the API key and webhook secret, and decrypts the key to call GetToken
-        grant_secrets(secrets_key, integrations_fn, ["kms:Encrypt", "kms:Decrypt"], [API_KEY, WEBHOOK_SECRET])
-        grant_secrets(secrets_key, webhook_fn, ["kms:Decrypt"], [WEBHOOK_SECRET])  # to verify signatures
-        grant_secrets(secrets_key, stream_fn, ["kms:Decrypt"], [API_KEY])  # to sync units, fetch repair orders
+        grant_secrets(secrets_key, integrations_fn, ["kms:Encrypt", "kms:Decrypt"],
+                      [FLEETROCK_API_KEY, FLEETROCK_WEBHOOK_SECRET])
+        grant_secrets(secrets_key, webhook_fn, ["kms:Decrypt"], [FLEETROCK_WEBHOOK_SECRET])  # to verify signatures
+        # the API key, to sync units and fetch repair orders
+        grant_secrets(secrets_key, stream_fn, ["kms:Decrypt"], [FLEETROCK_API_KEY])
 
         def metric(name: str) -> cloudwatch.Metric:
             return cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, dimensions_map=DIMENSIONS,

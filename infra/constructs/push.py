@@ -18,7 +18,7 @@ from constructs import Construct
 from infra.constructs.data import grant_secrets
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.schedule import ScheduleInvoker
-from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET as SECRET_PURPOSE
+from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET
 
 RETRY_RATE = Duration.minutes(1)
 
@@ -57,6 +57,6 @@ class Push(Construct):
             target=invoker.target("push_retry", retry_attempts=2, max_event_age=Duration.minutes(5)),
         )
         # Least privilege on the secrets key: Encrypt to store a new secret, Decrypt to sign with it.
-        grant_secrets(secrets_key, api_function, ["kms:Encrypt"], [SECRET_PURPOSE])
-        grant_secrets(secrets_key, stream_function, ["kms:Decrypt"], [SECRET_PURPOSE])
-        grant_secrets(secrets_key, self.function, ["kms:Decrypt"], [SECRET_PURPOSE])
+        grant_secrets(secrets_key, api_function, ["kms:Encrypt"], [PUSH_SUBSCRIPTION_SECRET])
+        grant_secrets(secrets_key, stream_function, ["kms:Decrypt"], [PUSH_SUBSCRIPTION_SECRET])
+        grant_secrets(secrets_key, self.function, ["kms:Decrypt"], [PUSH_SUBSCRIPTION_SECRET])

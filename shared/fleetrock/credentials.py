@@ -11,8 +11,7 @@ from shared.fleetrock.client import FleetrockClient
 from shared.fleetrock.models import IntegrationItem
 from shared.observability import traced_httpx
 from shared.secrets.cipher import decrypt_once, get_cipher
-from shared.secrets.purposes import FLEETROCK_API_KEY as API_KEY
-from shared.secrets.purposes import FLEETROCK_WEBHOOK_SECRET as WEBHOOK_SECRET
+from shared.secrets.purposes import FLEETROCK_API_KEY, FLEETROCK_WEBHOOK_SECRET
 
 # a request's calls to Fleetrock (activation: GetToken, GetRO, GetUnits): at most 3 x 7 s, inside the
 # integrations function's timeout (infra/constructs/api.py REQUEST_TIMEOUTS)
@@ -24,15 +23,15 @@ def new_webhook_secret() -> str:
 
 
 def encrypt_api_key(api_key: str, integration_id: str) -> str:
-    return get_cipher().encrypt(api_key, purpose=API_KEY, owner=integration_id)
+    return get_cipher().encrypt(api_key, purpose=FLEETROCK_API_KEY, owner=integration_id)
 
 
 def encrypt_webhook_secret(secret: str, integration_id: str) -> str:
-    return get_cipher().encrypt(secret, purpose=WEBHOOK_SECRET, owner=integration_id)
+    return get_cipher().encrypt(secret, purpose=FLEETROCK_WEBHOOK_SECRET, owner=integration_id)
 
 
 def webhook_secret(integration_id: str, ciphertext: str) -> bytes:
-    return decrypt_once(ciphertext, purpose=WEBHOOK_SECRET, owner=integration_id).encode()
+    return decrypt_once(ciphertext, purpose=FLEETROCK_WEBHOOK_SECRET, owner=integration_id).encode()
 
 
 def client_for(item: IntegrationItem, *, in_request: bool = False) -> FleetrockClient:
@@ -41,7 +40,7 @@ def client_for(item: IntegrationItem, *, in_request: bool = False) -> FleetrockC
     `in_request`: a caller waits (set-up, activation): one attempt per call with short timeouts, so
     that even a Fleetrock that hangs answers the caller (422) within the function's timeout; stream
     work keeps the retries (a stream record can wait)."""
-    api_key = decrypt_once(item.api_key_ciphertext, purpose=API_KEY, owner=item.integration_id)
+    api_key = decrypt_once(item.api_key_ciphertext, purpose=FLEETROCK_API_KEY, owner=item.integration_id)
     if not in_request:
         return FleetrockClient(item.login_url, item.username, api_key)
     timeout = traced_httpx().Timeout(IN_REQUEST_SECONDS, connect=IN_REQUEST_CONNECT_SECONDS)

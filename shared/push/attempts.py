@@ -40,7 +40,6 @@ LEASE = timedelta(seconds=60)  # an attempt not finished by then (a crashed work
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 PAUSE_AFTER = timedelta(days=3)  # failing that long in a row pauses the subscription
-SECRET_PURPOSE = PUSH_SUBSCRIPTION_SECRET
 SYSTEM = Identity(user_id="system:push")
 
 
@@ -53,10 +52,10 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 def signing_secrets(subscription: PushSubscriptionItem, now: datetime) -> list[str]:
     """The current secret, and the previous one while the rotation overlap lasts (newest first)."""
     owner = subscription.subscription_id
-    found = [decrypt_once(subscription.secret, purpose=SECRET_PURPOSE, owner=owner)]
+    found = [decrypt_once(subscription.secret, purpose=PUSH_SUBSCRIPTION_SECRET, owner=owner)]
     expires = subscription.previous_secret_expires_at
     if subscription.previous_secret and expires is not None and expires > now:
-        found.append(decrypt_once(subscription.previous_secret, purpose=SECRET_PURPOSE, owner=owner))
+        found.append(decrypt_once(subscription.previous_secret, purpose=PUSH_SUBSCRIPTION_SECRET, owner=owner))
     return found
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from shared.observability import traced_httpx
-from shared.push.urls import NotPublic, public_address
+from shared.push.urls import NotPublic, http_url, public_address
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -42,9 +42,8 @@ def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     httpx = traced_httpx()
     parts = urlsplit(url)
     try:
-        target, sni = httpx.URL(url), {}
-        target.host  # noqa: B018 - decodes the name: an invalid IDNA one raises here
-    except (ValueError, httpx.InvalidURL) as exc:  # a URL stored before the subscription check refused it
+        target, sni = http_url(url), {}
+    except ValueError as exc:  # a URL stored before the subscription check refused it
         return SendResult(None, f"not sent: not a valid URL ({exc})"[:300])
     if not get_settings().allow_loopback_http:
         try:
@@ -62,7 +61,7 @@ def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
             status = response.status_code
     except httpx.TimeoutException:
         return SendResult(None, f"no answer within {TIMEOUT_SECONDS:g} s")
-    except (httpx.HTTPError, ValueError) as exc:  # ValueError: the host is no valid IDNA name (UnicodeError)
+    except httpx.HTTPError as exc:
         return SendResult(None, f"{type(exc).__name__}: {exc}"[:300])
     if 200 <= status < 300:
         return SendResult(status, None)

@@ -22,7 +22,7 @@ from shared.errors import Conflict, NotFound
 from shared.ids import new_id, utc_now
 from shared.orgs.dal import org_pk
 from shared.push import signing
-from shared.push.attempts import QUEUED_GRACE, RETRY_FOR, SECRET_PURPOSE
+from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
 from shared.push.dal import deliveries as deliveries_dal
 from shared.push.dal import subscriptions as dal
 from shared.push.models import (
@@ -37,6 +37,7 @@ from shared.push.models import (
 )
 from shared.push.urls import check_push_url
 from shared.secrets.cipher import get_cipher
+from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET
 from shared.settings import get_settings
 
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -61,7 +62,7 @@ def _with_secret(item: PushSubscriptionItem, secret: str) -> SubscriptionWithSec
 
 
 def _encrypt(secret: str, subscription_id: str) -> str:
-    return get_cipher().encrypt(secret, purpose=SECRET_PURPOSE, owner=subscription_id)
+    return get_cipher().encrypt(secret, purpose=PUSH_SUBSCRIPTION_SECRET, owner=subscription_id)
 
 
 def _add_verification(tx: TransactWrite, item: PushSubscriptionItem, now: datetime) -> None:

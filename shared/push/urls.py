@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from shared.errors import Unprocessable
+
+if TYPE_CHECKING:
+    import httpx
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -24,16 +28,14 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
     In AWS (allow_loopback_http false) we never POST a fleet's data in clear text, nor to a
     loopback or private address (that would reach our own network, not a subscriber's).
     """
-    import httpx  # here, not at import: the subscriptions API's cold start does without it
-
     if any(ord(c) < 0x21 or c == "\x7f" for c in url):
         raise Unprocessable.field("url", "must not hold spaces or control characters (percent-encode them)")
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - raises on a bad port
-        httpx.URL(url).host  # noqa: B018 - as the sender reads it: an invalid IDNA name (xn--zz) raises
-    except (ValueError, httpx.InvalidURL):  # IDNAError is a UnicodeError, a ValueError
+        http_url(url)
+    except ValueError:
         raise Unprocessable.field("url", "not a valid URL") from None
     if not host:
         raise Unprocessable.field("url", "must be an absolute URL with a host")
@@ -58,6 +60,19 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
         except OSError:  # does not resolve now: its deliveries fail and retry
             pass
     return url
+
+
+def http_url(url: str) -> httpx.URL:
+    """The URL as the sender's httpx reads it; ValueError when it cannot be (its host no valid IDNA
+    name, xn--zz..., a control character): the subscription check and the sender parse it alike."""
+    import httpx  # here, not at import: the subscriptions API's cold start does without it
+
+    try:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decodes the name: an invalid IDNA one raises here (a UnicodeError)
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
+    return parsed
 
 
 class NotPublic(Exception):
