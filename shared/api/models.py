@@ -44,7 +44,8 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]
 # ids a request lists: at most 64 characters each, as in a path (a longer one is a 422, never a key
 # DynamoDB refuses); DistinctIds keeps each once, since a repeat means nothing more and one
 # transaction may not touch an item twice
-Ids = list[Annotated[str, StringConstraints(min_length=1, max_length=64)]]
+MAX_ID = 64
+Ids = list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]]
 DistinctIds = Annotated[Ids, AfterValidator(lambda ids: list(dict.fromkeys(ids)))]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from shared.api.models import MAX_ID
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetStatus
 from shared.assets.vin import normalize_vin
@@ -20,14 +21,15 @@ from shared.auth.principal import Principal
 from shared.jobs import rules, templates, templates_dal, vehicles
 from shared.jobs.csv_parse import ParsedCsv, RowError
 from shared.jobs.models import JobKind
-from shared.jobs.templates_models import JobTemplateItem
+from shared.jobs.templates_models import MAX_NAME, JobTemplateItem
 from shared.partners import dal as partners_dal
 from shared.partners.models import PartnerRecord
 
 PARTNER_ID = re.compile(r"^[A-Z0-9]{5}$")
 SITE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LIMITS = {"title": 200, "description": 4000}
-KEY_LIMITS = {"asset_id": 64, "template": 120}  # cells looked up by key: longer is the row's error, never looked up
+# cells looked up by key: longer than an id or a template name can be is the row's error, never looked up
+KEY_LIMITS = {"asset_id": MAX_ID, "template": MAX_NAME}
 
 
 def _key_cell(cells: dict[str, str], column: str) -> str:
