@@ -8,7 +8,6 @@ the stream's failure queue, whose depth Monitoring already alarms on.
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_kms as kms
@@ -17,11 +16,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.constructs.data import grant_secrets
-from infra.constructs.monitoring import above
+from infra.constructs.monitoring import PERIOD, above, app_metric
 from shared.secrets.purposes import FLEETROCK_API_KEY, FLEETROCK_WEBHOOK_SECRET
 
-PERIOD = Duration.minutes(5)
-NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
 UNAUTHORIZED_RATE = 0.2  # a fifth of webhooks with a bad signature: a rotated secret not pasted, or probing
 CLIENT_ERROR_RATE = 0.2  # a fifth of webhooks answered 4xx (bad signature, stale, too large, inactive...)
 MIN_WEBHOOKS = 10
@@ -47,14 +44,11 @@ class FleetrockIntegration(Construct):
         # the API key, to sync units and fetch repair orders
         grant_secrets(secrets_key, stream_fn, ["kms:Decrypt"], [FLEETROCK_API_KEY])
 
-        def metric(name: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, dimensions_map=DIMENSIONS,
-                                     statistic="Sum", period=PERIOD)
 
         rate = cloudwatch.MathExpression(
             expression=f"IF(received >= {MIN_WEBHOOKS}, unauthorized / received, 0)",
-            using_metrics={"unauthorized": metric("FleetrockWebhookUnauthorized"),
-                           "received": metric("FleetrockWebhookReceived")},
+            using_metrics={"unauthorized": app_metric("FleetrockWebhookUnauthorized"),
+                           "received": app_metric("FleetrockWebhookReceived")},
             period=PERIOD,
         )
         self.unauthorized_alarm = above(self, "WebhookUnauthorizedRate", rate, UNAUTHORIZED_RATE,
@@ -64,26 +58,27 @@ class FleetrockIntegration(Construct):
         # the spec's "webhook 4xx/5xx rate": every answer counted by the webhook's entry point (answers_metric)
         client_errors = cloudwatch.MathExpression(
             expression=f"IF(answered >= {MIN_WEBHOOKS}, errors / answered, 0)",
-            using_metrics={"errors": metric("FleetrockWebhook4xx"), "answered": metric("FleetrockWebhookAnswered")},
+            using_metrics={"errors": app_metric("FleetrockWebhook4xx"),
+                           "answered": app_metric("FleetrockWebhookAnswered")},
             period=PERIOD,
         )
         self.client_error_alarm = above(self, "WebhookClientErrorRate", client_errors, CLIENT_ERROR_RATE,
                                         "Fleetrock webhooks answered 4xx at a high rate (GET /integrations/{id}/events "
                                         "shows what was accepted; the webhook function's log says why others were not)")
-        self.server_error_alarm = above(self, "WebhookServerErrors", metric("FleetrockWebhook5xx"), 0,
+        self.server_error_alarm = above(self, "WebhookServerErrors", app_metric("FleetrockWebhook5xx"), 0,
                                         "a Fleetrock webhook was answered 5xx (Fleetrock retries it; a 5xx is a bug)")
         for alarm in (self.client_error_alarm, self.server_error_alarm):
             alarm.add_alarm_action(actions.SnsAction(alarm_topic))
             alarm.add_ok_action(actions.SnsAction(alarm_topic))
         # the inbox sweep (shared/fleetrock/inbox_sweep.py) stopped retrying an event: it needs a replay
         self.event_gave_up_alarm = above(
-            self, "WebhookEventGaveUp", metric("FleetrockEventGaveUp"), 0,
+            self, "WebhookEventGaveUp", app_metric("FleetrockEventGaveUp"), 0,
             "a Fleetrock webhook event could not be applied after all its retries "
             "(GET /integrations/{id}/events shows it failed, with its last error; replay it)")
         self.event_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
         # the sync sweep (shared/fleetrock/sync_sweep.py) stopped retrying a unit sync: it needs a manual retry
         self.sync_gave_up_alarm = above(
-            self, "UnitSyncGaveUp", metric("FleetrockSyncGaveUp"), 0,
+            self, "UnitSyncGaveUp", app_metric("FleetrockSyncGaveUp"), 0,
             "an asset could not be synced to Fleetrock after all its retries (GET /integrations/{id}/units"
             "?state=failed shows it, with its last error; POST .../units/{asset_id}/sync retries it)")
         self.sync_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))

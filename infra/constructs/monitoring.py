@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 PERIOD = Duration.minutes(5)
+NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
 API_5XX_RATE = 0.01  # a 5xx is always a bug (spec), so almost any rate of them is worth a look
 API_4XX_RATE = 0.10  # a jump in client errors: a broken front-end, a bad token issuer, probing
 API_4XX_MIN_REQUESTS = 20  # below this, one 404 would be a 100% rate: noise, not a signal
@@ -109,3 +110,9 @@ def _rate(errors: cloudwatch.IMetric, requests: cloudwatch.IMetric, min_requests
         using_metrics={"errors": errors, "requests": requests},
         period=PERIOD,
     )
+
+
+def app_metric(name: str) -> cloudwatch.Metric:
+    """A count our code emits (shared/observability.py metrics), summed over PERIOD."""
+    return cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, dimensions_map=DIMENSIONS, statistic="Sum",
+                             period=PERIOD)

@@ -11,7 +11,6 @@ a fleet's refresh gives up after all its attempts.
 from __future__ import annotations
 
 from aws_cdk import Duration, TimeZone
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
@@ -19,11 +18,10 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.constructs.monitoring import above
+from infra.constructs.monitoring import above, app_metric
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.schedule import ScheduleInvoker
 
-NAMESPACE, DIMENSIONS = "Fleetbridge", {"service": "fleetbridge"}  # what shared/observability.py emits
 HANDLER = "maintenance_refresh"
 SWEEP = "maintenance_refresh_sweep"  # functions/maintenance_refresh/handler.py
 
@@ -64,14 +62,12 @@ class MaintenanceRefresh(Construct):
             time_window=scheduler.TimeWindow.off(),
             target=target(SWEEP, Duration.minutes(5)),  # the next minute's sweep picks up what is due anyway
         )
-        gave_up = cloudwatch.Metric(namespace=NAMESPACE, metric_name="MaintenanceRefreshGaveUp",
-                                    dimensions_map=DIMENSIONS, statistic="Sum", period=Duration.minutes(5))
+        gave_up = app_metric("MaintenanceRefreshGaveUp")
         self.gave_up_alarm = above(self, "RefreshGaveUp", gave_up, 0,
                                    "a fleet's daily maintenance refresh failed after all its retries "
                                    "(GET /integrations/{id}/refreshes shows why)")
         # the same sweep works through the outbox (shared/outbox/sweep.py): an email it gave up on
-        outbox_gave_up = cloudwatch.Metric(namespace=NAMESPACE, metric_name="OutboxGaveUp",
-                                           dimensions_map=DIMENSIONS, statistic="Sum", period=Duration.minutes(5))
+        outbox_gave_up = app_metric("OutboxGaveUp")
         self.outbox_gave_up_alarm = above(self, "OutboxGaveUp", outbox_gave_up, 0,
                                           "an email could not be sent after all its retries (about 16 hours; "
                                           "its message_id is in the sweep's log line)")
