@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.fleetrock import integration_dal, status_dal
-from shared.fleetrock.apply import attach_waiting
+from shared.fleetrock.causes import attach_waiting
 from shared.observability import logger, metrics
 
 

@@ -15,11 +15,12 @@ from typing import Any
 
 from shared.db.base import connection, update_if
 from shared.fleetrock import status_dal
-from shared.fleetrock.apply import InvalidEvent, apply_repair_order
+from shared.fleetrock.causes import InvalidEvent
 from shared.fleetrock.client import FleetrockClient
 from shared.fleetrock.maintenance import OPEN_RO_STATUSES, ordered, parse_time, today_eastern
 from shared.fleetrock.models import AssetMaintenanceItem, Cause, IntegrationItem, RepairOrderItem
 from shared.fleetrock.refresh_models import RefreshResult
+from shared.fleetrock.repair_orders import apply_repair_order
 from shared.observability import logger
 from shared.orgs.dal import org_pk
 

@@ -1,0 +1,52 @@
+"""Stream work: a repair order, as Fleetrock says it is now, becomes (or stops being) a cause on its asset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.fleetrock import status_dal
+from shared.fleetrock.causes import (
+    RACE_ATTEMPTS,
+    InvalidEvent,
+    attach_if_claimed,
+    commit,
+    match_asset,
+    normalize_vin,
+    text,
+)
+from shared.fleetrock.maintenance import repair_order_status
+from shared.fleetrock.models import Cause, IntegrationItem, RepairOrderItem
+from shared.observability import metrics
+
+
+def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, as_of: datetime) -> bool:
+    """Record the repair order's state unless we hold a newer one; True when something changed."""
+    ro_id, ro_status = str(order["id"]), str(order.get("status") or "")
+    try:
+        status = repair_order_status(ro_status)
+    except ValueError as exc:
+        raise InvalidEvent(str(exc)) from None
+    for _ in range(RACE_ATTEMPTS):
+        stored = status_dal.get_repair_order(integration.integration_id, ro_id)
+        if stored is not None and stored.as_of >= as_of:
+            metrics.add_metric(name="FleetrockStaleEvent", unit="Count", value=1)
+            return False
+        vin = normalize_vin(order.get("vin"))
+        asset_id = match_asset(integration.org_id, vin)
+        item = stored or RepairOrderItem(status_dal.ro_partition(integration.integration_id), ro_id,
+                                         integration_id=integration.integration_id, org_id=integration.org_id,
+                                         ro_id=ro_id)
+        previous_asset, waited = item.asset_id, status_dal.waiting_key(item)
+        item.vin, item.unit_number, item.status, item.as_of, item.asset_id = (
+            vin, text(order.get("unit_number")), ro_status, as_of, asset_id)
+        status_dal.index_open(item, status is not None)
+        cause = None
+        if status is not None:
+            cause = Cause(status=status, source="repair_order", source_id=ro_id, detail=ro_status,
+                          unit_number=item.unit_number, since=as_of)
+        status_dal.index_waiting(item, cause)
+        if commit(integration.org_id, item, cause, previous_asset, asset_id, waited):
+            attach_if_claimed(integration.org_id, item)
+            return True
+    raise RuntimeError(f"repair order {ro_id}: lost {RACE_ATTEMPTS} races in a row")
