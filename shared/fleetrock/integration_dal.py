@@ -43,8 +43,9 @@ def index(item: IntegrationItem) -> None:
 
 
 def to_integration(item: IntegrationItem) -> Integration:
+    stored = {k: v for k, v in item.attribute_values.items() if v is not None}  # unset: the model's default
     return Integration.model_validate(
-        {**item.attribute_values, "webhook_path": webhook_path(item.integration_id), "version": item.version}
+        {**stored, "webhook_path": webhook_path(item.integration_id), "version": item.version}
     )
 
 

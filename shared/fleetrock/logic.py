@@ -62,6 +62,7 @@ def configure(caller: Principal, body: IntegrationCreate) -> IntegrationWithSecr
         api_key_ciphertext=encrypt_api_key(body.api_key.get_secret_value(), integration_id),
         webhook_secret_ciphertext=encrypt_webhook_secret(secret, integration_id), default_group=body.default_group,
         status=IntegrationStatus.CONFIGURED.value, created_at=now, updated_at=now, secret_rotated_at=now,
+        time_zone=body.time_zone, lookback_days=body.lookback_days,
     )
     integration_dal.index(item)
     with atomic("your fleet has a Fleetrock integration already: update that one") as tx:
@@ -95,6 +96,10 @@ def update(caller: Principal, integration_id: str, body: IntegrationUpdate) -> I
         item.username = body.username
     if body.default_group is not None:
         item.default_group = body.default_group
+    if body.time_zone is not None:
+        item.time_zone = body.time_zone
+    if body.lookback_days is not None:
+        item.lookback_days = body.lookback_days
     if body.api_key is not None:
         item.api_key_ciphertext = encrypt_api_key(body.api_key.get_secret_value(), integration_id)
     if item.status == IntegrationStatus.ACTIVE.value and body.model_fields_set & {"login_url", "username", "api_key"}:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, Field, SecretStr, StringConstraints
+from pydantic import AfterValidator, AnyHttpUrl, Field, SecretStr, StringConstraints
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
@@ -19,6 +19,13 @@ from pynamodb.attributes import (
 
 from shared.api.models import Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
+from shared.fleetrock.dates import zone
+
+
+def _known_zone(name: str) -> str:
+    zone(name)  # ValueError (a 422 on the field) for a name that is no IANA zone
+    return name
+
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 # a SecretStr: its repr is masked, so a debug log of the route's arguments never shows it
@@ -73,6 +80,13 @@ class IntegrationItem(TableItem, discriminator="fleetrock_integration"):
     updated_at = UTCDateTimeAttribute()
     activated_at = UTCDateTimeAttribute(null=True)
     secret_rotated_at = UTCDateTimeAttribute(null=True)
+    time_zone = UnicodeAttribute(null=True)  # of Fleetrock's dates without a zone; None: UTC
+    lookback_days = NumberAttribute(null=True)  # activation and reconcile look-back; None: the default
+    # what we learned of Fleetrock as it really is (docs/fleetrock-contract.md): how its webhooks are
+    # signed, and whether GetRO event=created (never seen in public code) answered
+    signature_form = UnicodeAttribute(null=True)
+    created_lookup = UnicodeAttribute(null=True)
+    created_lookup_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -196,11 +210,21 @@ class UnitSyncItem(TableItem, discriminator="fleetrock_sync"):
 
 
 # -- API bodies ----------------------------------------------------------------------------------
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True),
+                         AfterValidator(_known_zone)]
+LookbackDays = Annotated[int, Field(ge=1, le=730)]
+DEFAULT_LOOKBACK_DAYS = 90
+
+
 class IntegrationCreate(RequestBody):
     login_url: AnyHttpUrl = Field(description="your Fleetrock login URL; the API is at <login URL>/API")
     username: Text = Field(description="the owner (primary) account's username")
     api_key: ApiKey = Field(description="an API key generated without JWT; stored encrypted, never shown again")
     default_group: Text = Field(description="Fleetrock asset group new units are created in")
+    time_zone: TimeZoneName = Field(default="UTC", description="the IANA time zone of Fleetrock's dates that carry "
+                                    "none (public clients label them UTC)")
+    lookback_days: LookbackDays = Field(default=DEFAULT_LOOKBACK_DAYS, description="how far back activation and "
+                                        "the nightly reconcile look for repair orders, walked month by month")
 
 
 class IntegrationUpdate(VersionedUpdate):
@@ -209,6 +233,8 @@ class IntegrationUpdate(VersionedUpdate):
     username: Text | None = None
     api_key: ApiKey | None = None
     default_group: Text | None = None
+    time_zone: TimeZoneName | None = None
+    lookback_days: LookbackDays | None = None
 
 
 class Integration(StoredModel):
@@ -223,6 +249,13 @@ class Integration(StoredModel):
     updated_at: datetime
     activated_at: datetime | None = None
     secret_rotated_at: datetime | None = None
+    time_zone: str = "UTC"
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    signature_form: str | None = Field(default=None, description="how Fleetrock's last verified webhook was "
+                                       "signed: <header>: <hex|base64>[ with sha256=]")
+    created_lookup: str | None = Field(default=None, description="GetRO event=created (not in public code): "
+                                       "answered | empty | refused, at the last activation or reconcile")
+    created_lookup_at: datetime | None = None
     version: Version
 
 
