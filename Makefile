@@ -55,6 +55,7 @@ bundle: install
 # docs/security.md's generated tables (roles, IAM per function, cdk-nag); a test fails on drift
 docs: install
 	$(RUN) python -m dev.security_doc
+	$(RUN) python -m dev.fleetrock_contract
 
 # every benchmark, one after the other (slow: minutes each); figures go to bench/RESULTS.md by hand.
 BENCHES := list_assets vendor_search job_import write_bound webhook_accept cold_start maintenance_refresh

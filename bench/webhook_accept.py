@@ -1,11 +1,14 @@
 """Bench: Fleetrock webhook accept latency (p50/p99) and throughput on the local dev server,
-against a bare PutItem of the same inbox item as the baseline, in the same run.
+against a bare PutItem of the same inbox item as the baseline, in the same run; then 202 ->
+status applied (p50/p99), the stream's work including the GetRO re-read from the stand-in.
 
 The webhook path is HTTP -> dev server -> handler (integration GetItem, HMAC check, conditional
-PutItem) -> 202. Absolute times are DynamoDB Local's and this machine's; the ratio carries over.
+PutItem) -> 202. "202 -> applied" is each event's `applied_at - received_at` as the inbox records
+them, with the stream poller running (it polls every 0.1 s here; Lambda's stream polling adds its
+own delay in AWS). Absolute times are DynamoDB Local's and this machine's; the ratio carries over.
 Prints figures; asserts nothing.
 
-    .tools/bin/uv run --frozen python -m bench.webhook_accept [--requests 1000] [--threads 4]
+    .tools/bin/uv run --frozen python -m bench.webhook_accept [--requests 1000] [--threads 4] [--applied 200]
 """
 
 from __future__ import annotations
@@ -31,14 +34,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--applied", type=int, default=200, help="webhooks timed from 202 to applied")
     args = parser.parse_args()
     with local_dynamodb(TABLE) as endpoint:
         run(args.requests, args.threads, endpoint)
+        applied(args.applied, endpoint)
 
 
 def body(n: int, tag: str) -> bytes:
     order = {"id": f"RO-{n}", "vin": "1FUJGLDR4CL000001", "unit_number": "T-1", "status": "In Progress",
-             "date_updated": "2026-03-01 08:00:00", "tasks": []}
+             "date_started": "03/01/2026 08:00 AM", "tasks": []}
     return json.dumps({"event": "repair_order.updated", "event_id": f"evt-{tag}-{n}",
                        "sent_at": datetime.now(UTC).isoformat(), "data": order}).encode()
 
@@ -122,6 +127,75 @@ def run(requests: int, threads: int, endpoint: str) -> None:
     print(f"ratio ours / baseline: p50 {statistics.median(ours) / statistics.median(base):.1f}x, "
           f"p99 {percentile(ours, 99) / percentile(base, 99):.1f}x")
     print(f"throughput, {threads} threads: {throughput:.0f} webhooks/s (one handler instance, as one warm Lambda)")
+
+
+def applied(count: int, endpoint: str) -> None:
+    """202 -> applied: bare `ro_id=` webhooks for orders of real assets; the stream re-reads each order."""
+    from dev.fleetrock_standin import FleetrockStandin, sign_base64
+    from dev.server import DevApiServer, serve_in_thread
+    from dev.stream_poller import StreamPoller
+    from shared.assets.models import AssetItem, VinClaimItem
+    from shared.fleetrock import inbox_dal, integration_dal
+    from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
+    from shared.fleetrock.models import IntegrationItem
+    from shared.ids import new_id, utc_now
+    from shared.orgs.dal import org_pk
+
+    standin = FleetrockStandin(accounts={"bench": "bench-fleetrock-key"}).start()
+    org, integration_id, now = "org_benchapplied", new_id("int"), utc_now()
+    vins = [f"1BENCHA{n:010d}" for n in range(count)]
+    with AssetItem.batch_write() as batch:  # set-up, unmeasured: one fleet, its trucks and VIN claims
+        integration = IntegrationItem(
+            integration_dal.integration_pk(integration_id), integration_dal.SK, integration_id=integration_id,
+            org_id=org, login_url=standin.url, username="bench",
+            api_key_ciphertext=encrypt_api_key("bench-fleetrock-key", integration_id),
+            webhook_secret_ciphertext=encrypt_webhook_secret(SECRET, integration_id), default_group="G",
+            status="active", created_at=now, updated_at=now, activated_at=now, version=1)
+        integration_dal.index(integration)
+        batch.save(integration)
+        for n, vin in enumerate(vins):
+            asset_id = f"ast_a{n:06d}"
+            asset = AssetItem(org_pk(org), f"ASSET#{asset_id}", asset_id=asset_id, org_id=org, unit_number=f"A-{n}",
+                              kind="truck", vin=vin, status="active", created_at=now, updated_at=now, version=1)
+            asset.gsi1pk, asset.gsi1sk = f"ORG#{org}#ASSETS#active", f"ASSET#{asset_id}"
+            batch.save(asset)
+            batch.save(VinClaimItem(org_pk(org), f"VIN#{vin}", asset_id=asset_id, org_id=org, active=True))
+    poller = StreamPoller(table_name=TABLE, endpoint_url=endpoint, region="us-east-1", start_position="LATEST",
+                          poll_interval=0.1)
+    poller.poll_once()
+    poller.start()
+    server = DevApiServer(("127.0.0.1", 0))
+    serve_in_thread(server)
+    url = f"{server.url}/webhooks/fleetrock/{integration_id}"
+    event_ids = []
+    for n, vin in enumerate(vins):
+        standin.put_repair_order({"id": f"RO-A{n}", "vin": vin, "status": "In Progress"})
+        payload = standin.bare_body(f"RO-A{n}")
+        status, answer = standin.post_webhook(url, SECRET, payload, signature=sign_base64(SECRET, payload),
+                                              content_type="application/x-www-form-urlencoded", header="X-Signature")
+        if status != 202:
+            raise RuntimeError(f"webhook answered {status}: {answer}")
+        event_ids.append(json.loads(answer)["event_id"])
+        time.sleep(0.05)  # one at a time, as Fleetrock sends them
+    deadline = time.monotonic() + 180
+    latencies: list[float] = []
+    while time.monotonic() < deadline and not latencies:
+        items = [inbox_dal.get_event(integration_id, e) for e in event_ids]
+        if all(i is not None and i.applied_at is not None for i in items):
+            latencies = [(i.applied_at - i.received_at).total_seconds() * 1000 for i in items
+                         if i is not None and i.applied_at is not None]
+        else:
+            time.sleep(0.5)
+    poller.stop()
+    server.shutdown()
+    standin.stop()
+    reads = sum(1 for call, params in standin.calls if call == "GetRO" and "id" in params)
+    if not latencies:
+        raise RuntimeError("not every event was applied within 180 s")
+    print(f"{'202 -> applied, ' + str(count) + ' bare webhooks':44} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'received -> applied (poll 0.1 s, GetRO, tx)':44} {statistics.median(latencies):8.1f} "
+          f"{percentile(latencies, 99):8.1f}")
+    print(f"GetRO-by-id reads: {reads} for {count} events")
 
 
 if __name__ == "__main__":

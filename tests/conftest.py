@@ -222,9 +222,12 @@ FLEETROCK_API_KEY = "fr-test-api-key-4c1d9e"
 def fleetrock() -> Iterator[Any]:
     """The Fleetrock stand-in (dev/fleetrock_standin.py) on a free port; its login URL is `.url`."""
     from dev.fleetrock_standin import FleetrockStandin
+    from tests import fleetrock_support
 
     standin = FleetrockStandin(accounts={FLEETROCK_USERNAME: FLEETROCK_API_KEY}).start()
+    fleetrock_support.FLEETROCK.append(standin)  # the Fleetrock `send` changes before it sends a webhook
     yield standin
+    fleetrock_support.FLEETROCK.remove(standin)
     standin.stop()
 
 

@@ -36,18 +36,28 @@ def envelope(event: str, data: Any, *, event_id: str | None = None, sent_at: str
 def post_webhook(integration_id: str, secret: str, body: bytes, *, signature: str | None = None,
                  headers: dict[str, str] | None = None) -> ApiResponse:
     hdrs = {"X-Fleetrock-Signature": signature if signature is not None else sign(secret, body), **(headers or {})}
-    return call_api("POST", f"/webhooks/fleetrock/{integration_id}", raw_body=body.decode(), headers=hdrs)
+    return call_api("POST", f"/webhooks/fleetrock/{integration_id}", raw_body=body, headers=hdrs)
+
+
+FLEETROCK: list[FleetrockStandin] = []  # the test's stand-in (the `fleetrock` fixture), while there is one
 
 
 def send(integration_id: str, secret: str, event: str, data: Any, **kw: Any) -> ApiResponse:
+    """As Fleetrock does: a repair order that changed is changed in Fleetrock (the stand-in), then its
+    webhook is sent (our envelope). Applying it reads the order back from the stand-in."""
+    if event.startswith("repair_order") and isinstance(data, dict) and FLEETROCK:
+        if event == "repair_order.deleted":
+            FLEETROCK[-1].repair_orders.pop(str(data["id"]), None)
+        elif data.get("status"):
+            FLEETROCK[-1].put_repair_order(data)
     return post_webhook(integration_id, secret, envelope(event, data, **kw))
 
 
-def repair_order(ro_id: str, vin: str, status: str, updated: str, **fields: Any) -> dict[str, Any]:
-    """A repair order as Fleetrock sends it; `updated` is its date_updated (US Eastern, no zone)."""
+def repair_order(ro_id: str, vin: str, status: str, created: str = "01/05/2026 08:00 AM",
+                 **fields: Any) -> dict[str, Any]:
+    """A repair order as Fleetrock has it (the public field list; US dates without a zone)."""
     return {"id": ro_id, "vin": vin, "unit_number": fields.pop("unit_number", "U"), "unit_type": "Truck",
-            "status": status, "date_created": "2026-01-05 08:00:00", "date_updated": updated,
-            "priority_code": "2", "tasks": [], **fields}
+            "status": status, "date_created": created, "priority_code": "2", "tasks": [], "notes": [], **fields}
 
 
 def dispatch(user: Caller) -> dict[str, dict[str, Any]]:

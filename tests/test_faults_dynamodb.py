@@ -178,6 +178,8 @@ def test_webhooks_during_an_outage_get_503_and_every_accepted_one_is_applied_onc
     events = {t["asset_id"]: [FleetrockStandin.webhook_body("repair_order.updated", repair_order(
         f"RO-{n}", t["vin"], status, f"2026-03-01 08:{minute:02d}:00")) for minute, status in enumerate(STATUSES)]
         for n, t in enumerate(trucks)}
+    for n, truck in enumerate(trucks):  # Fleetrock ends with each order's last change: what applying reads
+        fleetrock.put_repair_order(repair_order(f"RO-{n}", truck["vin"], STATUSES[-1]))
     url = f"{server.url}/webhooks/fleetrock/{integration_id}"
     senders = [Sender(url, secret) for _ in range(3)]
     bodies = [b for per_truck in events.values() for b in per_truck]

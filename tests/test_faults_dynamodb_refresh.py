@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from dev.apigw import LocalContext
-from dev.fleetrock_standin import FleetrockStandin, eastern_now
+from dev.fleetrock_standin import FleetrockStandin, us_time
 from functions.push_retry.handler import lambda_handler as push_retry
 from shared.fleetrock import refresh, refresh_dal
 from shared.push import snapshots as push_snapshots
@@ -113,8 +113,9 @@ def test_a_refresh_run_cut_by_an_outage_ends_with_every_fleet_refreshed_and_push
             fleets.append((admin, integration_id, subscribe(admin, receiver, poller), trucks))
             # changes whose webhooks were missed: only the refresh's reconcile brings them in
             for ro_id, truck, status in (("RO-1", trucks[0], "In Progress"), ("RO-2", trucks[1], "Not Started")):
-                tenant.put_repair_order(repair_order(ro_id, truck["vin"], status, eastern_now(),
-                                                     date_created=eastern_now()))
+                tenant.put_repair_order(repair_order(ro_id, truck["vin"], status, us_time(),
+                                                     date_created=us_time()))
+            tenant.allow_created = True  # this Fleetrock answers GetRO event=created: RO-2 (Not Started) is found
             tenant.tripwire = tripwire if cut_at == "fleetrock_call" else None
 
         run = scheduled(five_am(1))

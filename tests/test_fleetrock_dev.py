@@ -28,7 +28,12 @@ def test_seeded_truck_shows_in_shop_with_the_repair_order_as_cause(demo, stream)
     truck = by_unit[demo["truck"]]
     assert truck["asset_status"] == "in_shop" and truck["maintenance_status"] == "in_shop"
     assert [(c["source_id"], c["detail"]) for c in truck["statuses"]] == [("RO-5001", "In Progress")]
-    assert by_unit["T-102"]["maintenance_status"] == "awaiting_service"  # imported at activation
+    assert by_unit["T-102"]["maintenance_status"] == "awaiting_service"  # by its bare webhook
+    manager = next(u for u in users if u.role is Role.MANAGER)
+    shown = call_api("GET", f"/integrations/{demo['integration_id']}", as_user=manager).json()
+    assert (shown["signature_form"], shown["created_lookup"]) == ("X-Signature: base64", "refused")
+    samples = call_api("GET", f"/integrations/{demo['integration_id']}/webhook-samples", as_user=manager).json()
+    assert "ro_id=RO-5001" in [x["body"] for x in samples["items"]]
     assert by_unit["TR-201"]["maintenance_status"] == "upcoming"
     # the control endpoint documented in the README sends the next webhook
     standin = demo["standin"]

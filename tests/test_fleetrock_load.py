@@ -39,6 +39,7 @@ def test_2000_shuffled_webhooks_with_duplicates_apply_exactly_once(fleetrock, de
                 order = repair_order(ro_id, truck["vin"], status, updated, unit_number=truck["unit_number"])
                 events.append(envelope("repair_order.updated", order, event_id=f"evt-{ro_id}-{u}"))
                 final[ro_id] = (truck["asset_id"], status)
+                fleetrock.put_repair_order(order)  # Fleetrock ends with the last change: what applying reads
     distinct = len(events)
     deliveries = events + rng.sample(events, k=len(events) // 4)  # 20% of the 2,000 are redeliveries
     rng.shuffle(deliveries)

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from shared.fleetrock.dates import FleetrockDateError, parse_time
 from shared.fleetrock.maintenance import (
     maintenance_state_status,
     ordered,
-    parse_time,
     repair_order_status,
     top_status,
 )
@@ -55,8 +55,24 @@ def test_a_passed_due_date_turns_upcoming_into_overdue():
     assert top_status([upcoming], date(2026, 3, 2)) is S.OVERDUE
 
 
-def test_fleetrock_times_without_a_zone_are_us_eastern():
-    assert parse_time("2026-07-01 08:00:00") == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # EDT
-    assert parse_time("2026-01-01 08:00:00") == datetime(2026, 1, 1, 13, 0, tzinfo=UTC)  # EST
-    assert parse_time("2026-01-01T08:00:00Z") == datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
-    assert parse_time(None) is None
+@pytest.mark.parametrize(("raw", "zone", "expected"), [
+    ("2026-07-01 08:00:00", None, datetime(2026, 7, 1, 8, 0, tzinfo=UTC)),  # no zone: the integration's (UTC)
+    ("2026-07-01 08:00:00", "America/New_York", datetime(2026, 7, 1, 12, 0, tzinfo=UTC)),  # EDT
+    ("2026-01-01 08:00:00", "America/New_York", datetime(2026, 1, 1, 13, 0, tzinfo=UTC)),  # EST
+    ("2026-01-01T08:00:00Z", "America/New_York", datetime(2026, 1, 1, 8, 0, tzinfo=UTC)),  # a zone wins
+    ("7/4/2026 3:05:09 PM", None, datetime(2026, 7, 4, 15, 5, 9, tzinfo=UTC)),  # US, as a public client reads
+    ("07/04/2026 12:30 AM", None, datetime(2026, 7, 4, 0, 30, tzinfo=UTC)),
+    ("12/31/2026 12:00 PM", "America/Chicago", datetime(2026, 12, 31, 18, 0, tzinfo=UTC)),
+    ("01/02/2026", None, datetime(2026, 1, 2, tzinfo=UTC)),
+    (None, None, None), ("  ", None, None),
+])
+def test_fleetrock_dates_iso_or_us_read_in_the_integrations_zone(raw, zone, expected):
+    assert parse_time(raw, zone) == expected
+
+
+@pytest.mark.parametrize("raw", ["13/01/2026", "02/30/2026 10:00", "1/2/2026 13:00 PM", "next Tuesday",
+                                 "0001-01-01T00:00:00+00:01", "2026-13-01"])
+def test_a_date_we_cannot_read_raises_with_the_raw_value(raw):
+    with pytest.raises(FleetrockDateError) as err:
+        parse_time(raw, None, field="date_started")
+    assert err.value.raw == raw and "date_started" in str(err.value)

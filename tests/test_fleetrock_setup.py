@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dev.fleetrock_standin import us_time
 from shared.assets.models import AssetStatus
 from tests.conftest import FLEETROCK_API_KEY, TEST_ENV, call_api
 from tests.factories import add_user, create_asset, sign_up
@@ -55,9 +56,11 @@ def test_activation_imports_open_repair_orders_and_links_units_by_vin(fleetrock,
     in_shop, awaiting, only_ours, closed = (create_asset(admin) for _ in range(4))
     fleetrock.put_unit({"unit_number": "FR-1", "vin": in_shop["vin"]})
     fleetrock.put_unit({"unit_number": "FR-9", "vin": "1M8GDM9AXKP042788"})  # only in Fleetrock
-    fleetrock.put_repair_order(repair_order("RO-1", in_shop["vin"], "In Progress", "2026-01-06 09:00:00"))
-    fleetrock.put_repair_order(repair_order("RO-2", awaiting["vin"], "Not Started", "2026-01-06 09:00:00"))
-    fleetrock.put_repair_order(repair_order("RO-3", closed["vin"], "Finished", "2026-01-06 09:00:00"))
+    fleetrock.put_repair_order(repair_order("RO-1", in_shop["vin"], "In Progress", us_time()))
+    fleetrock.put_repair_order(repair_order("RO-2", awaiting["vin"], "Not Started", us_time()))
+    fleetrock.put_repair_order(repair_order("RO-3", closed["vin"], "Finished", us_time(),
+                                            date_started=us_time()))
+    fleetrock.allow_created = True  # this Fleetrock answers GetRO event=created (not seen in public code)
     created = configure(admin, fleetrock)
     r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
     assert r.status == 200, r.body
@@ -74,7 +77,39 @@ def test_activation_imports_open_repair_orders_and_links_units_by_vin(fleetrock,
     assert not fleetrock.units_with_vin(only_ours["vin"]), "Fleetbridge-only assets are not created at activation"
     assert [c for c, _ in fleetrock.calls].count("AddUnit") == 0
     units = call_api("GET", f"/integrations/{created['integration_id']}/units", as_user=admin).json()["items"]
-    assert [u["asset_id"] for u in units] == [in_shop["asset_id"]]
+    assert [(u["asset_id"], u["state"]) for u in units] == [(in_shop["asset_id"], "synced")]
+    # the linked unit received our fields at once (UpdateUnit), not at the asset's next edit
+    [update] = [body for call, body in fleetrock.calls if call == "UpdateUnit"]
+    assert update["units"][0]["vin"] == in_shop["vin"] and update["units"][0]["group"] == "Fleetbridge"
+    shown = call_api("GET", f"/integrations/{created['integration_id']}", as_user=admin).json()
+    assert shown["created_lookup"] == "answered" and shown["lookback_days"] == 90
+    assert stream.dead_letters == []
+
+
+def test_activation_without_getro_created_finds_started_orders_and_says_what_it_could_not(fleetrock, stream):
+    """`created` is refused (as nothing public shows it served): In Progress orders are found by `started`,
+    month by month over the look-back; a Not Started one comes by its webhook, re-read by id."""
+    admin = sign_up("fleet")
+    in_shop, awaiting, old = (create_asset(admin) for _ in range(3))
+    long_ago = us_time(datetime.now(UTC) - timedelta(days=200))
+    fleetrock.put_repair_order(repair_order("RO-1", in_shop["vin"], "In Progress", date_started=us_time()))
+    fleetrock.put_repair_order(repair_order("RO-2", awaiting["vin"], "Not Started"))
+    fleetrock.put_repair_order(repair_order("RO-OLD", old["vin"], "In Progress", date_started=long_ago))
+    created = configure(admin, fleetrock, lookback_days=120)
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 200 and r.json()["repair_orders_imported"] == 1, r.body
+    shown = r.json()["integration"]
+    assert shown["created_lookup"] == "refused" and shown["created_lookup_at"]
+    windows = [p for call, p in fleetrock.calls if call == "GetRO" and p.get("event") == "started"]
+    assert 4 <= len(windows) <= 6  # 120 days, one calendar month per call
+    stream.drain()
+    seen = dispatch(admin)
+    assert seen[in_shop["asset_id"]]["maintenance_status"] == "in_shop"
+    assert seen[awaiting["asset_id"]]["maintenance_status"] is None  # not found yet: no webhook came
+    assert seen[old["asset_id"]]["maintenance_status"] is None  # started before the look-back
+    send(created["integration_id"], created["webhook_secret"], "repair_order.created", {"id": "RO-2"})
+    stream.drain()
+    assert dispatch(admin)[awaiting["asset_id"]]["maintenance_status"] == "awaiting_service"
     assert stream.dead_letters == []
 
 

@@ -195,3 +195,27 @@ def test_a_sync_failing_on_our_side_is_recorded_and_swept_too(fleet, fleetrock, 
     assert sweep(datetime.now(UTC) + timedelta(minutes=16), "syncs")["requeued"] == 1
     stream.drain()
     assert len(fleetrock.units_with_vin(asset["vin"])) == 1
+
+
+def sync_state(admin, integration_id: str, asset_id: str) -> dict:
+    units = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin, query={"limit": 100}).json()
+    return next(u for u in units["items"] if u["asset_id"] == asset_id)
+
+
+def test_a_unit_fleetrock_refuses_is_recorded_with_fleetrocks_answer(fleet, fleetrock, stream):
+    """AddUnit / UpdateUnit are assumed (docs/fleetrock-contract.md): a refusal shows what Fleetrock said."""
+    admin, integration_id = fleet
+    fleetrock.unit_refusal = "Unit number T-9 already exists in group Fleetbridge"
+    asset = create_asset(admin, unit_number="T-9")
+    stream.drain()
+    state = sync_state(admin, integration_id, asset["asset_id"])
+    assert state["state"] == "failed" and "T-9 already exists in group Fleetbridge" in state["last_error"]
+    failed = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin, query={"state": "failed"})
+    assert [u["asset_id"] for u in failed.json()["items"]] == [asset["asset_id"]]
+    fleetrock.unit_refusal = None
+    r = call_api("POST", f"/integrations/{integration_id}/units/{asset['asset_id']}/sync", as_user=admin)
+    assert r.status == 200 and r.json()["state"] == "retry"
+    stream.drain()
+    assert sync_state(admin, integration_id, asset["asset_id"])["state"] == "synced"
+    [unit] = fleetrock.units_with_vin(asset["vin"])
+    assert (unit["unit_number"], unit["unit_type"], unit["group"]) == ("T-9", "Truck", "Fleetbridge")

@@ -517,3 +517,9 @@ def test_fleetrock_functions_may_use_the_secrets_key_and_bad_webhook_signatures_
     alarms = json.dumps(resources(template_json, "AWS::CloudWatch::Alarm"))
     assert "FleetrockWebhookUnauthorized" in alarms and "unauthorized / received" in alarms
     assert "FleetrockWebhook4xx" in alarms and "errors / answered" in alarms and "FleetrockWebhook5xx" in alarms
+    # any signed webhook of a shape we do not recognise, within 5 minutes, tells the alarm topic
+    [unrecognized] = [a["Properties"] for a in resources(template_json, "AWS::CloudWatch::Alarm").values()
+                      if a["Properties"].get("MetricName") == "FleetrockWebhookUnrecognized"]
+    assert (unrecognized["Threshold"], unrecognized["Period"], unrecognized["Statistic"]) == (0, 300, "Sum")
+    assert unrecognized["ComparisonOperator"] == "GreaterThanThreshold" and unrecognized["EvaluationPeriods"] == 1
+    assert unrecognized["Namespace"] == "Fleetbridge" and unrecognized["AlarmActions"]

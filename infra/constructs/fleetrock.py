@@ -1,5 +1,5 @@
 """Fleetrock integration (fleetrock.md): KMS rights of the functions that hold its secrets, and the
-alarm on rejected webhook signatures.
+alarms on its webhooks (rejected signatures, error answers, unrecognized shapes) and given-up work.
 
 The webhook route itself needs nothing here: the catalog marks `fleetrock_webhook` self-authenticated,
 so infra/constructs/api.py gives it no Cognito authorizer. Failed inbox events and unit syncs go to
@@ -70,6 +70,13 @@ class FleetrockIntegration(Construct):
         for alarm in (self.client_error_alarm, self.server_error_alarm):
             alarm.add_alarm_action(actions.SnsAction(alarm_topic))
             alarm.add_ok_action(actions.SnsAction(alarm_topic))
+        # a signed webhook whose shape we do not recognise (answered 202, kept, not applied): Fleetrock's real
+        # envelope differs from docs/fleetrock-contract.md, or changed; any one is worth a look
+        self.unrecognized_alarm = above(
+            self, "WebhookUnrecognized", app_metric("FleetrockWebhookUnrecognized"), 0,
+            "a signed Fleetrock webhook had a shape we do not recognise: kept as unrecognized, not applied "
+            "(GET /integrations/{id}/webhook-samples shows it as it arrived; the integration counts them)")
+        self.unrecognized_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
         # the inbox sweep (shared/fleetrock/inbox_sweep.py) stopped retrying an event: it needs a replay
         self.event_gave_up_alarm = above(
             self, "WebhookEventGaveUp", app_metric("FleetrockEventGaveUp"), 0,

@@ -9,7 +9,9 @@ from functools import cache
 # request to one of its segments (shared/api/lazy_routers.py), so a cold start loads no route code.
 API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "organizations": {"shared.orgs.routes": ("organizations", "users", "me")},
-    "assets": {"shared.assets.routes": ("assets",), "shared.groups.routes": ("groups",)},
+    # an asset's events (its Fleetrock repair orders) are served with the assets
+    "assets": {"shared.assets.routes": ("assets",), "shared.groups.routes": ("groups",),
+               "shared.fleetrock.history_routes": ("assets",)},
     "audit": {"shared.audit.routes": ("audit",)},
     "connections": {
         "shared.connections.routes": ("connections", "notifications", "fleets"),

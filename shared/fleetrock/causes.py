@@ -16,14 +16,15 @@ from pynamodb.exceptions import TransactWriteError
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetStatus
 from shared.db.base import condition_failed, transaction
-from shared.fleetrock import status_dal
+from shared.fleetrock import history, status_dal
 from shared.fleetrock.maintenance import ordered, today_eastern
 from shared.fleetrock.models import (
     AssetMaintenanceItem,
-    Cause,
     MaintenanceStatus,
+    Meters,
     RepairOrderItem,
     ScheduledMaintenanceItem,
+    StoredCause,
 )
 from shared.ids import utc_now
 from shared.observability import logger
@@ -58,11 +59,15 @@ def text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause: Cause | None,
-            previous_asset: str | None, asset_id: str | None, waited: tuple[str, str] | None) -> bool:
+def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause: StoredCause | None,
+            previous_asset: str | None, asset_id: str | None, waited: tuple[str, str] | None, *,
+            meters: Meters | None = None) -> bool:
     """Write the source item, its waiting marker (`waited`: the marker's key when the item was read)
-    and the asset(s) it touches in one transaction; False on a lost race."""
+    and the asset(s) it touches in one transaction; False on a lost race. `meters` (a repair
+    order's reading) go on `asset_id`'s maintenance item when newer than the ones it holds."""
     key = status_dal.source_key(item)  # the cause's key on the asset's maintenance item
+    if isinstance(item, RepairOrderItem):
+        history.index_asset(item)  # its place in its asset's events (gsi3)
     tx = transaction()
     try:
         with tx:
@@ -71,7 +76,7 @@ def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause:
             if previous_asset and previous_asset != asset_id:
                 set_cause(tx, org_id, previous_asset, key, None)
             if asset_id:
-                set_cause(tx, org_id, asset_id, key, cause)
+                set_cause(tx, org_id, asset_id, key, cause, meters=meters)
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
@@ -79,8 +84,10 @@ def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause:
     return True
 
 
-def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: Cause | None) -> None:
-    """Put or remove one cause on the asset's maintenance item; set or clear the asset's in_shop."""
+def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: StoredCause | None, *,
+              meters: Meters | None = None) -> None:
+    """Put or remove one cause on the asset's maintenance item, keep newer `meters`; statuses are
+    recomputed with the asset's meters; set or clear the asset's in_shop."""
     now = utc_now()
     maintenance = status_dal.get_asset_maintenance(org_id, asset_id) or AssetMaintenanceItem(
         org_pk(org_id), status_dal.maintenance_sk(asset_id), org_id=org_id, asset_id=asset_id, causes={},
@@ -91,8 +98,8 @@ def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: Cause | None
     else:
         causes[key] = cause.model_dump(mode="json")
     maintenance.causes = causes
-    parsed = [Cause.model_validate(c) for c in causes.values()]
-    statuses = ordered(parsed, today_eastern(now))
+    status_dal.set_meters(maintenance, meters)
+    statuses = ordered(status_dal.stored_causes(maintenance), today_eastern(now), status_dal.meters_of(maintenance))
     maintenance.top_status = statuses[0].status.value if statuses else None
     maintenance.computed_at = now
     in_shop = any(c.status is MaintenanceStatus.IN_SHOP for c in statuses)
@@ -118,7 +125,7 @@ def attach_waiting(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem
     for _ in range(RACE_ATTEMPTS):
         if item.asset_id is not None or item.waiting_cause is None:
             return False  # attached, or no longer a cause, since the index was read
-        cause, waited = Cause.model_validate(item.waiting_cause), status_dal.waiting_key(item)
+        cause, waited = StoredCause.model_validate(item.waiting_cause), status_dal.waiting_key(item)
         item.asset_id = asset_id
         status_dal.index_waiting(item, None)
         if commit(org_id, item, cause, None, asset_id, waited):

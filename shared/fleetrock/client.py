@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.fleetrock.contract import (
+    API_PATH,
+    GETRO_BY_ID_PARAM,
+    GETRO_DATETIME_FORMAT,
+    GETRO_EVENTS,
+    GETRO_UNSEEN_EVENTS,
+    THROTTLE_STATUSES,
+)
 from shared.observability import traced_httpx
 
 if TYPE_CHECKING:
@@ -40,9 +48,24 @@ class FleetrockAuthError(FleetrockError):
     """Fleetrock refused the username and API key."""
 
 
+class FleetrockRefused(FleetrockError):
+    """Fleetrock answered a 4xx to a call (not a throttle, not the credentials): it does not serve it."""
+
+
 def api_base(login_url: str) -> str:
     """The tenant's login URL + /API (resellers have their own hosts)."""
-    return login_url.rstrip("/") + "/API"
+    return login_url.rstrip("/") + API_PATH
+
+
+def month_windows(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """[start, end) cut at calendar-month boundaries (UTC): Fleetrock serves one month of GetRO at a time."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    while start < end:
+        first_of_next = (start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+                         .replace(year=start.year + start.month // 12, month=start.month % 12 + 1))
+        stop = min(first_of_next, end)
+        yield start, stop
+        start = stop
 
 
 class FleetrockClient:
@@ -78,23 +101,45 @@ class FleetrockClient:
 
     # -- calls ---------------------------------------------------------------------------------
     def get_token(self) -> str:
-        """Check the credentials (and keep the token): FleetrockAuthError when refused."""
-        data = self._request("GET", "GetToken", {"username": self._username, "key": self._api_key}, auth=False)
-        token = data.get("token")
+        """Check the credentials and keep the token: FleetrockAuthError when refused.
+
+        Several public clients never call GetToken and pass the API key as the token (an account with
+        API tokens off): when GetToken gives no token, the key itself is tried on GetUnits."""
+        try:
+            data = self._request("GET", "GetToken", {"username": self._username, "key": self._api_key}, auth=False)
+            token = data.get("token")
+        except (FleetrockAuthError, FleetrockRefused):
+            token = None
         if not isinstance(token, str) or not token:
-            raise FleetrockAuthError("Fleetrock refused the username and API key")
+            self._token = self._api_key
+            try:
+                self._request("GET", "GetUnits", {})
+            except FleetrockRefused:
+                raise FleetrockAuthError("Fleetrock refused the username and API key") from None
+            return self._token
         self._token = token
         return token
 
-    def get_repair_orders(self, *, event: str, start: date, end: date) -> list[dict[str, Any]]:
-        """GetRO by event (created, started, finished, invoiced...) between two dates (US Eastern)."""
-        data = self._call("GET", "GetRO", {"event": event, "start": start.isoformat(), "end": end.isoformat()})
-        return _list(data, "repair_orders")
+    def get_repair_orders(self, *, event: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """GetRO by event between two times, one calendar month per call, merged and deduplicated by id.
+
+        `event` is one public clients pass (started, finished, invoiced) or one we only try (created:
+        the caller handles FleetrockRefused)."""
+        if event not in GETRO_EVENTS + GETRO_UNSEEN_EVENTS:
+            raise ValueError(f"GetRO event {event!r} is not in the contract")
+        merged: dict[str, dict[str, Any]] = {}
+        for window_start, window_end in month_windows(start, end):
+            data = self._call("GET", "GetRO", {"event": event, "start": window_start.strftime(GETRO_DATETIME_FORMAT),
+                                                "end": window_end.strftime(GETRO_DATETIME_FORMAT)})
+            for order in _list(data, "repair_orders"):
+                if order.get("id") not in (None, ""):
+                    merged[str(order["id"])] = order
+        return list(merged.values())
 
     def get_repair_order(self, ro_id: str) -> dict[str, Any] | None:
-        """GetRO by ID: the repair order, or None when Fleetrock has none with that id."""
-        found = _list(self._call("GET", "GetRO", {"ID": ro_id}), "repair_orders")
-        return found[0] if found else None
+        """GetRO by id: the repair order, or None when Fleetrock has none with that id."""
+        found = _list(self._call("GET", "GetRO", {GETRO_BY_ID_PARAM: ro_id}), "repair_orders")
+        return next((o for o in found if str(o.get("id")) == ro_id), found[0] if len(found) == 1 else None)
 
     def get_units(self) -> list[dict[str, Any]]:
         return _list(self._call("GET", "GetUnits", {}), "units")
@@ -146,7 +191,7 @@ class FleetrockClient:
                 if not idempotent:
                     raise FleetrockUnavailable(f"{call}: {retry_reason}; not resent (it may have run)") from None
             else:
-                if response.status_code in (403, 429):
+                if response.status_code in THROTTLE_STATUSES:
                     retry_reason = f"HTTP {response.status_code}"
                 elif response.status_code >= 500:
                     retry_reason = f"HTTP {response.status_code}"
@@ -155,13 +200,20 @@ class FleetrockClient:
                 elif response.status_code == 401:
                     raise FleetrockAuthError(f"{call}: Fleetrock refused the credentials")
                 elif response.status_code >= 400:
-                    raise FleetrockError(f"{call}: Fleetrock answered HTTP {response.status_code}")
+                    raise FleetrockRefused(f"{call}: Fleetrock answered HTTP {response.status_code}: "
+                                           f"{_answer_text(response)}")
                 else:
                     return _json(response, call)
             if attempt == self._attempts:
                 raise FleetrockUnavailable(f"{call}: {retry_reason} after {attempt} attempts")
             self._sleep(self._backoff * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
+
+
+def _answer_text(response: httpx.Response) -> str:
+    """What Fleetrock said, short, for the record (a refusal is recorded with Fleetrock's answer)."""
+    text = " ".join(response.text.split())
+    return text[:200] or "(no body)"
 
 
 def _json(response: httpx.Response, call: str) -> dict[str, Any]:
@@ -175,6 +227,11 @@ def _json(response: httpx.Response, call: str) -> dict[str, Any]:
 
 
 def _list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The answer's list; an answer that says it failed (a public client reads `"result": "error"` in a
+    2xx that way) is a refusal, not an empty list."""
+    if key not in data and (str(data.get("result", "")).lower() == "error" or "error" in data):
+        message = data.get("message") or data.get("error") or "error"
+        raise FleetrockRefused(f"Fleetrock answered an error instead of `{key}`: {str(message)[:200]}")
     value = data.get(key) or []
     if not isinstance(value, list):
         raise FleetrockError(f"`{key}` is not a list")

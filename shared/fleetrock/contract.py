@@ -19,9 +19,9 @@ GETRO_EVENTS = ("started", "finished", "invoiced")
 GETRO_UNSEEN_EVENTS = ("created",)
 GETRO_WINDOW = "calendar month"  # a pipeline: "We can only download 1 month at a time"
 GETRO_MAX_WINDOW_DAYS = 31
-# start/end as public clients format them (Business Central's Format(DateTime, 0, 9): XML, UTC)
+# start/end: ISO 8601 in UTC, as Business Central's Format(DateTime, 0, 9) writes them (without its fraction)
 GETRO_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-GETRO_BY_ID_PARAM = "id"  # lower case, as both public clients pass it
+GETRO_BY_ID_PARAM = "id"  # lower case as two public clients pass it (a third passes ID=; assumed case-blind)
 
 # Repair-order statuses (Fleetrock's help) and the fields we read of a repair order (a pipeline's list)
 RO_STATUSES = ("Not Started", "Waiting", "In Progress", "Finished", "Invoiced", "Paid", "Deleted")
@@ -46,6 +46,13 @@ SM_FIELDS = (
     "interval_engine_hours", "last_service_date", "last_service_miles", "last_service_engine_hours",
     "became_due_datetime", "ro_number",
 )
+# a pipeline's column names for the same fields (docs/fleetrock-contract.md S9): read as ours
+SM_FIELD_ALIASES = {
+    "scheduled_days": "interval_days", "scheduled_miles": "interval_miles",
+    "scheduled_engine_hours": "interval_engine_hours", "is_recurring": "recurring", "start_date": "last_service_date",
+    "start_miles": "last_service_miles", "start_engine_hours": "last_service_engine_hours",
+}
+SM_NO_ORDER = ("", "0")  # the pipeline's ro_number 0: no repair order
 
 # Webhooks: nothing public. Where we look for the signature, the repair-order id, the event name
 SIGNATURE_HEADERS = ("X-Fleetrock-Signature", "X-Signature", "X-Hub-Signature-256", "X-Webhook-Signature",
@@ -81,7 +88,8 @@ CONTRACT: dict[str, Any] = {
               "datetime_format": GETRO_DATETIME_FORMAT, "by_id_param": GETRO_BY_ID_PARAM},
     "repair_order": {"statuses": list(RO_STATUSES), "fields": list(RO_FIELDS), "date_fields": list(RO_DATE_FIELDS)},
     "dates": {"formats": list(DATE_FORMATS), "default_time_zone": DEFAULT_TIME_ZONE},
-    "scheduled_maintenance": {"statuses": list(SM_STATUSES), "fields": list(SM_FIELDS)},
+    "scheduled_maintenance": {"statuses": list(SM_STATUSES), "fields": list(SM_FIELDS),
+                              "field_aliases": SM_FIELD_ALIASES, "no_order_numbers": list(SM_NO_ORDER)},
     "webhook": {"signature_headers": list(SIGNATURE_HEADERS), "signature_encodings": list(SIGNATURE_ENCODINGS),
                 "content_types": list(WEBHOOK_CONTENT_TYPES), "ro_id_paths": list(RO_ID_PATHS),
                 "event_name_keys": list(EVENT_NAME_KEYS), "event_id_keys": list(EVENT_ID_KEYS),

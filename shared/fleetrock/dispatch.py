@@ -28,11 +28,13 @@ LABELS = {"in_shop": "In Shop", "awaiting_service": "Awaiting Service", "overdue
 
 
 def dispatch_asset(asset: AssetItem, maintenance: AssetMaintenanceItem | None) -> DispatchAsset:
-    causes = [Cause.model_validate(c) for c in (maintenance.causes or {}).values()] if maintenance else []
-    statuses = ordered(causes, today_eastern())
+    meters = status_dal.meters_of(maintenance)
+    statuses = ordered(status_dal.stored_causes(maintenance), today_eastern(), meters)
     return DispatchAsset(asset_id=asset.asset_id, unit_number=asset.unit_number, vin=asset.vin, kind=asset.kind,
                          asset_status=asset.status, maintenance_status=statuses[0].status if statuses else None,
-                         statuses=statuses, computed_at=maintenance.computed_at if maintenance else None)
+                         statuses=statuses, computed_at=maintenance.computed_at if maintenance else None,
+                         odometer_miles=meters.odometer_miles if meters else None,
+                         engine_hours=meters.engine_hours if meters else None, meters_at=meters.at if meters else None)
 
 
 def fleet_assets_page(org_id: str, *, limit: int, cursor: str | None,
@@ -84,5 +86,8 @@ def check(caller: Principal, body: DispatchCheck) -> DispatchCheckResult:
 def _source(cause: Cause) -> str:
     if cause.source == "repair_order":
         return f"repair order {cause.source_id} ({cause.detail})"
-    due = f", due {cause.due_date.isoformat()}" if cause.due_date else ""
+    points = [f"{cause.due_date.isoformat()}" if cause.due_date else "",
+              f"{cause.due_miles:,.0f} mi" if cause.due_miles is not None else "",
+              f"{cause.due_engine_hours:,.0f} engine h" if cause.due_engine_hours is not None else ""]
+    due = f", due {' or '.join(p for p in points if p)}" if any(points) else ""
     return f"{cause.detail} (maintenance item {cause.source_id}{due})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,7 +15,7 @@ from shared.db.base import connection, save_if, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.db.sweep import FIRST_SWEEP_AFTER
-from shared.fleetrock.models import InboxEvent, InboxItem, InboxStatus
+from shared.fleetrock.models import InboxEvent, InboxItem, InboxStatus, IntegrationItem
 from shared.ids import utc_now
 
 SK = "EVENT"
@@ -43,13 +44,18 @@ def due_key(item: InboxItem, due: datetime) -> tuple[str, str]:
 STORED_BODY_BYTES = 350_000  # compressed; with the other attributes, under DynamoDB's 400 KB item
 
 
-def pack(body: str) -> bytes:
-    return zlib.compress(body.encode())
+def pack(body: str | bytes) -> bytes:
+    return zlib.compress(body.encode() if isinstance(body, str) else body)
+
+
+def raw_bytes(item: InboxItem) -> bytes:
+    """The body's bytes as Fleetrock signed them (compressed since; plain text on events stored before)."""
+    return item.body.encode() if item.body is not None else zlib.decompress(item.body_zlib or b"")
 
 
 def raw_body(item: InboxItem) -> str:
-    """The body as Fleetrock signed it (compressed since; plain on events stored before)."""
-    return item.body if item.body is not None else zlib.decompress(item.body_zlib or b"").decode()
+    """The body as text (a byte that is not UTF-8 shows as U+FFFD)."""
+    return raw_bytes(item).decode("utf-8", errors="replace")
 
 
 def put_event(item: InboxItem) -> bool:
@@ -123,3 +129,19 @@ def sweep_give_up(item: InboxItem) -> bool:
 def _unchanged(item: InboxItem) -> Condition:
     """Still runnable and still at the due time the sweep read: neither applied nor swept since."""
     return InboxItem.status.is_in(*RUNNABLE) & (InboxItem.gsi4sk == item.gsi4sk)
+
+
+def put_failed_read(integration: IntegrationItem, order: dict[str, Any], read_at: datetime, error: str) -> bool:
+    """A repair order the reconcile read but could not apply (a date it cannot read...): kept as a failed
+    event, shown with the others and replayable, never skipped in silence (once per order and day)."""
+    ro_id = str(order.get("id"))[:100]
+    event_id = f"reconcile-{ro_id}-{read_at.date().isoformat()}"
+    body = json.dumps({"event": "repair_order.reconciled", "event_id": event_id, "sent_at": read_at.isoformat(),
+                       "data": order}, separators=(",", ":"), default=str)
+    item = InboxItem(inbox_pk(integration.integration_id, event_id), SK, integration_id=integration.integration_id,
+                     org_id=integration.org_id, event_id=event_id, event_type="repair_order.reconciled", ro_id=ro_id,
+                     sent_at=read_at, received_at=utc_now(), body_zlib=pack(body), status=InboxStatus.FAILED.value,
+                     attempts=1, last_error=error[:500])
+    item.gsi1pk = inbox_partition(item.integration_id)
+    item.gsi1sk = f"{item.received_at.isoformat()}#{item.event_id}"
+    return save_if(item, InboxItem.pk.does_not_exist())

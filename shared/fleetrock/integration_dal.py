@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
+from shared.db.base import condition_failed, connection
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import Integration, IntegrationItem, IntegrationStatus
 from shared.orgs.dal import add_claim
@@ -94,3 +96,23 @@ def active_integrations(page_size: int = 100) -> Iterator[Integration]:
         if not page.next_cursor:
             return
         cursor = page.next_cursor
+
+
+def _note(integration_id: str, actions: list[Any]) -> None:
+    """What we learned of Fleetrock, set without the version: an admin's edit in flight still lands
+    (these attributes are ours, never an admin's), and a deleted integration is not re-created."""
+    connection()
+    try:
+        IntegrationItem._get_connection().update_item(
+            integration_pk(integration_id), SK, actions=actions, condition=IntegrationItem.pk.exists())
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def note_created_lookup(integration_id: str, outcome: str, at: datetime) -> None:
+    _note(integration_id, [IntegrationItem.created_lookup.set(outcome), IntegrationItem.created_lookup_at.set(at)])
+
+
+def note_signature_form(integration_id: str, form: str) -> None:
+    _note(integration_id, [IntegrationItem.signature_form.set(form)])

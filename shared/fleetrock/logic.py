@@ -7,7 +7,7 @@ that created it (the fleet pastes it into Fleetrock).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -22,7 +22,8 @@ from shared.errors import Conflict, NotFound, Unprocessable
 from shared.fleetrock import inbox_dal, integration_dal, sync_dal
 from shared.fleetrock.client import FleetrockAuthError, FleetrockClient, FleetrockError, FleetrockUnavailable
 from shared.fleetrock.credentials import client_for, encrypt_api_key, encrypt_webhook_secret, new_webhook_secret
-from shared.fleetrock.maintenance import OPEN_RO_STATUSES, today_eastern
+from shared.fleetrock.lookup import list_orders
+from shared.fleetrock.maintenance import OPEN_RO_STATUSES
 from shared.fleetrock.models import (
     Activation,
     InboxEvent,
@@ -42,7 +43,6 @@ from shared.ids import new_id, utc_now
 from shared.observability import logger
 from shared.orgs.dal import org_pk
 
-IMPORT_LOOKBACK = timedelta(days=365)  # open repair orders created in the last year are imported
 TRANSACTION_ITEMS = 100
 
 
@@ -62,7 +62,8 @@ def configure(caller: Principal, body: IntegrationCreate) -> IntegrationWithSecr
         api_key_ciphertext=encrypt_api_key(body.api_key.get_secret_value(), integration_id),
         webhook_secret_ciphertext=encrypt_webhook_secret(secret, integration_id), default_group=body.default_group,
         status=IntegrationStatus.CONFIGURED.value, created_at=now, updated_at=now, secret_rotated_at=now,
-        time_zone=body.time_zone, lookback_days=body.lookback_days,
+        time_zone=body.time_zone, lookback_days=body.lookback_days, almost_due_days=body.almost_due_days,
+        almost_due_miles=body.almost_due_miles, almost_due_engine_hours=body.almost_due_engine_hours,
     )
     integration_dal.index(item)
     with atomic("your fleet has a Fleetrock integration already: update that one") as tx:
@@ -100,6 +101,9 @@ def update(caller: Principal, integration_id: str, body: IntegrationUpdate) -> I
         item.time_zone = body.time_zone
     if body.lookback_days is not None:
         item.lookback_days = body.lookback_days
+    for threshold in ("almost_due_days", "almost_due_miles", "almost_due_engine_hours"):
+        if getattr(body, threshold) is not None:
+            setattr(item, threshold, getattr(body, threshold))
     if body.api_key is not None:
         item.api_key_ciphertext = encrypt_api_key(body.api_key.get_secret_value(), integration_id)
     if item.status == IntegrationStatus.ACTIVE.value and body.model_fields_set & {"login_url", "username", "api_key"}:
@@ -147,7 +151,7 @@ def activate(caller: Principal, integration_id: str) -> Activation:
     with client_for(item, in_request=True) as client:
         _check_credentials(client)
         try:
-            orders = _open_repair_orders(client)
+            listing = list_orders(item, client, closed_too=False)
             units = client.get_units()
         except FleetrockError:
             raise Unprocessable.field("login_url", "Fleetrock did not answer the import: try again") from None
@@ -159,7 +163,8 @@ def activate(caller: Principal, integration_id: str) -> Activation:
         tx.save(item)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="integration.activated",
                         target_type="integration", target_id=integration_id, before=before, after=_public(item))
-    imported = sum(_queue_import(item, order) for order in orders)
+    orders = [o for o in listing.orders.values() if o.get("status") in OPEN_RO_STATUSES]
+    imported = sum(_queue_import(item, order, listing.read_at) for order in orders)
     linked = _link_units(item, units)
     logger.info("integration activated", extra={"integration_id": integration_id, "imported": imported,
                                                 "linked": linked})
@@ -167,26 +172,23 @@ def activate(caller: Principal, integration_id: str) -> Activation:
                       units_linked=linked)
 
 
-def _open_repair_orders(client: FleetrockClient) -> list[dict[str, Any]]:
-    today = today_eastern()
-    orders = client.get_repair_orders(event="created", start=today - IMPORT_LOOKBACK, end=today)
-    return [o for o in orders if o.get("status") in OPEN_RO_STATUSES and o.get("id")]
-
-
-def _queue_import(item: IntegrationItem, order: dict[str, Any]) -> bool:
-    """An open repair order goes through the inbox like a webhook: one path applies both."""
+def _queue_import(item: IntegrationItem, order: dict[str, Any], read_at: datetime) -> bool:
+    """An open repair order goes through the inbox like a webhook: one path applies both. It carries
+    Fleetrock's state as we read it at `read_at` (its `sent_at`), so applying it needs no second read."""
     now = utc_now()
     event_id = f"import-{order['id']}-{item.activated_at.isoformat() if item.activated_at else now.isoformat()}"
-    body = json.dumps({"event": "repair_order.imported", "event_id": event_id, "sent_at": now.isoformat(),
+    body = json.dumps({"event": "repair_order.imported", "event_id": event_id, "sent_at": read_at.isoformat(),
                        "data": order}, separators=(",", ":"), default=str)
     return inbox_dal.put_event(InboxItem(
         inbox_dal.inbox_pk(item.integration_id, event_id), inbox_dal.SK, integration_id=item.integration_id,
-        org_id=item.org_id, event_id=event_id, event_type="repair_order.imported", sent_at=now, received_at=now,
+        org_id=item.org_id, event_id=event_id, event_type="repair_order.imported", sent_at=read_at, received_at=now,
+        ro_id=str(order["id"]),
         body_zlib=inbox_dal.pack(body), status=InboxStatus.PENDING.value))
 
 
 def _link_units(item: IntegrationItem, units: list[dict[str, Any]]) -> int:
-    """Units whose VIN is an active asset of the fleet are linked (no unit is created here)."""
+    """Units whose VIN is an active asset of the fleet are linked (no unit is created here); each link is
+    written as a retry, so its stream record sends the unit our fields (UpdateUnit) at once."""
     by_vin = {str(u.get("vin", "")).strip().upper(): u for u in units if u.get("vin") and u.get("id")}
     linked = 0
     batch: list[tuple[AssetItem, str]] = []
@@ -202,7 +204,7 @@ def _link_units(item: IntegrationItem, units: list[dict[str, Any]]) -> int:
     def linked_state(asset: AssetItem, unit_id: str) -> UnitSyncItem:
         return UnitSyncItem(org_pk(item.org_id), sync_dal.sync_sk(asset.asset_id), org_id=item.org_id,
                             asset_id=asset.asset_id, integration_id=item.integration_id, unit_id=unit_id,
-                            synced_version=asset.version or 0, updated_at=utc_now())
+                            synced_version=asset.version or 0, updated_at=utc_now(), state=RETRY)
 
     for start in range(0, len(batch), TRANSACTION_ITEMS):
         chunk = batch[start:start + TRANSACTION_ITEMS]

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from shared.api.models import in_utc
-from shared.fleetrock.models import PRIORITY, Cause, MaintenanceStatus
+from shared.fleetrock.intervals import DuePoints, Thresholds, status_at, with_thresholds
+from shared.fleetrock.models import PRIORITY, Cause, MaintenanceStatus, Meters, StoredCause
 
-EASTERN = ZoneInfo("America/New_York")  # Fleetrock's dates are US Eastern
+EASTERN = ZoneInfo("America/New_York")  # our day: the refresh runs at 05:00 US Eastern (Fleetrock's dates: dates.py)
 
 RO_STATUS: dict[str, MaintenanceStatus | None] = {
     "Not Started": MaintenanceStatus.AWAITING_SERVICE,
@@ -45,22 +45,6 @@ def maintenance_state_status(state: str) -> MaintenanceStatus | None:
     return SM_STATE[state]
 
 
-def parse_time(value: object) -> datetime | None:
-    """A Fleetrock date or time as an aware UTC datetime; naive values are US Eastern."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        text = str(value).strip().replace("Z", "+00:00")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"not a date or time: {str(value)[:40]!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=EASTERN)
-    return in_utc(parsed)  # ValueError, as for any bad value, when UTC cannot hold it (year 1 at +00:01)
-
 
 def parse_date(value: object) -> date | None:
     if value in (None, ""):
@@ -72,19 +56,42 @@ def today_eastern(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(EASTERN).date()
 
 
-def effective(cause: Cause, today: date) -> Cause:
-    """The cause as of `today`: an Upcoming item whose due date has passed is Overdue."""
-    if cause.status is MaintenanceStatus.UPCOMING and cause.due_date is not None and cause.due_date < today:
-        return cause.model_copy(update={"status": MaintenanceStatus.OVERDUE})
-    return cause
+def effective(cause: StoredCause, today: date, meters: Meters | None = None) -> Cause | None:
+    """The cause as of `today` and the asset's meters; None when it gives no status now.
+
+    An item computed from intervals is evaluated anew from its due points (intervals.py); one of our
+    own almost_due items whose due date has passed is Overdue."""
+    status = cause.status
+    if cause.by_interval:
+        points = DuePoints(cause.due_date, cause.due_miles, cause.due_engine_hours, cause.upcoming_from_date,
+                           cause.upcoming_from_miles, cause.upcoming_from_engine_hours)
+        status = status_at(points, today, meters.odometer_miles if meters else None,
+                           meters.engine_hours if meters else None)
+    elif status is MaintenanceStatus.UPCOMING and cause.due_date is not None and cause.due_date < today:
+        status = MaintenanceStatus.OVERDUE
+    if status is None:
+        return None
+    if isinstance(cause, Cause) and status is cause.status:
+        return cause
+    return Cause.model_validate({**cause.model_dump(), "status": status})
 
 
-def ordered(causes: Iterable[Cause], today: date) -> list[Cause]:
+def with_thresholds_of_fleet(cause: StoredCause, thresholds: Thresholds) -> StoredCause:
+    """An interval item's cause, Upcoming from the fleet's (current) thresholds; other causes as they are."""
+    if not cause.by_interval:
+        return cause
+    points = with_thresholds(DuePoints(cause.due_date, cause.due_miles, cause.due_engine_hours), thresholds)
+    update = {"upcoming_from_date": points.upcoming_from_date, "upcoming_from_miles": points.upcoming_from_miles,
+              "upcoming_from_engine_hours": points.upcoming_from_engine_hours}
+    return cause if all(getattr(cause, k) == v for k, v in update.items()) else cause.model_copy(update=update)
+
+
+def ordered(causes: Iterable[StoredCause], today: date, meters: Meters | None = None) -> list[Cause]:
     """The statuses of an asset, highest priority first (ties: oldest cause first)."""
-    current = [effective(c, today) for c in causes]
+    current = [c for c in (effective(c, today, meters) for c in causes) if c is not None]
     return sorted(current, key=lambda c: (PRIORITY.index(c.status), c.since, c.source_id))
 
 
-def top_status(causes: Iterable[Cause], today: date) -> MaintenanceStatus | None:
-    statuses = ordered(causes, today)
+def top_status(causes: Iterable[StoredCause], today: date, meters: Meters | None = None) -> MaintenanceStatus | None:
+    statuses = ordered(causes, today, meters)
     return statuses[0].status if statuses else None

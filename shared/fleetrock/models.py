@@ -56,7 +56,8 @@ class InboxStatus(StrEnum):
     FAILED = "failed"  # applying raised; retried by the stream, then dead-lettered; replayable
     QUEUED = "queued"  # a replay was asked for: the MODIFY record applies it again
     TEST = "test"  # Fleetrock's "Send Test Webhook": recorded, nothing to apply
-    UNKNOWN_TYPE = "unknown_type"  # stored and reported, never applied
+    UNRECOGNIZED = "unrecognized"  # signed, but no repair order or maintenance item found in it: kept, shown
+    UNKNOWN_TYPE = "unknown_type"  # (events stored before `unrecognized`) stored and reported, never applied
 
 
 # -- stored items --------------------------------------------------------------------------------
@@ -82,11 +83,19 @@ class IntegrationItem(TableItem, discriminator="fleetrock_integration"):
     secret_rotated_at = UTCDateTimeAttribute(null=True)
     time_zone = UnicodeAttribute(null=True)  # of Fleetrock's dates without a zone; None: UTC
     lookback_days = NumberAttribute(null=True)  # activation and reconcile look-back; None: the default
+    # "almost due" thresholds of scheduled maintenance (Upcoming); None: the defaults (14 d, 1,000 mi, 50 h)
+    almost_due_days = NumberAttribute(null=True)
+    almost_due_miles = NumberAttribute(null=True)
+    almost_due_engine_hours = NumberAttribute(null=True)
     # what we learned of Fleetrock as it really is (docs/fleetrock-contract.md): how its webhooks are
     # signed, and whether GetRO event=created (never seen in public code) answered
     signature_form = UnicodeAttribute(null=True)
     created_lookup = UnicodeAttribute(null=True)
     created_lookup_at = UTCDateTimeAttribute(null=True)
+    # signed webhooks we could not read: a copy of the count samples_dal keeps (set without the version,
+    # never part of an admin's edit)
+    unrecognized_webhooks = NumberAttribute(null=True)
+    last_unrecognized_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -105,6 +114,9 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
     org_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
     event_type = UnicodeAttribute()
+    ro_id = UnicodeAttribute(null=True)  # the repair order a webhook names: applying re-reads it from Fleetrock
+    content_type = UnicodeAttribute(null=True)
+    headers = JSONAttribute(null=True)  # a webhook's, minus signatures and credentials: its sample (stream work)
     sent_at = UTCDateTimeAttribute(null=True)
     received_at = UTCDateTimeAttribute()
     body = UnicodeAttribute(null=True)
@@ -138,6 +150,27 @@ class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
     as_of = UTCDateTimeAttribute()
     asset_id = UnicodeAttribute(null=True)  # the asset matched by VIN, when there is one
     waiting_cause = JSONAttribute(null=True)
+    # the order as Fleetrock describes it (shared/fleetrock/history.py: bounded, known fields only), for
+    # the asset's events (GET /assets/{id}/events: gsi3 ORG#{org_id}#ROVIN#{vin} / {date_created}#{ro_id});
+    # all nullable: orders stored before carry none of them
+    group = UnicodeAttribute(null=True)
+    unit_type = UnicodeAttribute(null=True)
+    custom_asset_id = UnicodeAttribute(null=True)
+    vendor_name = UnicodeAttribute(null=True)
+    customer_name = UnicodeAttribute(null=True)
+    priority_code = UnicodeAttribute(null=True)
+    odometer_miles = NumberAttribute(null=True)
+    engine_hours = NumberAttribute(null=True)
+    date_created = UTCDateTimeAttribute(null=True)
+    date_started = UTCDateTimeAttribute(null=True)
+    date_expected_finish = UTCDateTimeAttribute(null=True)
+    date_finished = UTCDateTimeAttribute(null=True)
+    date_invoiced = UTCDateTimeAttribute(null=True)
+    date_invoice_paid = UTCDateTimeAttribute(null=True)
+    tasks = JSONAttribute(null=True)  # list of RepairTask dumps
+    notes = JSONAttribute(null=True)  # list of RepairNote dumps
+    tasks_omitted = NumberAttribute(null=True)  # tasks past the caps, left out
+    notes_omitted = NumberAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -151,10 +184,14 @@ class ScheduledMaintenanceItem(TableItem, discriminator="fleetrock_maintenance")
     org_id = UnicodeAttribute()
     maintenance_id = UnicodeAttribute()
     vin = UnicodeAttribute(null=True)
-    state = UnicodeAttribute()
+    state = UnicodeAttribute()  # our almost_due | overdue | ok, or Fleetrock's Scheduled | Repair Order | Deleted
     as_of = UTCDateTimeAttribute()
     asset_id = UnicodeAttribute(null=True)
     waiting_cause = JSONAttribute(null=True)
+    # Fleetrock's shape (intervals): newest wins by (last_service_date, as_of)
+    last_service_date = UnicodeAttribute(null=True)  # ISO date
+    baseline = JSONAttribute(null=True)  # a one-time item's first-seen last service: what it counts from
+    ro_number = UnicodeAttribute(null=True)  # in status Repair Order: the order it counts through
     version = VersionAttribute()
 
 
@@ -171,8 +208,8 @@ class WaitingVinItem(TableItem, discriminator="fleetrock_waiting"):
 class AssetMaintenanceItem(TableItem, discriminator="asset_maintenance"):
     """pk=ORG#{org_id}, sk=MAINT#{asset_id}: an asset's maintenance statuses and what caused each.
 
-    `causes` maps `RO#{id}` / `SM#{id}` to the cause (a Cause as JSON); statuses and the top
-    status are computed from it (maintenance.py). `set_in_shop`: we set the asset's status to
+    `causes` maps `RO#{id}` / `SM#{id}` to the cause (a StoredCause as JSON); statuses and the top
+    status are computed from it and the meters (maintenance.py). `set_in_shop`: we set the asset's status to
     in_shop, so we set it back when no In Shop cause is left.
     """
 
@@ -182,6 +219,10 @@ class AssetMaintenanceItem(TableItem, discriminator="asset_maintenance"):
     top_status = UnicodeAttribute(null=True)
     computed_at = UTCDateTimeAttribute()
     set_in_shop = BooleanAttribute(default=False)
+    # the asset's latest meters, from its repair orders (newest reading wins): interval items use them
+    odometer_miles = NumberAttribute(null=True)
+    engine_hours = NumberAttribute(null=True)
+    meters_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -214,6 +255,10 @@ TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64, str
                          AfterValidator(_known_zone)]
 LookbackDays = Annotated[int, Field(ge=1, le=730)]
 DEFAULT_LOOKBACK_DAYS = 90
+AlmostDueDays = Annotated[int, Field(ge=0, le=365)]
+AlmostDueMiles = Annotated[int, Field(ge=0, le=100_000)]
+AlmostDueEngineHours = Annotated[int, Field(ge=0, le=10_000)]
+DEFAULT_ALMOST_DUE_DAYS, DEFAULT_ALMOST_DUE_MILES, DEFAULT_ALMOST_DUE_ENGINE_HOURS = 14, 1000, 50
 
 
 class IntegrationCreate(RequestBody):
@@ -225,6 +270,13 @@ class IntegrationCreate(RequestBody):
                                     "none (public clients label them UTC)")
     lookback_days: LookbackDays = Field(default=DEFAULT_LOOKBACK_DAYS, description="how far back activation and "
                                         "the nightly reconcile look for repair orders, walked month by month")
+    almost_due_days: AlmostDueDays = Field(default=DEFAULT_ALMOST_DUE_DAYS, description="a scheduled "
+                                           "maintenance item is Upcoming this many days before its due date")
+    almost_due_miles: AlmostDueMiles = Field(default=DEFAULT_ALMOST_DUE_MILES, description="... this many miles "
+                                             "before its due odometer")
+    almost_due_engine_hours: AlmostDueEngineHours = Field(default=DEFAULT_ALMOST_DUE_ENGINE_HOURS,
+                                                          description="... this many engine hours before its due "
+                                                          "engine hours")
 
 
 class IntegrationUpdate(VersionedUpdate):
@@ -235,6 +287,9 @@ class IntegrationUpdate(VersionedUpdate):
     default_group: Text | None = None
     time_zone: TimeZoneName | None = None
     lookback_days: LookbackDays | None = None
+    almost_due_days: AlmostDueDays | None = None
+    almost_due_miles: AlmostDueMiles | None = None
+    almost_due_engine_hours: AlmostDueEngineHours | None = None
 
 
 class Integration(StoredModel):
@@ -251,11 +306,17 @@ class Integration(StoredModel):
     secret_rotated_at: datetime | None = None
     time_zone: str = "UTC"
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    almost_due_days: int = DEFAULT_ALMOST_DUE_DAYS
+    almost_due_miles: int = DEFAULT_ALMOST_DUE_MILES
+    almost_due_engine_hours: int = DEFAULT_ALMOST_DUE_ENGINE_HOURS
     signature_form: str | None = Field(default=None, description="how Fleetrock's last verified webhook was "
                                        "signed: <header>: <hex|base64>[ with sha256=]")
     created_lookup: str | None = Field(default=None, description="GetRO event=created (not in public code): "
                                        "answered | empty | refused, at the last activation or reconcile")
     created_lookup_at: datetime | None = None
+    unrecognized_webhooks: int = Field(default=0, description="signed webhooks whose shape we did not recognise: "
+                                       "kept, not applied (GET /integrations/{id}/webhook-samples shows them)")
+    last_unrecognized_at: datetime | None = None
     version: Version
 
 
@@ -272,6 +333,7 @@ class Activation(Model):
 class InboxEvent(StoredModel):
     event_id: str
     event_type: str
+    ro_id: str | None = None
     status: InboxStatus
     sent_at: datetime | None = None
     received_at: datetime
@@ -294,16 +356,44 @@ class UnitSync(StoredModel):
     updated_at: datetime
 
 
-class Cause(Model):
-    """Why an asset has a maintenance status: the repair order or maintenance item behind it."""
+class StoredCause(Model):
+    """A cause as an asset's maintenance item keeps it. A scheduled maintenance item with due points
+    (intervals, shared/fleetrock/intervals.py) is kept while nothing is due yet too (`status` None),
+    so that today's date and the asset's meters alone re-evaluate it (maintenance.effective)."""
 
-    status: MaintenanceStatus
+    status: MaintenanceStatus | None = None
     source: str = Field(description="repair_order | scheduled_maintenance")
     source_id: str
     detail: str = Field(description="the repair order's status, or the maintenance item's service")
     unit_number: str | None = None
     due_date: date | None = None
+    due_miles: float | None = Field(default=None, description="odometer reading the item is due at")
+    due_engine_hours: float | None = Field(default=None, description="engine hours the item is due at")
+    upcoming_from_date: date | None = Field(default=None, description="Upcoming from this day (the fleet's "
+                                            "almost-due days before the due date)")
+    upcoming_from_miles: float | None = None
+    upcoming_from_engine_hours: float | None = None
     since: datetime
+
+    @property
+    def by_interval(self) -> bool:
+        """Computed from intervals (its upcoming-from points say when): re-evaluated by date and meters."""
+        return any(p is not None for p in (self.upcoming_from_date, self.upcoming_from_miles,
+                                           self.upcoming_from_engine_hours))
+
+
+class Cause(StoredCause):
+    """Why an asset has a maintenance status: the repair order or maintenance item behind it."""
+
+    status: MaintenanceStatus
+
+
+class Meters(Model):
+    """An asset's odometer and engine hours as a repair order read them (`at`: that reading's time)."""
+
+    odometer_miles: float | None = None
+    engine_hours: float | None = None
+    at: datetime
 
 
 class DispatchAsset(Model):
@@ -315,6 +405,9 @@ class DispatchAsset(Model):
     maintenance_status: MaintenanceStatus | None
     statuses: list[Cause]
     computed_at: datetime | None = None
+    odometer_miles: float | None = Field(default=None, description="the latest odometer a repair order read")
+    engine_hours: float | None = Field(default=None, description="the latest engine hours a repair order read")
+    meters_at: datetime | None = None
 
 
 class DispatchCheck(RequestBody):
@@ -340,6 +433,20 @@ class DispatchCheckResult(Model):
 class WebhookAccepted(Model):
     event_id: str
     status: str
+
+
+class WebhookSample(Model):
+    """One webhook as it arrived (shared/fleetrock/samples.py): the last 20 are kept, 30 days."""
+
+    received_at: datetime
+    outcome: str = Field(description="what the intake made of it: accepted | test | unrecognized")
+    event_id: str | None = None
+    content_type: str | None = None
+    headers: dict[str, str] = Field(description="as received, without signature headers and credentials")
+    body: str = Field(description="the raw body: its text, or base64 when `body_base64` (not UTF-8 text)")
+    body_base64: bool = False
+    size: int = Field(description="the body's length in bytes, as received")
+    truncated: bool = Field(default=False, description="only the body's first bytes were kept")
 
 
 JsonObject = dict[str, Any]

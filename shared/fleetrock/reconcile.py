@@ -1,42 +1,47 @@
 """A fleet's daily catch-up with Fleetrock, and its statuses recomputed by date.
 
-Webhooks can be missed. `reconcile` asks Fleetrock (GetRO) for the current state of every repair
-order we hold open and of every open one created within the look-back, and applies what differs
-through apply.py's `apply_repair_order`: the same path as webhooks, so Fleetrock's timestamps
-decide (an older state never overwrites a newer one). `recompute` re-evaluates every asset's
-statuses as of a day (an Upcoming item whose due date passed is Overdue) and stores the top
-status and when it was computed.
+Webhooks can be missed. `reconcile` lists the fleet's repair orders the way Fleetrock serves them
+(lookup.py: started, finished and invoiced, month by month over the integration's look-back;
+created when Fleetrock answers it), reads every order we still hold open that the listing did not
+show by id, and applies what differs through repair_orders.py's `apply_repair_order`: the same path
+as webhooks, each state stamped with the time we read it, so an older read never overwrites a
+newer one. `recompute` re-evaluates every asset's statuses as of a day (an Upcoming item whose
+due date passed is Overdue) and stores the top status and when it was computed.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from shared.db.base import connection, update_if
-from shared.fleetrock import status_dal
+from shared.fleetrock import inbox_dal, status_dal
 from shared.fleetrock.causes import InvalidEvent
 from shared.fleetrock.client import FleetrockClient
-from shared.fleetrock.maintenance import OPEN_RO_STATUSES, ordered, parse_time, today_eastern
-from shared.fleetrock.models import AssetMaintenanceItem, Cause, IntegrationItem, RepairOrderItem
+from shared.fleetrock.intervals import Thresholds
+from shared.fleetrock.lookup import list_orders
+from shared.fleetrock.maintenance import OPEN_RO_STATUSES, ordered, today_eastern, with_thresholds_of_fleet
+from shared.fleetrock.models import AssetMaintenanceItem, IntegrationItem, Meters, RepairOrderItem, StoredCause
 from shared.fleetrock.refresh_models import RefreshResult
 from shared.fleetrock.repair_orders import apply_repair_order
+from shared.ids import utc_now
 from shared.observability import logger
 from shared.orgs.dal import org_pk
-
-LOOKBACK = timedelta(days=365)  # as at activation: open repair orders created within a year
 
 
 def reconcile(integration: IntegrationItem, client: FleetrockClient, now: datetime, result: RefreshResult) -> None:
     """Bring our repair orders in line with Fleetrock's. FleetrockError propagates (try again later)."""
-    today = today_eastern(now)
-    listed = {str(o["id"]): o for o in client.get_repair_orders(event="created", start=today - LOOKBACK, end=today)
-              if o.get("id")}
+    listing = list_orders(integration, client, closed_too=True)
+    listed = listing.orders
     ours = {ro.ro_id: ro for ro in status_dal.open_repair_orders(integration.integration_id)}
     for ro_id, stored in ours.items():
         result.open_checked += 1
-        order = listed.get(ro_id) or client.get_repair_order(ro_id) or _gone(stored)
-        if order.get("status") != stored.status and _apply(integration, order, now, result):
+        if ro_id in listed:
+            order, read_at = listed[ro_id], listing.read_at
+        else:
+            read_at = utc_now()
+            order = client.get_repair_order(ro_id) or _gone(stored)
+        if order.get("status") != stored.status and _apply(integration, order, read_at, result):
             if order.get("status") not in OPEN_RO_STATUSES:
                 result.closed += 1
             else:
@@ -47,7 +52,7 @@ def reconcile(integration: IntegrationItem, client: FleetrockClient, now: dateti
         stored_item = status_dal.get_repair_order(integration.integration_id, ro_id)
         if stored_item is not None and stored_item.status == order.get("status"):
             continue
-        if _apply(integration, order, now, result):
+        if _apply(integration, order, listing.read_at, result):
             result.applied += 1
 
 
@@ -56,38 +61,47 @@ def _gone(stored: RepairOrderItem) -> dict[str, Any]:
     return {"id": stored.ro_id, "vin": stored.vin, "unit_number": stored.unit_number, "status": "Deleted"}
 
 
-def _apply(integration: IntegrationItem, order: dict[str, Any], now: datetime, result: RefreshResult) -> bool:
+def _apply(integration: IntegrationItem, order: dict[str, Any], read_at: datetime, result: RefreshResult) -> bool:
     try:
-        as_of = parse_time(order.get("date_updated")) or now  # no time from Fleetrock: our read is the latest
-        return apply_repair_order(integration, order, as_of=as_of)
+        return apply_repair_order(integration, order, as_of=read_at)
     except (InvalidEvent, ValueError) as exc:  # one malformed repair order must not stop the fleet's refresh
         result.skipped += 1
-        logger.warning("repair order not applied by the refresh",
+        logger.warning("repair order not applied by the refresh: kept as a failed event",
                        extra={"integration_id": integration.integration_id, "ro_id": order.get("id"),
                               "error": str(exc)[:200]})
+        inbox_dal.put_failed_read(integration, order, read_at, f"{type(exc).__name__}: {exc}")
         return False
 
 
-def recompute(org_id: str, as_of: datetime, result: RefreshResult) -> None:
-    """Store each asset's top status as of `as_of` (US Eastern day) where it has causes or changed."""
+def recompute(org_id: str, as_of: datetime, result: RefreshResult, thresholds: Thresholds | None = None) -> None:
+    """Store each asset's top status as of `as_of` (US Eastern day) and its meters where it has causes
+    or changed. With `thresholds` (the fleet's, perhaps changed since an item came), the
+    upcoming-from points of items computed from intervals are derived anew."""
     connection()
     today = today_eastern(as_of)
     for item in AssetMaintenanceItem.query(org_pk(org_id), AssetMaintenanceItem.sk.startswith("MAINT#")):
-        causes = [Cause.model_validate(c) for c in (item.causes or {}).values()]
-        top, before = _top(causes, today), item.top_status
+        causes = status_dal.stored_causes(item)
+        renewed = [with_thresholds_of_fleet(c, thresholds) for c in causes] if thresholds else causes
+        changed_causes = None
+        if renewed != causes:
+            changed_causes = {k: c.model_dump(mode="json") for k, c in zip(item.causes, renewed, strict=True)}
+        top, before = _top(renewed, today, status_dal.meters_of(item)), item.top_status
         if not causes and top == before:
             continue
-        if _store(item, top, as_of):
+        if _store(item, top, as_of, changed_causes):
             result.recomputed += 1
             result.changed += top != before
 
 
-def _top(causes: list[Cause], today: date) -> str | None:
-    statuses = ordered(causes, today)
+def _top(causes: list[StoredCause], today: date, meters: Meters | None) -> str | None:
+    statuses = ordered(causes, today, meters)
     return statuses[0].status.value if statuses else None
 
 
-def _store(item: AssetMaintenanceItem, top: str | None, as_of: datetime) -> bool:
+def _store(item: AssetMaintenanceItem, top: str | None, as_of: datetime, causes: dict[str, Any] | None) -> bool:
     """Versioned: if a webhook changed the item meanwhile, it computed the statuses itself; keep its write."""
     field = AssetMaintenanceItem.top_status
-    return update_if(item, [field.set(top) if top else field.remove(), AssetMaintenanceItem.computed_at.set(as_of)])
+    actions = [field.set(top) if top else field.remove(), AssetMaintenanceItem.computed_at.set(as_of)]
+    if causes is not None:
+        actions.append(AssetMaintenanceItem.causes.set(causes))
+    return update_if(item, actions)

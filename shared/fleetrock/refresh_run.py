@@ -14,7 +14,8 @@ from shared.fleetrock.client import FleetrockError
 from shared.fleetrock.credentials import client_for
 from shared.fleetrock.dispatch import LABELS, fleet_assets_page
 from shared.fleetrock.maintenance import ordered, today_eastern
-from shared.fleetrock.models import IntegrationItem, IntegrationStatus
+from shared.fleetrock.maintenance_items import thresholds_of
+from shared.fleetrock.models import IntegrationItem, IntegrationStatus, Meters
 from shared.fleetrock.reconcile import recompute, reconcile
 from shared.fleetrock.refresh_models import RUNNABLE, RefreshResult, RefreshStatus, RefreshTaskItem
 from shared.ids import utc_now
@@ -84,7 +85,7 @@ def refresh_fleet(integration: IntegrationItem, as_of: datetime) -> RefreshResul
     result = RefreshResult()
     with client_for(integration) as client:
         reconcile(integration, client, as_of, result)
-    recompute(integration.org_id, as_of, result)
+    recompute(integration.org_id, as_of, result, thresholds=thresholds_of(integration))
     assets = snapshot(integration.org_id, as_of)
     result.assets = len(assets)
     result.deliveries = len(push_snapshot(integration.org_id, assets, as_of))
@@ -99,7 +100,9 @@ def snapshot(org_id: str, as_of: datetime) -> list[AssetSnapshot]:
     while True:
         page = fleet_assets_page(org_id, limit=SNAPSHOT_PAGE, cursor=cursor)
         for view in page.items:
-            statuses = ordered(view.statuses, today)
+            meters = Meters(odometer_miles=view.odometer_miles, engine_hours=view.engine_hours,
+                            at=view.meters_at) if view.meters_at else None
+            statuses = ordered(view.statuses, today, meters)
             assets.append(AssetSnapshot(
                 asset_id=view.asset_id, unit_number=view.unit_number, vin=view.vin, kind=view.kind,
                 asset_status=view.asset_status,

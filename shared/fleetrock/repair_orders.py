@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.fleetrock import status_dal
+from shared.fleetrock import history, status_dal
 from shared.fleetrock.causes import (
     RACE_ATTEMPTS,
     InvalidEvent,
@@ -15,8 +15,10 @@ from shared.fleetrock.causes import (
     normalize_vin,
     text,
 )
+from shared.fleetrock.contract import RO_DATE_FIELDS
+from shared.fleetrock.dates import parse_time
 from shared.fleetrock.maintenance import repair_order_status
-from shared.fleetrock.models import Cause, IntegrationItem, RepairOrderItem
+from shared.fleetrock.models import Cause, IntegrationItem, Meters, RepairOrderItem
 from shared.observability import metrics
 
 
@@ -25,8 +27,9 @@ def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, a
     ro_id, ro_status = str(order["id"]), str(order.get("status") or "")
     try:
         status = repair_order_status(ro_status)
-    except ValueError as exc:
-        raise InvalidEvent(str(exc)) from None
+        meters = read_meters(order, integration.time_zone, as_of)
+    except ValueError as exc:  # an unknown status, a date we cannot read (its raw value in the message)
+        raise InvalidEvent(f"repair order {ro_id}: {exc}") from None
     for _ in range(RACE_ATTEMPTS):
         stored = status_dal.get_repair_order(integration.integration_id, ro_id)
         if stored is not None and stored.as_of >= as_of:
@@ -40,13 +43,37 @@ def apply_repair_order(integration: IntegrationItem, order: dict[str, Any], *, a
         previous_asset, waited = item.asset_id, status_dal.waiting_key(item)
         item.vin, item.unit_number, item.status, item.as_of, item.asset_id = (
             vin, text(order.get("unit_number")), ro_status, as_of, asset_id)
+        history.describe(item, order, integration.time_zone)  # the asset's event history (GET /assets/{id}/events)
         status_dal.index_open(item, status is not None)
         cause = None
         if status is not None:
             cause = Cause(status=status, source="repair_order", source_id=ro_id, detail=ro_status,
                           unit_number=item.unit_number, since=as_of)
         status_dal.index_waiting(item, cause)
-        if commit(integration.org_id, item, cause, previous_asset, asset_id, waited):
+        if commit(integration.org_id, item, cause, previous_asset, asset_id, waited, meters=meters):
             attach_if_claimed(integration.org_id, item)
             return True
     raise RuntimeError(f"repair order {ro_id}: lost {RACE_ATTEMPTS} races in a row")
+
+
+def read_meters(order: dict[str, Any], time_zone: str | None, as_of: datetime) -> Meters | None:
+    """The odometer and engine hours the order read, at its latest date (else when we read it).
+
+    Every date field is read here, so one that cannot be read fails the order with its raw value."""
+    dates = {field: parse_time(order.get(field), time_zone, field=field) for field in RO_DATE_FIELDS}
+    miles, hours = _number(order.get("odometer_miles")), _number(order.get("engine_hours"))
+    if miles is None and hours is None:
+        return None
+    past = [d for field, d in dates.items() if d is not None and field != "date_expected_finish"]
+    return Meters(odometer_miles=miles, engine_hours=hours, at=min(max(past, default=as_of), as_of))
+
+
+def _number(value: object) -> float | None:
+    """A meter reading: a non-negative finite number (Fleetrock may send "182,340" or ""), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        return None
+    return number if 0 <= number < 1e9 else None

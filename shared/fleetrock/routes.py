@@ -14,7 +14,7 @@ from shared.assets.models import AssetKind
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.fleetrock import dispatch, logic, refresh
+from shared.fleetrock import dispatch, logic, refresh, samples
 from shared.fleetrock.models import (
     Activation,
     DispatchAsset,
@@ -26,6 +26,7 @@ from shared.fleetrock.models import (
     IntegrationUpdate,
     IntegrationWithSecret,
     UnitSync,
+    WebhookSample,
 )
 from shared.fleetrock.refresh_models import RefreshTask
 
@@ -95,6 +96,15 @@ def replay_event(integration_id: IntegrationId, event_id: Annotated[str, Path(ma
                  caller: Manager) -> Response[InboxEvent]:
     event, queued = logic.replay(caller, integration_id, event_id)
     return Response(status_code=202 if queued else 200, content_type=content_types.APPLICATION_JSON, body=event)
+
+
+@router.get("/integrations/<integration_id>/webhook-samples", tags=TAGS,
+            summary="The last 20 webhooks as they arrived (headers without signatures, raw body), newest first",
+            description="Every verified webhook is kept 30 days, \"Send Test Webhook\" and ones whose shape we did "
+            "not recognise included, with what we made of it (`outcome`); only the 20 newest. A body that is not "
+            "UTF-8 text comes base64-encoded (`body_base64`); of a large one, the first 64 KiB (`truncated`).")
+def list_webhook_samples(integration_id: IntegrationId, caller: Manager) -> Page[WebhookSample]:
+    return samples.list_samples(caller, integration_id)
 
 
 @router.get("/integrations/<integration_id>/units", tags=TAGS, summary="Assets synced to Fleetrock units")

@@ -10,9 +10,10 @@ from pynamodb.transactions import TransactWrite
 from shared.db.base import connection
 from shared.fleetrock.models import (
     AssetMaintenanceItem,
-    Cause,
+    Meters,
     RepairOrderItem,
     ScheduledMaintenanceItem,
+    StoredCause,
     WaitingVinItem,
 )
 from shared.orgs.dal import org_pk
@@ -49,7 +50,7 @@ def source_key(item: RepairOrderItem | ScheduledMaintenanceItem) -> str:
     return f"RO#{item.ro_id}" if isinstance(item, RepairOrderItem) else f"SM#{item.maintenance_id}"
 
 
-def index_waiting(item: RepairOrderItem | ScheduledMaintenanceItem, cause: Cause | None) -> None:
+def index_waiting(item: RepairOrderItem | ScheduledMaintenanceItem, cause: StoredCause | None) -> None:
     """Keep the cause on an item that is a cause of an asset we do not know yet (no active asset
     has its VIN): the asset gets it when it appears. The marker follows in commit (waiting_key)."""
     waiting = cause is not None and item.asset_id is None and bool(item.vin)
@@ -128,3 +129,28 @@ def get_asset_maintenances(org_id: str, asset_ids: Iterable[str]) -> dict[str, A
     connection()
     keys = [(org_pk(org_id), maintenance_sk(a)) for a in dict.fromkeys(asset_ids)]
     return {i.asset_id: i for i in AssetMaintenanceItem.batch_get(keys)} if keys else {}
+
+
+def stored_causes(item: AssetMaintenanceItem | None) -> list[StoredCause]:
+    """The asset's causes as kept (an interval item with nothing due yet has no status)."""
+    return [StoredCause.model_validate(c) for c in (item.causes or {}).values()] if item is not None else []
+
+
+def meters_of(item: AssetMaintenanceItem | None) -> Meters | None:
+    """The asset's latest odometer and engine hours (from its repair orders), if any were read."""
+    if item is None or item.meters_at is None:
+        return None
+    return Meters(odometer_miles=item.odometer_miles, engine_hours=item.engine_hours, at=item.meters_at)
+
+
+def set_meters(item: AssetMaintenanceItem, meters: Meters | None) -> None:
+    """Keep a reading no older than the one held (newest wins); a meter it lacks keeps its older value."""
+    if meters is None or (meters.odometer_miles is None and meters.engine_hours is None):
+        return
+    if item.meters_at is not None and meters.at < item.meters_at:
+        return
+    if meters.odometer_miles is not None:
+        item.odometer_miles = meters.odometer_miles
+    if meters.engine_hours is not None:
+        item.engine_hours = meters.engine_hours
+    item.meters_at = meters.at

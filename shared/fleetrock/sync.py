@@ -19,6 +19,7 @@ from shared.assets.models import AssetItem, AssetStatus
 from shared.db.sweep import FIRST_SWEEP_AFTER
 from shared.fleetrock import integration_dal, sync_dal
 from shared.fleetrock.client import FleetrockClient, FleetrockError
+from shared.fleetrock.contract import UNIT_FIELD_MAP
 from shared.fleetrock.credentials import client_for
 from shared.fleetrock.models import IntegrationItem, IntegrationStatus, UnitSyncItem
 from shared.ids import utc_now
@@ -29,17 +30,19 @@ SYNCED, FAILED, RETRY = "synced", "failed", "retry"
 
 
 def unit_fields(asset: AssetItem, default_group: str) -> dict[str, Any]:
-    """What Fleetrock gets of an asset (fleetrock.md: unit number, license, VIN, status, group)."""
-    return {
+    """What Fleetrock gets of an asset (fleetrock.md: unit number, license, VIN, status, group), under the
+    unit field names of contract.UNIT_FIELD_MAP (assumed: AddUnit / UpdateUnit are not public)."""
+    ours = {
         "unit_number": asset.unit_number,
         "vin": asset.vin,
-        "unit_type": asset.kind.title(),
-        "license_plate_number": asset.license_number,
-        "license_plate_state": asset.license_state,
-        "license_plate_expiration": asset.license_expiration,
+        "kind": asset.kind.title(),
+        "license_number": asset.license_number,
+        "license_state": asset.license_state,
+        "license_expiration": asset.license_expiration,
         "status": "Inactive" if asset.status == AssetStatus.INACTIVE.value else "Active",
-        "group": default_group,
+        "default_group": default_group,
     }
+    return {UNIT_FIELD_MAP[name]: value for name, value in ours.items()}
 
 
 def sync_asset_record(image: dict[str, Any]) -> None:

@@ -1,62 +1,85 @@
-"""Fleetrock's webhooks in: verify (in the spec's order), store in the inbox once, answer at once.
+"""Fleetrock's webhooks in: verified, kept once, answered at once; built for an envelope nobody has seen.
 
-Checks, in order: unknown integration 404; bad or missing signature 401 (HMAC-SHA256 of the raw
-body, compared in constant time); inactive 410; not JSON 400; `sent_at` more than 5 minutes off
-400 unless the event was accepted before. A body over 1 MB never gets here: the handler's entry
-point answers 413 before anything is parsed or hashed. Applying happens in the stream processor.
+Nothing about Fleetrock's webhook payload or signature is public (docs/fleetrock-contract.md), so
+the intake accepts what a signed hint could plausibly look like and depends on none of it:
+- the signature is HMAC-SHA256 of the raw body with the integration's secret, hex or base64, with
+  or without `sha256=`, in any header of contract.SIGNATURE_HEADERS; which form came is recorded;
+- the body is JSON or form-encoded; the repair order's id is looked for at contract.RO_ID_PATHS;
+  an event name, id and time are used when present, never required;
+- a signed body we cannot read is answered 202 and kept as `unrecognized` (a 4xx would make
+  Fleetrock disable the webhook); a late delivery is accepted (applying re-reads Fleetrock).
+Checks, in order: unknown integration 404; bad or missing signature 401; inactive 410. A body over
+1 MB never gets here (the handler's entry point answers 413). The answer costs one read and one
+conditional write: applying, the webhook's sample and the unrecognized count are the stream's work
+(apply.py), from the stored event.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
-from datetime import timedelta
+import re
+import secrets
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler.request import Request
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict
 
-from shared.api.models import Model, UtcDatetime
-from shared.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, Unauthenticated, Unprocessable
+from shared.api.models import Model
+from shared.errors import DomainError, NotFound, PayloadTooLarge, Unauthenticated
 from shared.fleetrock import WEBHOOK_MAX_BODY_BYTES, inbox_dal, integration_dal
-from shared.fleetrock.apply import KNOWN_EVENTS
+from shared.fleetrock.contract import (
+    EVENT_ID_KEYS,
+    EVENT_NAME_KEYS,
+    RO_ID_PATHS,
+    SENT_AT_KEYS,
+    SIGNATURE_HEADERS,
+)
 from shared.fleetrock.credentials import webhook_secret
+from shared.fleetrock.dates import parse_time
 from shared.fleetrock.models import InboxItem, InboxStatus, IntegrationItem, IntegrationStatus
+from shared.fleetrock.samples import kept_headers
 from shared.ids import utc_now
 from shared.observability import logger, metrics
 
 MAX_BODY_BYTES = WEBHOOK_MAX_BODY_BYTES
-MAX_SKEW = timedelta(minutes=5)
-SIGNATURE_HEADER = "X-Fleetrock-Signature"
+SIGNATURE_HEADER = SIGNATURE_HEADERS[0]
+PRINTABLE_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+SHORT_ID = re.compile(r"^[\x20-\x7e]{1,100}$")
 
 
 class IntegrationGone(DomainError):
     status, code = 410, "gone"
 
 
-class StaleEvent(DomainError):
-    status, code = 400, "stale_event"
-
-
-class Envelope(Model):
-    model_config = ConfigDict(extra="allow")
-    event: str = Field(min_length=1, max_length=100)
-    event_id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
-    sent_at: UtcDatetime
-    data: Any = None
-
-
 class VerifiedWebhook(Model):
+    """A webhook whose signature holds, with what we could read of it."""
+
     model_config = ConfigDict(arbitrary_types_allowed=True)
     integration: IntegrationItem
-    envelope: Envelope
-    body: str
+    raw: bytes
+    headers: dict[str, str]
+    content_type: str | None
+    signature_form: str
+
+
+class ReadWebhook(Model):
+    """What a verified body says, as far as we can tell."""
+
+    kind: str  # test | scheduled_maintenance | repair_order | unrecognized
+    event_type: str
+    event_id: str | None = None
+    ro_id: str | None = None
+    sent_at: datetime | None = None
 
 
 def sign(secret: str | bytes, body: bytes) -> str:
-    """The header value Fleetrock sends: `sha256=<hex HMAC-SHA256 of the raw body>`."""
+    """Our own envelope's header value: `sha256=<hex HMAC-SHA256 of the raw body>`."""
     key = secret.encode() if isinstance(secret, str) else secret
     return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
@@ -69,6 +92,29 @@ def _raw_body(request: Request) -> bytes:
     return body.encode()
 
 
+def _digest(value: str) -> tuple[bytes, str] | None:
+    """The 32 bytes a signature value carries and how they were written (hex or base64), or None."""
+    if re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        return bytes.fromhex(value), "hex"
+    try:
+        decoded = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return (decoded, "base64") if len(decoded) == 32 else None
+
+
+def signature_form(headers: dict[str, str], secret: bytes, raw: bytes) -> str | None:
+    """How the body is validly signed ("<header>: <hex|base64>[ with sha256=]"), or None when it is not."""
+    expected = hmac.new(secret, raw, hashlib.sha256).digest()
+    for name in SIGNATURE_HEADERS:
+        value = headers.get(name.lower(), "").strip()
+        prefixed = value[:7].lower() == "sha256="
+        found = _digest(value[7:].strip() if prefixed else value) if value else None
+        if found is not None and hmac.compare_digest(found[0], expected):
+            return f"{name}: {found[1]}" + (" with sha256=" if prefixed else "")
+    return None
+
+
 def webhook_signature(request: Request) -> VerifiedWebhook:
     """Route dependency: the request is Fleetrock's, for this integration, or it goes no further."""
     integration_id = str(request.path_parameters.get("integration_id", ""))
@@ -79,59 +125,148 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
     raw = _raw_body(request)
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes")
-    given = request.resolved_event.headers.get(SIGNATURE_HEADER) or ""
-    expected = sign(webhook_secret(item.integration_id, item.webhook_secret_ciphertext), raw)
-    if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    headers = {str(k).lower(): str(v) for k, v in (request.resolved_event.headers or {}).items()}
+    form = signature_form(headers, webhook_secret(item.integration_id, item.webhook_secret_ciphertext), raw)
+    if form is None:
         metrics.add_metric(name="FleetrockWebhookUnauthorized", unit="Count", value=1)
-        logger.warning("webhook signature rejected", extra={"integration_id": integration_id,
-                                                            "signature_present": bool(given)})
-        raise Unauthenticated(f"missing or bad {SIGNATURE_HEADER}")
+        logger.warning("webhook signature rejected", extra={
+            "integration_id": integration_id,
+            "signature_headers": [h for h in SIGNATURE_HEADERS if h.lower() in headers]})
+        raise Unauthenticated(f"missing or bad signature: HMAC-SHA256 of the body with the webhook secret, hex or "
+                              f"base64, in {SIGNATURE_HEADER}")
     if item.status != IntegrationStatus.ACTIVE.value:
         raise IntegrationGone("this integration is not active: webhooks are ignored")
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        raise BadRequest("the body is not JSON") from None
-    except RecursionError:
-        raise BadRequest("the body's JSON is nested too deeply") from None
-    try:
-        envelope = Envelope.model_validate(parsed)
-    except ValidationError as exc:
-        details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
-        raise Unprocessable("the body is not a Fleetrock event", details) from None
-    return VerifiedWebhook(integration=item, envelope=envelope, body=raw.decode())
+    return VerifiedWebhook(integration=item, raw=raw, headers=headers, content_type=headers.get("content-type"),
+                           signature_form=form)
 
 
 webhook_signature.requirement = "webhook_signature"  # type: ignore[attr-defined]
 
 
-def accept(webhook: VerifiedWebhook) -> tuple[str, int]:
-    """Store the event once; (status, HTTP status): 202 accepted or duplicate, 200 for a test."""
-    item, envelope = webhook.integration, webhook.envelope
-    now = utc_now()
-    if abs(now - envelope.sent_at) > MAX_SKEW:
-        if inbox_dal.get_event(item.integration_id, envelope.event_id) is not None:
-            return "duplicate", 202
-        raise StaleEvent(f"sent_at is more than {int(MAX_SKEW.total_seconds() // 60)} minutes off our clock")
-    body = inbox_dal.pack(webhook.body)
-    if len(body) > inbox_dal.STORED_BODY_BYTES:  # 1 MB of JSON that zlib cannot shrink to a third
+# -- reading the body ----------------------------------------------------------------------------
+def parse_body(raw: bytes) -> dict[str, Any] | None:
+    """A JSON object or a form-encoded body as a dict (a form field holding JSON is opened), else None."""
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return parsed if isinstance(parsed, dict) else None
+    if "=" not in text:
+        return None
+    try:
+        fields = {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True, strict_parsing=True,
+                                                 max_num_fields=1000).items()}
+    except ValueError:
+        return None
+    for key in ("payload", "data"):  # a form that carries a JSON document in one field
+        nested = fields.get(key, "").strip()
+        if nested.startswith("{"):
+            try:
+                parsed = json.loads(nested)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(parsed, dict):
+                return {**{k: v for k, v in fields.items() if k != key}, **parsed}
+    return fields
+
+
+def _at(body: dict[str, Any], path: str) -> Any:
+    value: Any = body
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _short(value: Any, pattern: re.Pattern[str] = SHORT_ID) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text if pattern.match(text) else None
+
+
+def read_webhook(body: dict[str, Any] | None, time_zone: str | None) -> ReadWebhook:
+    """What the body says: an event name, id and time when it has them, and what it is about."""
+    if body is None:
+        return ReadWebhook(kind="unrecognized", event_type="unrecognized")
+    event = next((e for k in EVENT_NAME_KEYS if (e := _short(body.get(k))) is not None), None)
+    event_id = next((_short(body.get(k), PRINTABLE_ID) for k in EVENT_ID_KEYS if body.get(k) is not None), None)
+    sent_at = None
+    for key in SENT_AT_KEYS:
+        try:
+            sent_at = parse_time(body.get(key), time_zone, field=key)
+        except ValueError:
+            sent_at = None
+        if sent_at is not None:
+            break
+    common = {"event_id": event_id, "sent_at": sent_at}
+    if event == "test":
+        return ReadWebhook(kind="test", event_type="test", **common)
+    data = body.get("data")
+    if event and event.startswith("scheduled_maintenance") and (
+            isinstance(data, list) or (isinstance(data, dict) and isinstance(data.get("items"), list))):
+        return ReadWebhook(kind="scheduled_maintenance", event_type="scheduled_maintenance.updated", **common)
+    ro_id = next((r for path in RO_ID_PATHS if (r := _short(_at(body, path))) is not None), None)
+    if ro_id is not None:
+        return ReadWebhook(kind="repair_order", event_type=event or "repair_order.hint", ro_id=ro_id, **common)
+    return ReadWebhook(kind="unrecognized", event_type=event or "unrecognized", **common)
+
+
+def stored_event_id(read: ReadWebhook, raw: bytes, received_at: datetime) -> str:
+    """The event's own id; else one of its own for each arrival (the body's hash, the time, a nonce).
+
+    The same bare body (`ro_id=…`) announces every new change of its order, so it is never dropped as
+    a duplicate: coalescing it with a copy that was already read would lose the change it announces.
+    Copies arriving together cost one GetRO all the same (apply.py reuses a read made after they came)."""
+    if read.event_id:
+        return read.event_id
+    return f"h{hashlib.sha256(raw).hexdigest()[:24]}-{received_at.strftime('%Y%m%dT%H%M%S%f')}-{secrets.token_hex(3)}"
+
+
+# -- accepting -----------------------------------------------------------------------------------
+STATUS_OF_KIND = {"test": InboxStatus.TEST, "scheduled_maintenance": InboxStatus.PENDING,
+                  "repair_order": InboxStatus.PENDING, "unrecognized": InboxStatus.UNRECOGNIZED}
+
+
+def accept(webhook: VerifiedWebhook) -> tuple[str, str, int]:
+    """Keep the event once; (event id, outcome, HTTP status): 202 accepted, duplicate or unrecognized, 200 test."""
+    item, now = webhook.integration, utc_now()
+    read = read_webhook(parse_body(webhook.raw), item.time_zone)
+    event_id = stored_event_id(read, webhook.raw, now)
+    body = inbox_dal.pack(webhook.raw)
+    if len(body) > inbox_dal.STORED_BODY_BYTES:  # 1 MB that zlib cannot shrink to a third
         raise PayloadTooLarge(f"the event is too large to store ({len(body)} bytes compressed, at most "
                               f"{inbox_dal.STORED_BODY_BYTES}): send it in parts")
-    kind = envelope.event
-    status = (InboxStatus.TEST if kind == "test" else
-              InboxStatus.PENDING if kind in KNOWN_EVENTS else InboxStatus.UNKNOWN_TYPE)
+    status = STATUS_OF_KIND[read.kind]
     stored = inbox_dal.put_event(InboxItem(
-        inbox_dal.inbox_pk(item.integration_id, envelope.event_id), inbox_dal.SK, integration_id=item.integration_id,
-        org_id=item.org_id, event_id=envelope.event_id, event_type=kind, sent_at=envelope.sent_at, received_at=now,
-        body_zlib=body, status=status.value))
+        inbox_dal.inbox_pk(item.integration_id, event_id), inbox_dal.SK, integration_id=item.integration_id,
+        org_id=item.org_id, event_id=event_id, event_type=read.event_type[:100], ro_id=read.ro_id,
+        content_type=(webhook.content_type or "")[:100] or None, sent_at=read.sent_at, received_at=now,
+        body_zlib=body, status=status.value, headers=kept_headers(webhook.headers)))
+    if webhook.signature_form != item.signature_form:
+        integration_dal.note_signature_form(item.integration_id, webhook.signature_form)
+    outcome = _outcome(item, read, stored, event_id)
+    if read.kind == "test":
+        return event_id, "test_received", 200
+    return event_id, outcome, 202
+
+
+def _outcome(item: IntegrationItem, read: ReadWebhook, stored: bool, event_id: str) -> str:
     if not stored:
         metrics.add_metric(name="FleetrockWebhookDuplicate", unit="Count", value=1)
-    elif status is InboxStatus.UNKNOWN_TYPE:
-        metrics.add_metric(name="FleetrockWebhookUnknownType", unit="Count", value=1)
-        logger.warning("unknown Fleetrock event type stored, not applied",
-                       extra={"integration_id": item.integration_id, "event_id": envelope.event_id,
-                              "event_type": kind[:100]})
-    if status is InboxStatus.TEST:
+        return "duplicate"
+    if read.kind == "unrecognized":
+        metrics.add_metric(name="FleetrockWebhookUnrecognized", unit="Count", value=1)
+        logger.warning("signed Fleetrock webhook of a shape we do not recognise: kept, not applied",
+                       extra={"integration_id": item.integration_id, "event_id": event_id})
+        return "unrecognized"
+    if read.kind == "test":
         logger.info("Fleetrock test webhook arrived", extra={"integration_id": item.integration_id})
-        return "test_received", 200
-    return ("accepted" if stored else "duplicate"), 202
+        return "test"
+    return "accepted"

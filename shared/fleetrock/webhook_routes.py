@@ -18,18 +18,22 @@ router = Router()
 @router.post(
     "/webhooks/fleetrock/<integration_id>",
     tags=["fleetrock"],
-    summary="Fleetrock's webhook: signed with X-Fleetrock-Signature: sha256=<hex HMAC-SHA256 of the body>",
-    description="Stored once per event_id and applied asynchronously. 202 accepted (or a redelivery), "
-    "200 for the `test` event; 401 bad signature, 404 unknown integration, 410 inactive, 413 over 1 MB, "
-    "400 not JSON or sent_at more than 5 minutes off.",
-    responses={202: {"description": "accepted, or already accepted"}, 200: {"description": "test event"},
-               410: {"description": "integration not active"}},
+    summary="Fleetrock's webhook: HMAC-SHA256 of the raw body with the webhook secret, hex or base64",
+    description="The signature (optionally `sha256=`-prefixed) may come in X-Fleetrock-Signature or the other "
+    "headers docs/fleetrock-contract.md lists. The body is JSON or form-encoded; it only has to name a repair "
+    "order (`id`, `ro_id`, `repair_order_id`, or the same under `data` / `repair_order`): applying it re-reads "
+    "the order from Fleetrock. Kept once per event id (or per body within a few seconds when it has none) and "
+    "applied asynchronously. 202 accepted, a redelivery, or a signed body we cannot read (kept as "
+    "`unrecognized`); 200 for the `test` event; 401 bad signature, 404 unknown integration, 410 inactive, "
+    "413 over 1 MB.",
+    responses={202: {"description": "accepted, already accepted, or kept as unrecognized"},
+               200: {"description": "test event"}, 410: {"description": "integration not active"}},
     security=[],
 )
 def receive_webhook(
     integration_id: Annotated[str, Path(max_length=64)],
     webhook: Annotated[VerifiedWebhook, Depends(webhook_signature)],
 ) -> Response[WebhookAccepted]:
-    status, http_status = accept(webhook)
-    body = WebhookAccepted(event_id=webhook.envelope.event_id, status=status)
+    event_id, status, http_status = accept(webhook)
+    body = WebhookAccepted(event_id=event_id, status=status)
     return Response(status_code=http_status, content_type=content_types.APPLICATION_JSON, body=body)

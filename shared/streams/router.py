@@ -26,11 +26,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("REMOVE", "group"): "shared.groups.logic:clean_up_deleted_group",
     # portal: a SUCCEEDED job at a site is a completed service
     ("MODIFY", "job"): "shared.portal.job_services:record_job_service",
-    ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
+    ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:inbox_inserted",  # sample, count, apply
     ("MODIFY", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
     ("INSERT", "asset"): "shared.fleetrock.sync:sync_asset_record",
     ("MODIFY", "asset"): "shared.fleetrock.sync:sync_asset_record",
     ("MODIFY", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",
+    ("INSERT", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",  # a unit linked at activation
     # an asset with a VIN Fleetrock told us about earlier
     ("INSERT", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
     ("MODIFY", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
