@@ -8,7 +8,8 @@ them, with the stream poller running (it polls every 0.1 s here; Lambda's stream
 own delay in AWS). Absolute times are DynamoDB Local's and this machine's; the ratio carries over.
 Prints figures; asserts nothing.
 
-    .tools/bin/uv run --frozen python -m bench.webhook_accept [--requests 1000] [--threads 4] [--applied 200]
+    .tools/bin/uv run --frozen python -m bench.webhook_accept [--requests 1000] [--threads 4] [--applied 100]
+        [--gap 0.3]
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--applied", type=int, default=200, help="webhooks timed from 202 to applied")
+    parser.add_argument("--applied", type=int, default=100, help="webhooks timed from 202 to applied")
+    parser.add_argument("--gap", type=float, default=0.3, help="seconds between them (Fleetrock's pace, not a burst)")
     args = parser.parse_args()
     with local_dynamodb(TABLE) as endpoint:
         run(args.requests, args.threads, endpoint)
-        applied(args.applied, endpoint)
+        applied(args.applied, args.gap, endpoint)
 
 
 def body(n: int, tag: str) -> bytes:
@@ -129,7 +131,7 @@ def run(requests: int, threads: int, endpoint: str) -> None:
     print(f"throughput, {threads} threads: {throughput:.0f} webhooks/s (one handler instance, as one warm Lambda)")
 
 
-def applied(count: int, endpoint: str) -> None:
+def applied(count: int, gap: float, endpoint: str) -> None:
     """202 -> applied: bare `ro_id=` webhooks for orders of real assets; the stream re-reads each order."""
     from dev.fleetrock_standin import FleetrockStandin, sign_base64
     from dev.server import DevApiServer, serve_in_thread
@@ -176,7 +178,7 @@ def applied(count: int, endpoint: str) -> None:
         if status != 202:
             raise RuntimeError(f"webhook answered {status}: {answer}")
         event_ids.append(json.loads(answer)["event_id"])
-        time.sleep(0.05)  # one at a time, as Fleetrock sends them
+        time.sleep(gap)  # one at a time, as Fleetrock sends them
     deadline = time.monotonic() + 180
     latencies: list[float] = []
     while time.monotonic() < deadline and not latencies:

@@ -133,7 +133,7 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
             "integration_id": integration_id,
             "signature_headers": [h for h in SIGNATURE_HEADERS if h.lower() in headers]})
         raise Unauthenticated(f"missing or bad signature: HMAC-SHA256 of the body with the webhook secret, hex or "
-                              f"base64, in {SIGNATURE_HEADER}")
+                              f"base64, in {SIGNATURE_HEADER} or {', '.join(SIGNATURE_HEADERS[1:])}")
     if item.status != IntegrationStatus.ACTIVE.value:
         raise IntegrationGone("this integration is not active: webhooks are ignored")
     return VerifiedWebhook(integration=item, raw=raw, headers=headers, content_type=headers.get("content-type"),
