@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -217,3 +218,27 @@ def test_every_answer_is_counted_for_the_4xx_and_5xx_rate_alarms(fleetrock, monk
     answers = [n for n in counted if n.startswith("FleetrockWebhook") and n.endswith(("Answered", "4xx", "5xx"))]
     assert answers == ["FleetrockWebhookAnswered", "FleetrockWebhookAnswered", "FleetrockWebhook4xx",
                        "FleetrockWebhookAnswered", "FleetrockWebhook4xx"]
+
+
+def test_a_change_made_by_another_process_reaches_the_webhook_within_its_cache_seconds(fleetrock, monkeypatch):
+    """The webhook reads its integration at most every CACHE_SECONDS per process. A change written elsewhere
+    (another Lambda: here straight into the table, so this process's `forget` never runs): a new secret is
+    accepted at once, the old one and a deactivation hold for at most CACHE_SECONDS."""
+    monkeypatch.setattr(integration_dal, "CACHE_SECONDS", 0.5)
+    integration_id, old_secret = active_integration(sign_up("fleet"), fleetrock)
+    body = envelope("test", {})
+    assert post_webhook(integration_id, old_secret, body).status == 200  # now cached
+    item = integration_dal.get_integration_item(integration_id)
+    assert item is not None
+    new_secret = "frwh_rotated-by-another-process"
+    item.webhook_secret_ciphertext = encrypt_webhook_secret(new_secret, integration_id)
+    item.save()
+    assert post_webhook(integration_id, new_secret, body).status == 200  # a stale copy never refuses it
+    time.sleep(0.6)
+    assert post_webhook(integration_id, old_secret, body).status == 401
+    item = integration_dal.get_integration_item(integration_id)
+    assert item is not None
+    item.status = "inactive"
+    item.save()
+    time.sleep(0.6)
+    assert post_webhook(integration_id, new_secret, body).status == 410

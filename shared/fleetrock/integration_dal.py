@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,36 @@ def get_integration_item(integration_id: str) -> IntegrationItem | None:
         return IntegrationItem.get(integration_pk(integration_id), SK, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+# The webhook's hot path reads its integration at most once per CACHE_SECONDS per process (warm Lambda):
+# the GetItem was half of a webhook's cost. What that delays, at most CACHE_SECONDS, in another process
+# (in this one, `forget` at every change): a deactivation (410) and the end of a rotated-out secret. A
+# new secret is never refused for it: a signature that fails against a cached item is checked against
+# a fresh read (shared/fleetrock/webhook.py).
+CACHE_SECONDS = 5.0
+CACHE_SIZE = 1000
+_cache: dict[str, tuple[float, IntegrationItem]] = {}
+
+
+def cached_integration_item(integration_id: str) -> tuple[IntegrationItem | None, bool]:
+    """(the integration, whether it came from the cache); unknown ids are never cached."""
+    hit = _cache.get(integration_id)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1], True
+    item = get_integration_item(integration_id)
+    if item is None:
+        _cache.pop(integration_id, None)
+        return None, False
+    if len(_cache) >= CACHE_SIZE:
+        _cache.clear()
+    _cache[integration_id] = (time.monotonic(), item)
+    return item, False
+
+
+def forget(integration_id: str) -> None:
+    """The integration changed: this process's next webhook reads it afresh."""
+    _cache.pop(integration_id, None)
 
 
 def get_fleet_integration(org_id: str) -> IntegrationItem | None:

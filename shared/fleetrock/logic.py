@@ -114,6 +114,7 @@ def update(caller: Principal, integration_id: str, body: IntegrationUpdate) -> I
         tx.save(item)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="integration.updated",
                         target_type="integration", target_id=integration_id, before=before, after=_public(item))
+    integration_dal.forget(integration_id)
     return integration_dal.to_integration(item)
 
 
@@ -140,6 +141,7 @@ def rotate_secret(caller: Principal, integration_id: str) -> IntegrationWithSecr
         tx.save(item)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="integration.secret_rotated",
                         target_type="integration", target_id=integration_id)
+    integration_dal.forget(integration_id)
     return IntegrationWithSecret(**integration_dal.to_integration(item).model_dump(), webhook_secret=secret)
 
 
@@ -163,6 +165,7 @@ def activate(caller: Principal, integration_id: str) -> Activation:
         tx.save(item)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="integration.activated",
                         target_type="integration", target_id=integration_id, before=before, after=_public(item))
+    integration_dal.forget(integration_id)
     orders = [o for o in listing.orders.values() if o.get("status") in OPEN_RO_STATUSES]
     imported = sum(_queue_import(item, order, listing.read_at) for order in orders)
     linked = _link_units(item, units)
@@ -234,6 +237,7 @@ def deactivate(caller: Principal, integration_id: str) -> Integration:
         tx.save(item)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="integration.deactivated",
                         target_type="integration", target_id=integration_id, before=before, after=_public(item))
+    integration_dal.forget(integration_id)
     return integration_dal.to_integration(item)
 
 

@@ -9,9 +9,10 @@ the intake accepts what a signed hint could plausibly look like and depends on n
 - a signed body we cannot read is answered 202 and kept as `unrecognized` (a 4xx would make
   Fleetrock disable the webhook); a late delivery is accepted (applying re-reads Fleetrock).
 Checks, in order: unknown integration 404; bad or missing signature 401; inactive 410. A body over
-1 MB never gets here (the handler's entry point answers 413). The answer costs one read and one
-conditional write: applying, the webhook's sample and the unrecognized count are the stream's work
-(apply.py), from the stored event.
+1 MB never gets here (the handler's entry point answers 413). The answer costs one conditional
+write (the integration is read at most every few seconds per process: integration_dal.CACHE_SECONDS);
+applying, the webhook's sample and the unrecognized count are the stream's work (apply.py), from
+the stored event.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
     """Route dependency: the request is Fleetrock's, for this integration, or it goes no further."""
     integration_id = str(request.path_parameters.get("integration_id", ""))
     metrics.add_metric(name="FleetrockWebhookReceived", unit="Count", value=1)
-    item = integration_dal.get_integration_item(integration_id)
+    item, cached = integration_dal.cached_integration_item(integration_id)
     if item is None:
         raise NotFound(f"integration {integration_id} not found")
     raw = _raw_body(request)
@@ -127,6 +128,13 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
         raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes")
     headers = {str(k).lower(): str(v) for k, v in (request.resolved_event.headers or {}).items()}
     form = signature_form(headers, webhook_secret(item.integration_id, item.webhook_secret_ciphertext), raw)
+    if cached and (form is None or item.status != IntegrationStatus.ACTIVE.value):
+        # a secret rotated, or a (re)activation, since this process read it: never refuse on a stale copy
+        integration_dal.forget(integration_id)
+        item, _ = integration_dal.cached_integration_item(integration_id)
+        if item is None:
+            raise NotFound(f"integration {integration_id} not found")
+        form = signature_form(headers, webhook_secret(item.integration_id, item.webhook_secret_ciphertext), raw)
     if form is None:
         metrics.add_metric(name="FleetrockWebhookUnauthorized", unit="Count", value=1)
         logger.warning("webhook signature rejected", extra={
@@ -251,6 +259,7 @@ def accept(webhook: VerifiedWebhook) -> tuple[str, str, int]:
         body_zlib=body, status=status.value, headers=kept_headers(webhook.headers)))
     if webhook.signature_form != item.signature_form:
         integration_dal.note_signature_form(item.integration_id, webhook.signature_form)
+        item.signature_form = webhook.signature_form  # the cached copy too
     outcome = _outcome(item, read, stored, event_id)
     if read.kind == "test":
         return event_id, "test_received", 200
