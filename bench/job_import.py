@@ -53,8 +53,8 @@ def fleet_and_partner(rows: int) -> tuple[Any, str, list[str]]:
     from shared.assets import dal as assets_dal
     from shared.assets.models import AssetItem, VinClaimItem
     from shared.auth.principal import Identity, OrgKind, Principal, Role
+    from shared.db.keys import org_pk
     from shared.ids import new_id, utc_now
-    from shared.orgs.dal import org_pk
     from shared.orgs.logic import create_organization
     from shared.orgs.models import Address, OrganizationCreate
     from shared.partners.logic import accept_invitation, invite_partner
@@ -163,9 +163,9 @@ def put_each(rows: int, fleet: Any, vins: list[str], partner_id: str, *, batched
     its asset."""
     from shared.assets import dal as assets_dal
     from shared.assets.models import AssetItem
+    from shared.db.keys import org_pk
     from shared.ids import utc_now
     from shared.jobs import building, dal
-    from shared.orgs.dal import org_pk
     from shared.partners.dal import accepted_partner
 
     partner = accepted_partner(fleet.org_id, partner_id)

@@ -119,11 +119,11 @@ def seed(standin: PartitionedStandin, fleets: int, assets: int) -> None:
     """Write the fleets' items in batches (unmeasured set-up, not the app's write path)."""
     from shared.assets.models import AssetItem, VinClaimItem
     from shared.db.base import connection
+    from shared.db.keys import org_pk
     from shared.fleetrock import integration_dal, status_dal
     from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
     from shared.fleetrock.models import AssetMaintenanceItem, IntegrationItem, RepairOrderItem
     from shared.ids import new_id, utc_now
-    from shared.orgs.dal import org_pk
     from shared.push.models import PushSubscriptionItem
 
     connection()

@@ -157,11 +157,11 @@ def applied(count: int, gap: float, endpoint: str) -> None:
     from dev.server import DevApiServer, serve_in_thread
     from dev.stream_poller import StreamPoller
     from shared.assets.models import AssetItem, VinClaimItem
+    from shared.db.keys import org_pk
     from shared.fleetrock import inbox_dal, integration_dal
     from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
     from shared.fleetrock.models import IntegrationItem
     from shared.ids import new_id, utc_now
-    from shared.orgs.dal import org_pk
 
     standin = FleetrockStandin(accounts={"bench": "bench-fleetrock-key"}).start()
     org, integration_id, now = "org_benchapplied", new_id("int"), utc_now()

@@ -114,8 +114,8 @@ def write_claims(client: Any) -> list[Item]:
     """A fleet's 1,000 VIN claims, as the asset code writes them; their keys."""
     from shared.assets import dal as assets_dal
     from shared.assets.models import VinClaimItem
+    from shared.db.keys import org_pk
     from shared.ids import new_id
-    from shared.orgs.dal import org_pk
 
     claims = []
     for n in range(ROWS):

@@ -38,7 +38,7 @@ LAMBDA_INIT_ENV = {
 
 # Imported on first use rather than at init, to keep cold starts short, but then on the request's
 # path: compiled too (about 0.4 MB of source). httpx: shared.observability.traced_httpx();
-# email-validator: shared.api.models.Email.
+# email-validator: shared.base_models.Email.
 FIRST_USE_IMPORTS = ("httpx", "email_validator")
 
 # prints the file of every module loaded by importing argv[1:], in order

@@ -132,9 +132,9 @@ def test_a_fleetrock_that_hangs_gets_the_caller_a_422_after_one_short_try(fleetr
 def test_a_unit_a_stream_sync_links_during_activation_does_not_fail_it(fleetrock, monkeypatch):
     """Linking reads each asset's sync state, then writes in a transaction: a sync written between the two
     (by the stream) made the whole activation a 500; now the others are linked and it is left alone."""
+    from shared.db.keys import org_pk
     from shared.fleetrock import logic, sync_dal
     from shared.fleetrock.models import UnitSyncItem
-    from shared.orgs.dal import org_pk
 
     admin = sign_up("fleet")
     first, second = create_asset(admin), create_asset(admin)

@@ -132,7 +132,7 @@ def test_read_only_functions_may_not_write_the_table(template_json: dict[str, An
 
 
 def test_each_id_token_gets_its_tenancy_from_the_read_only_token_claims_function(template_json: dict[str, Any]) -> None:
-    """The user pool's Pre Token Generation trigger is the token_claims function (shared/auth/tenancy.py),
+    """The user pool's Pre Token Generation trigger is the token_claims function (shared/orgs/tenancy.py),
     which may read the table and nothing more, and Cognito may invoke it."""
     _, pool = only(template_json, "AWS::Cognito::UserPool")
     trigger = pool["Properties"]["LambdaConfig"]["PreTokenGeneration"]["Fn::GetAtt"][0]

@@ -1,4 +1,4 @@
-"""Cognito's Pre Token Generation trigger: the ID token's tenancy claims from our table (shared/auth/tenancy.py).
+"""Cognito's Pre Token Generation trigger: the ID token's tenancy claims from our table (shared/orgs/tenancy.py).
 
 A person with no Fleetbridge user (just signed up, or removed) gets a token whose tenancy claims
 are suppressed, whatever their Cognito attributes say: only the table decides. A failure here
@@ -12,9 +12,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PreTokenGenerationTriggerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.auth.tenancy import ORG_CLAIM, ROLE_CLAIM, USER_CLAIM, tenancy_of
 from shared.coldstart import initialized
 from shared.observability import logger, metrics, tracer
+from shared.orgs.tenancy import ORG_CLAIM, ROLE_CLAIM, USER_CLAIM, tenancy_of
 from shared.settings import get_settings
 
 settings = get_settings()

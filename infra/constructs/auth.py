@@ -1,7 +1,7 @@
 """The Cognito user pool whose JWTs carry `custom:org_id` and `custom:role` (spec: tenancy).
 
 Their values come from our table, not from Cognito's attributes: the Pre Token Generation trigger
-(functions/token_claims) puts them in each ID token, with `custom:user_id` (shared/auth/tenancy.py).
+(functions/token_claims) puts them in each ID token, with `custom:user_id` (shared/orgs/tenancy.py).
 """
 
 from __future__ import annotations

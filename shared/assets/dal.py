@@ -9,8 +9,8 @@ from pynamodb.exceptions import DoesNotExist
 from shared.assets.models import Asset, AssetItem, AssetKind, AssetStatus, VinClaimItem
 from shared.db.base import connection
 from shared.db.batch import batch_get_all
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
-from shared.orgs.dal import org_pk
 
 
 def asset_sk(asset_id: str) -> str:

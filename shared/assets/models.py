@@ -15,8 +15,8 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.assets.vin import Vin
+from shared.base_models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.orgs.models import UsState
 

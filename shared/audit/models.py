@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.api.models import StoredModel
+from shared.base_models import StoredModel
 from shared.db.base import TableItem
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 
-from shared.api.models import Model
+from shared.base_models import Model
 from shared.errors import Forbidden, Unauthenticated
 
 
@@ -61,7 +61,7 @@ def _claims(event: Any) -> dict[str, Any]:
 
 def identity_from_event(event: Any) -> Identity:
     """The caller: our user id (`custom:user_id`, which the token trigger takes from the table:
-    shared/auth/tenancy.py), else the sign-in's own `sub` (a person without a user yet)."""
+    shared/orgs/tenancy.py), else the sign-in's own `sub` (a person without a user yet)."""
     claims = _claims(event)
     sub = claims.get("sub")
     if not sub:

@@ -8,11 +8,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from shared.connections.models import ConnectionItem, ConnectionStatus, GrantItem
 from shared.db.base import connection
-from shared.orgs.models import ClaimItem
+from shared.db.claims import CLAIM, ClaimItem
 
 CONN = "CONN"
 GRANT = "GRANT"
-CLAIM = "CLAIM"
 
 
 def connection_pk(connection_id: str) -> str:

@@ -24,6 +24,7 @@ from shared.connections.models import (
 )
 from shared.connections.notify import notify
 from shared.db.base import atomic, connection
+from shared.db.claims import add_claim, release_claim
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
@@ -96,7 +97,7 @@ def request_connection(caller: Principal, body: ConnectionRequest) -> tuple[Conn
     try:
         with atomic("a connection between these organizations was just requested") as tx:
             tx.save(item, condition=ConnectionItem.pk.does_not_exist())
-            orgs_dal.add_claim(tx, dal.pair_claim_pk(fleet.org_id, vendor.org_id), connection_id, fleet.org_id)
+            add_claim(tx, dal.pair_claim_pk(fleet.org_id, vendor.org_id), connection_id, fleet.org_id)
             _audit_both(tx, caller, item, "connection.requested", before=None)
             notify(tx, other, kind="connection.requested", title=f"{mine.name} wants to connect on Fleetbridge",
                    body=(f"{mine.name} sent your organization a connection request on Fleetbridge."
@@ -157,7 +158,7 @@ def _transition(
     with atomic(f"connection {connection_id} was changed by someone else meanwhile; reload it") as tx:
         tx.save(item, condition=ConnectionItem.status == allowed_from.value)
         if ends:
-            orgs_dal.release_claim(tx, dal.pair_claim_pk(item.fleet_id, item.vendor_id), connection_id)
+            release_claim(tx, dal.pair_claim_pk(item.fleet_id, item.vendor_id), connection_id)
             if allowed_from is ConnectionStatus.ACCEPTED:  # access ends with it: the grant as read, or none
                 if grant is not None:
                     tx.delete(grant)

@@ -16,8 +16,8 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import DistinctIds, RequestBody, StoredModel, Version
 from shared.assets.models import AssetKind, AssetStatus
+from shared.base_models import DistinctIds, RequestBody, StoredModel, Version
 from shared.db.base import TableItem
 
 MAX_GRANTED_GROUPS = 25

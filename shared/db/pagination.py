@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pynamodb.exceptions import QueryError
 
-from shared.api.models import Model
+from shared.base_models import Model
 from shared.db.table import INDEXES, PARTITION_KEY, key_attribute_names
 from shared.errors import Unprocessable
 

@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetStatus
 from shared.db.base import condition_failed, transaction
+from shared.db.keys import org_pk
 from shared.fleetrock import history, status_dal
 from shared.fleetrock.maintenance import ordered, today_eastern
 from shared.fleetrock.models import (
@@ -28,7 +29,6 @@ from shared.fleetrock.models import (
 )
 from shared.ids import utc_now
 from shared.observability import logger
-from shared.orgs.dal import org_pk
 
 RACE_ATTEMPTS = 3
 

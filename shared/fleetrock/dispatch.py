@@ -10,6 +10,7 @@ from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetKind, AssetStatus
 from shared.auth.principal import Principal
 from shared.db.base import connection
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.errors import NotFound, Unprocessable
 from shared.fleetrock import status_dal
@@ -22,7 +23,6 @@ from shared.fleetrock.models import (
     DispatchCheckResult,
     DispatchWarning,
 )
-from shared.orgs.dal import org_pk
 
 LABELS = {"in_shop": "In Shop", "awaiting_service": "Awaiting Service", "overdue": "Overdue", "upcoming": "Upcoming"}
 

@@ -24,9 +24,9 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from shared.api.models import Model
 from shared.assets import dal as assets_dal
 from shared.auth.principal import Principal
+from shared.base_models import Model
 from shared.db.base import connection
 from shared.db.due import iso
 from shared.db.pagination import Page, query_page

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.api.models import Model
+from shared.base_models import Model
 
 
 class RepairPart(Model):

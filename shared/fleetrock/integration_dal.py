@@ -11,10 +11,9 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import condition_failed, connection
+from shared.db.claims import CLAIM, ClaimItem, add_claim
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import Integration, IntegrationItem, IntegrationStatus
-from shared.orgs.dal import add_claim
-from shared.orgs.models import ClaimItem
 
 SK = "INTEGRATION"
 ACTIVE_PARTITION = "FLEETROCK#ACTIVE"
@@ -98,7 +97,7 @@ def get_fleet_integration(org_id: str) -> IntegrationItem | None:
     """The fleet's integration, through its claim (two GetItems; no index lag)."""
     connection()
     try:
-        claim = ClaimItem.get(fleet_claim_pk(org_id), "CLAIM", consistent_read=True)
+        claim = ClaimItem.get(fleet_claim_pk(org_id), CLAIM, consistent_read=True)
     except DoesNotExist:
         return None
     item = get_integration_item(claim.owner_id)

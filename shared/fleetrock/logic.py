@@ -17,6 +17,7 @@ from shared.assets.models import AssetItem
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, condition_failed, expect_version, save_if, transaction
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.fleetrock import inbox_dal, integration_dal, sync_dal
@@ -41,7 +42,6 @@ from shared.fleetrock.models import (
 from shared.fleetrock.sync import FAILED, RETRY
 from shared.ids import new_id, utc_now
 from shared.observability import logger
-from shared.orgs.dal import org_pk
 
 TRANSACTION_ITEMS = 100
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 
-from shared.api.models import Model
+from shared.base_models import Model
 from shared.fleetrock import integration_dal
 from shared.fleetrock.client import FleetrockClient, FleetrockRefused
 from shared.fleetrock.models import DEFAULT_LOOKBACK_DAYS, IntegrationItem

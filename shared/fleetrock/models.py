@@ -17,7 +17,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import Model, RequestBody, StoredModel, Version, VersionedUpdate
+from shared.base_models import Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.fleetrock.dates import zone
 

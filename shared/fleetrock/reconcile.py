@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.db.base import connection, update_if
+from shared.db.keys import org_pk
 from shared.fleetrock import inbox_dal, status_dal
 from shared.fleetrock.causes import InvalidEvent
 from shared.fleetrock.client import FleetrockClient
@@ -26,7 +27,6 @@ from shared.fleetrock.refresh_models import RefreshResult
 from shared.fleetrock.repair_orders import apply_repair_order
 from shared.ids import utc_now
 from shared.observability import logger
-from shared.orgs.dal import org_pk
 
 
 def reconcile(integration: IntegrationItem, client: FleetrockClient, now: datetime, result: RefreshResult) -> None:

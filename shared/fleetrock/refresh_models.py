@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.api.models import Model, StoredModel
+from shared.base_models import Model, StoredModel
 from shared.db.base import TableItem
 
 

@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.keys import org_pk
 from shared.fleetrock.models import (
     AssetMaintenanceItem,
     Meters,
@@ -16,7 +17,6 @@ from shared.fleetrock.models import (
     StoredCause,
     WaitingVinItem,
 )
-from shared.orgs.dal import org_pk
 
 
 def ro_partition(integration_id: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetStatus
+from shared.db.keys import org_pk
 from shared.db.sweep import FIRST_SWEEP_AFTER
 from shared.fleetrock import integration_dal, sync_dal
 from shared.fleetrock.client import FleetrockClient, FleetrockError
@@ -24,7 +25,6 @@ from shared.fleetrock.credentials import client_for
 from shared.fleetrock.models import IntegrationItem, IntegrationStatus, UnitSyncItem
 from shared.ids import utc_now
 from shared.observability import logger, metrics
-from shared.orgs.dal import org_pk
 
 SYNCED, FAILED, RETRY = "synced", "failed", "retry"
 

@@ -10,10 +10,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from shared.db.base import connection, update_if
 from shared.db.due import DueQueue
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import UnitSync, UnitSyncItem
 from shared.ids import utc_now
-from shared.orgs.dal import org_pk
 
 PREFIX = "FRSYNC#"
 DUE = DueQueue("FRSYNCDUE", "gsi4")  # failed syncs, by when the sweep tries them again

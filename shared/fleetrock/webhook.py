@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler.request import Request
 from pydantic import ConfigDict
 
-from shared.api.models import Model
+from shared.base_models import Model
 from shared.errors import DomainError, NotFound, PayloadTooLarge, Unauthenticated
 from shared.fleetrock import WEBHOOK_MAX_BODY_BYTES, inbox_dal, integration_dal
 from shared.fleetrock.contract import (

@@ -15,11 +15,11 @@ from pynamodb.transactions import TransactWrite
 
 from shared.assets.models import MAX_GROUPS_PER_ASSET, AssetItem
 from shared.db.base import connection
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict
 from shared.groups.models import Group, GroupItem, GroupMemberItem
 from shared.ids import utc_now
-from shared.orgs.dal import org_pk
 
 
 def group_sk(group_id: str) -> str:

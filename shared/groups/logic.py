@@ -13,13 +13,13 @@ from shared.assets.models import Asset, AssetItem
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, connection, expect_version
+from shared.db.claims import add_claim, release_claim
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.groups import dal
 from shared.groups.models import Group, GroupCreate, GroupItem, GroupMemberItem, GroupUpdate
 from shared.ids import new_id, utc_now
-from shared.orgs import dal as orgs_dal
-from shared.orgs.dal import org_pk
 
 
 def _get(caller: Principal, group_id: str) -> GroupItem:
@@ -50,7 +50,7 @@ def create_group(caller: Principal, body: GroupCreate) -> Group:
                      name=body.name, description=body.description, created_at=now, updated_at=now)
     with atomic(_name_conflict(caller, body.name)) as tx:
         tx.save(item, condition=GroupItem.pk.does_not_exist())
-        orgs_dal.add_claim(tx, dal.name_claim_pk(caller.org_id, body.name), group_id, caller.org_id)
+        add_claim(tx, dal.name_claim_pk(caller.org_id, body.name), group_id, caller.org_id)
         for asset in assets.values():
             dal.join(tx, asset, group_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="group.created", target_type="group",
@@ -81,8 +81,8 @@ def update_group(caller: Principal, group_id: str, body: GroupUpdate) -> Group:
     with atomic(_name_conflict(caller, item.name)) as tx:
         tx.save(item)
         if renamed:
-            orgs_dal.release_claim(tx, dal.name_claim_pk(caller.org_id, old_name), group_id)
-            orgs_dal.add_claim(tx, dal.name_claim_pk(caller.org_id, item.name), group_id, caller.org_id)
+            release_claim(tx, dal.name_claim_pk(caller.org_id, old_name), group_id)
+            add_claim(tx, dal.name_claim_pk(caller.org_id, item.name), group_id, caller.org_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="group.updated", target_type="group",
                         target_id=group_id, before=before, after=dal.to_group(item))
     return dal.to_group(item)
@@ -92,7 +92,7 @@ def delete_group(caller: Principal, group_id: str) -> None:
     item = _get(caller, group_id)
     with atomic("the group changed meanwhile; reload and try again") as tx:
         tx.delete(item)
-        orgs_dal.release_claim(tx, dal.name_claim_pk(caller.org_id, item.name), group_id)
+        release_claim(tx, dal.name_claim_pk(caller.org_id, item.name), group_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="group.deleted", target_type="group",
                         target_id=group_id, before=dal.to_group(item))
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
+from shared.base_models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.orgs.models import Name
 

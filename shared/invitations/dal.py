@@ -6,10 +6,10 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.claims import CLAIM, ClaimItem, email_claim_pk
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.invitations.models import Invitation, InvitationItem, InviteDedupeItem
-from shared.orgs.dal import CLAIM, email_claim_pk, org_pk
-from shared.orgs.models import ClaimItem
 
 DEDUPE = "DEDUPE"
 

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 from shared.auth.principal import OrgKind, Principal
 from shared.db.base import atomic
+from shared.db.claims import email_claim_pk
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound
 from shared.ids import new_id, utc_now
@@ -71,12 +73,12 @@ def _live_invitation(org_id: str, email: str, at: datetime) -> Invitation | None
 def _send(caller: Principal, org: OrgItem, email: str, kind: OrgKind, at: datetime) -> Invitation:
     invitation_id = new_id("inv")
     resend_after = at + RESEND_WINDOW
-    item = InvitationItem(orgs_dal.org_pk(caller.org_id), dal.invitation_sk(invitation_id), invitation_id=invitation_id,
+    item = InvitationItem(org_pk(caller.org_id), dal.invitation_sk(invitation_id), invitation_id=invitation_id,
                           org_id=caller.org_id, email=email, kind=kind.value, invited_by=caller.user_id,
                           created_at=at, resend_after=resend_after)
 
     def conflict(failed: set[str]) -> DomainError:
-        if orgs_dal.email_claim_pk(email) in failed:
+        if email_claim_pk(email) in failed:
             return Conflict(f"{email} is in the Fleetbridge network already: search for them and send a "
                             "connection request instead", [{"field": "email", "message": "already a user"}])
         return _WindowHeld("an invitation of this email is under way")

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.api.models import Email, RequestBody, StoredModel
 from shared.auth.principal import OrgKind
+from shared.base_models import Email, RequestBody, StoredModel
 from shared.db.base import TableItem
 
 

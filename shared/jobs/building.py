@@ -12,11 +12,11 @@ from pynamodb.transactions import TransactWrite
 
 from shared.assets.models import AssetItem
 from shared.auth.principal import Principal
+from shared.db.keys import org_pk
 from shared.errors import Unprocessable
 from shared.ids import new_id
 from shared.jobs import changes, dal
 from shared.jobs.models import JobItem, JobStatus
-from shared.orgs.dal import org_pk
 from shared.partners import dal as partners_dal
 from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus
 

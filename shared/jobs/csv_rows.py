@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.api.models import MAX_ID
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetStatus
 from shared.assets.vin import normalize_vin
 from shared.auth.principal import Principal
+from shared.base_models import MAX_ID
 from shared.jobs import rules, templates, templates_dal, vehicles
 from shared.jobs.csv_parse import ParsedCsv, RowError
 from shared.jobs.models import JobKind

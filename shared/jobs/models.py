@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import Model, StoredModel, Version
+from shared.base_models import Model, StoredModel, Version
 from shared.db.base import TableItem
 
 

@@ -10,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, expect_version
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
@@ -24,7 +25,6 @@ from shared.jobs.templates_models import (
     TemplateDuplicate,
     TemplateUpdate,
 )
-from shared.orgs.dal import org_pk
 
 TEMPLATE_FIELDS = ("kind", "title", "description", "configuration", "site_id", "due_date")
 

@@ -8,11 +8,10 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.claims import CLAIM, ClaimItem, add_claim, release_claim
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.jobs.templates_models import JobTemplate, JobTemplateItem
-from shared.orgs import dal as orgs_dal
-from shared.orgs.dal import CLAIM, org_pk
-from shared.orgs.models import ClaimItem
 
 
 def template_sk(template_id: str) -> str:
@@ -54,8 +53,8 @@ def list_template_items(fleet_id: str, *, limit: int, cursor: str | None) -> Pag
 
 
 def claim_name(tx: TransactWrite, item: JobTemplateItem) -> None:
-    orgs_dal.add_claim(tx, name_claim_pk(item.fleet_id, item.name), item.template_id, item.fleet_id)
+    add_claim(tx, name_claim_pk(item.fleet_id, item.name), item.template_id, item.fleet_id)
 
 
 def release_name(tx: TransactWrite, fleet_id: str, name: str, template_id: str) -> None:
-    orgs_dal.release_claim(tx, name_claim_pk(fleet_id, name), template_id)
+    release_claim(tx, name_claim_pk(fleet_id, name), template_id)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import RequestBody, StoredModel, Version, VersionedUpdate
+from shared.base_models import RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 from shared.jobs.models import Configuration, Description, JobKind, SiteId, Title
 

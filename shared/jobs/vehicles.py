@@ -11,9 +11,9 @@ from shared.assets.models import Asset, AssetItem, AssetStatus, VinClaimItem
 from shared.auth.principal import Principal
 from shared.db.base import connection
 from shared.db.batch import batch_get_all
+from shared.db.keys import org_pk
 from shared.errors import NotFound, Unprocessable
 from shared.jobs import dal
-from shared.orgs.dal import org_pk
 
 
 def resolve(fleet_id: str, asset_id: str | None, vin: str | None) -> AssetItem:

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.claims import CLAIM, ClaimItem, email_claim_pk
+from shared.db.keys import PROFILE, org_pk
 from shared.db.pagination import Page, query_page
-from shared.orgs.models import ClaimItem, Organization, OrgItem, User, UserItem
-
-PROFILE = "PROFILE"
-CLAIM = "CLAIM"
-
-
-def org_pk(org_id: str) -> str:
-    return f"ORG#{org_id}"
+from shared.orgs.models import Organization, OrgItem, User, UserItem
 
 
 def user_sk(user_id: str) -> str:
     return f"USER#{user_id}"
-
-
-def email_claim_pk(email: str) -> str:
-    return f"EMAIL#{email.lower()}"
 
 
 def member_claim_pk(user_id: str) -> str:
@@ -75,12 +65,3 @@ def list_user_items(org_id: str, *, limit: int, cursor: str | None) -> Page[User
         cursor=cursor,
         convert=to_user,
     )
-
-
-def add_claim(tx: TransactWrite, pk: str, owner_id: str, org_id: str) -> None:
-    """Claim a unique value in `tx`; the transaction fails if someone holds it already."""
-    tx.save(ClaimItem(pk, CLAIM, owner_id=owner_id, org_id=org_id), condition=ClaimItem.pk.does_not_exist())
-
-
-def release_claim(tx: TransactWrite, pk: str, owner_id: str) -> None:
-    tx.delete(ClaimItem(pk, CLAIM), condition=ClaimItem.owner_id == owner_id)

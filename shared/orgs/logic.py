@@ -10,11 +10,12 @@ from pynamodb.transactions import TransactWrite
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import ADMIN_ROLE_OF_KIND, Identity, OrgKind, Principal, Role
 from shared.db.base import atomic
+from shared.db.claims import add_claim, email_claim_pk, release_claim
+from shared.db.keys import PROFILE, org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.orgs import dal
-from shared.orgs.dal import org_pk
 from shared.orgs.models import (
     Me,
     Organization,
@@ -61,8 +62,8 @@ def _create_organization(
     now = utc_now()
     org_id = new_id("org")
     org = OrgItem(
-        dal.org_pk(org_id),
-        dal.PROFILE,
+        org_pk(org_id),
+        PROFILE,
         org_id=org_id,
         name=body.name,
         kind=body.kind.value,
@@ -75,7 +76,7 @@ def _create_organization(
     )
     locate_vendor(org)  # vendors: location and geo index keys, in this same write
     user = UserItem(
-        dal.org_pk(org_id),
+        org_pk(org_id),
         dal.user_sk(identity.user_id),
         user_id=identity.user_id,
         org_id=org_id,
@@ -89,7 +90,7 @@ def _create_organization(
     def conflict(failed: set[str]) -> DomainError:
         if dal.member_claim_pk(identity.user_id) in failed:
             return Conflict("you already belong to an organization")
-        if dal.email_claim_pk(email) in failed:
+        if email_claim_pk(email) in failed:
             return Conflict(f"{email} is already a user of Fleetbridge")
         if partner_id and dal.partner_claim_pk(partner_id) in failed:
             return _PartnerIdTaken("partner ID taken")
@@ -98,10 +99,10 @@ def _create_organization(
     with atomic(conflict) as tx:
         tx.save(org, condition=OrgItem.pk.does_not_exist())
         tx.save(user, condition=UserItem.pk.does_not_exist())
-        dal.add_claim(tx, dal.member_claim_pk(identity.user_id), identity.user_id, org_id)
-        dal.add_claim(tx, dal.email_claim_pk(email), identity.user_id, org_id)
+        add_claim(tx, dal.member_claim_pk(identity.user_id), identity.user_id, org_id)
+        add_claim(tx, email_claim_pk(email), identity.user_id, org_id)
         if partner_id:
-            dal.add_claim(tx, dal.partner_claim_pk(partner_id), org_id, org_id)
+            add_claim(tx, dal.partner_claim_pk(partner_id), org_id, org_id)
         organization = dal.to_organization(org)
         add_audit_event(tx, org_id=org_id, actor=identity, action="organization.created",
                         target_type="organization", target_id=org_id, after=organization)
@@ -193,13 +194,13 @@ def create_user(caller: Principal, body: UserCreate) -> User:
     user_id = new_id("usr")
     email = str(body.email).lower()
     item = UserItem(
-        dal.org_pk(caller.org_id), dal.user_sk(user_id), user_id=user_id, org_id=caller.org_id,
+        org_pk(caller.org_id), dal.user_sk(user_id), user_id=user_id, org_id=caller.org_id,
         email=email, name=body.name, role=body.role.value, created_at=now, updated_at=now,
     )
     with atomic(f"{email} is already a user of Fleetbridge") as tx:
         tx.save(item, condition=UserItem.pk.does_not_exist())
-        dal.add_claim(tx, dal.member_claim_pk(user_id), user_id, caller.org_id)
-        dal.add_claim(tx, dal.email_claim_pk(email), user_id, caller.org_id)
+        add_claim(tx, dal.member_claim_pk(user_id), user_id, caller.org_id)
+        add_claim(tx, email_claim_pk(email), user_id, caller.org_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="user.created",
                         target_type="user", target_id=user_id, after=dal.to_user(item))
         add_email(
@@ -249,8 +250,8 @@ def delete_user(caller: Principal, user_id: str) -> None:
     with atomic(_lost(caller, "the user was changed meanwhile; reload and try again")) as tx:
         _caller_still_has_role(tx, caller)
         tx.delete(item)
-        dal.release_claim(tx, dal.member_claim_pk(user_id), user_id)
-        dal.release_claim(tx, dal.email_claim_pk(item.email), user_id)
+        release_claim(tx, dal.member_claim_pk(user_id), user_id)
+        release_claim(tx, email_claim_pk(item.email), user_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="user.removed", target_type="user",
                         target_id=user_id, before=dal.to_user(item))
 

@@ -15,8 +15,8 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import Email, Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.auth.principal import OrgKind, Role
+from shared.base_models import Email, Model, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
@@ -75,16 +75,6 @@ class UserItem(TableItem, discriminator="user"):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
-
-
-class ClaimItem(TableItem, discriminator="claim"):
-    """A uniqueness claim: pk names the unique value (EMAIL#, MEMBER#, PARTNER#), sk=CLAIM.
-
-    Written with attribute_not_exists in the same transaction as the item that owns the value.
-    """
-
-    owner_id = UnicodeAttribute()
-    org_id = UnicodeAttribute()
 
 
 # -- API bodies ----------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.claims import CLAIM, ClaimItem
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
-from shared.orgs.dal import CLAIM, org_pk
-from shared.orgs.models import ClaimItem
 from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus, PartnerTokenItem
 
 TOKEN = "TOKEN"

@@ -24,6 +24,8 @@ from urllib.parse import urlencode
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import OrgKind, Principal
 from shared.db.base import atomic, expect_version
+from shared.db.claims import add_claim
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound
 from shared.ids import new_id, utc_now
@@ -112,7 +114,7 @@ def _create(caller: Principal, fleet: OrgItem, email: str, allow_override: bool,
     expires = at + TOKEN_LIFETIME
     invitation_id = new_id("pin")
     item = PartnerInvitationItem(
-        orgs_dal.org_pk(caller.org_id), dal.invitation_sk(invitation_id), invitation_id=invitation_id,
+        org_pk(caller.org_id), dal.invitation_sk(invitation_id), invitation_id=invitation_id,
         fleet_id=caller.org_id, fleet_name=fleet.name, email=email, allow_override=allow_override,
         status=PartnerStatus.PENDING.value, invited_by=caller.user_id, token_hash=dal.hash_token(token),
         token_expires_at=expires, created_at=at, updated_at=at,
@@ -123,7 +125,7 @@ def _create(caller: Principal, fleet: OrgItem, email: str, allow_override: bool,
 
     with atomic(conflict) as tx:
         tx.save(item, condition=PartnerInvitationItem.pk.does_not_exist())
-        orgs_dal.add_claim(tx, dal.email_claim_pk(caller.org_id, email), invitation_id, caller.org_id)
+        add_claim(tx, dal.email_claim_pk(caller.org_id, email), invitation_id, caller.org_id)
         dal.put_token(tx, item, dal.hash_token(token), int(expires.timestamp()))
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="partner.invited", target_type="partner",
                         target_id=invitation_id, after=dal.to_record(item))
@@ -220,7 +222,7 @@ def _accept(
         tx.save(item)
         tx.update(token, actions=[PartnerTokenItem.used_at.set(at), PartnerTokenItem.used_by_org.set(vendor.org_id)],
                   condition=PartnerTokenItem.pk.exists() & PartnerTokenItem.used_at.does_not_exist())
-        orgs_dal.add_claim(tx, link, item.invitation_id, item.fleet_id)
+        add_claim(tx, link, item.invitation_id, item.fleet_id)
         for org_id in (item.fleet_id, vendor.org_id):
             add_audit_event(tx, org_id=org_id, actor=caller, action="partner.accepted", target_type="partner",
                             target_id=item.invitation_id, before=before, after=after)

@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.api.models import Email, RequestBody, StoredModel, Version
+from shared.base_models import Email, RequestBody, StoredModel, Version
 from shared.db.base import TableItem
 
 OVERRIDE_DESCRIPTION = "allow the partner to override job configuration and data"

@@ -9,8 +9,8 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
-from shared.orgs.dal import org_pk
 from shared.portal.items import CustomerItem
 from shared.portal.models import Customer
 

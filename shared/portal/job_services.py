@@ -12,10 +12,10 @@ from typing import Any
 
 from shared.assets import dal as assets_dal
 from shared.db.base import atomic, connection
+from shared.db.claims import add_claim
 from shared.errors import Conflict
 from shared.ids import new_id, utc_now
 from shared.observability import logger
-from shared.orgs.dal import add_claim
 from shared.portal import services_dal, sites_dal
 from shared.portal.items import SiteServiceItem
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shared.api.models import Email, Model, RequestBody, StoredModel, UtcDatetime, Version, VersionedUpdate
+from shared.base_models import Email, Model, RequestBody, StoredModel, UtcDatetime, Version, VersionedUpdate
 from shared.orgs.models import Address, Name
 
 MAX_SITES_PER_USER = 100

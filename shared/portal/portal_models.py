@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from shared.api.models import Model
+from shared.base_models import Model
 from shared.orgs.models import Address
 from shared.portal.models import Geofence, PortalPermissions, VehicleRef
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.api.models import in_utc
+from shared.base_models import in_utc
 from shared.errors import Unprocessable
 
 From = Annotated[str | None, Query(alias="from", max_length=40,

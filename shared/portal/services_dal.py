@@ -8,9 +8,8 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from shared.db.base import connection
+from shared.db.claims import CLAIM, ClaimItem
 from shared.db.pagination import Page, query_page
-from shared.orgs.dal import CLAIM
-from shared.orgs.models import ClaimItem
 from shared.portal.items import SiteServiceItem
 from shared.portal.models import SiteService
 

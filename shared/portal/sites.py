@@ -6,10 +6,10 @@ from datetime import datetime
 
 from shared.auth.principal import Principal
 from shared.db.base import atomic, connection, expect_version
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.orgs.dal import org_pk
 from shared.portal import customers_dal, pictures, services_dal
 from shared.portal import sites_dal as dal
 from shared.portal.items import CustomerItem, SiteItem, SiteServiceItem

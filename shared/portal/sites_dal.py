@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pynamodb.exceptions import DoesNotExist
 
 from shared.db.base import connection
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
-from shared.orgs.dal import org_pk
 from shared.portal.items import SiteItem
 from shared.portal.models import Site
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from shared.db.base import connection
-from shared.orgs.dal import org_pk
+from shared.db.keys import org_pk
 from shared.portal.items import CustomerUserItem, LinkUseItem
 
 

@@ -17,10 +17,10 @@ from pynamodb.transactions import TransactWrite
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id, utc_now
-from shared.orgs.dal import org_pk
 from shared.push import signing
 from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
 from shared.push.dal import deliveries as deliveries_dal

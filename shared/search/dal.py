@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.assets.models import VinClaimItem
 from shared.db.base import connection
-from shared.orgs.dal import PROFILE, org_pk
+from shared.db.keys import PROFILE, org_pk
 from shared.orgs.models import OrgItem
 from shared.search import geo
 from shared.search.zips import centroid

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from shared.api.models import Model
+from shared.base_models import Model
 
 
 class LiveConnection(StrEnum):

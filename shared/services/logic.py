@@ -19,6 +19,8 @@ from shared.assets import dal as assets_dal
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import OrgKind, Principal
 from shared.db.base import atomic
+from shared.db.claims import add_claim
+from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
@@ -81,7 +83,7 @@ def create_service(caller: Principal, body: ServiceCreate) -> Service:
 
 def _create_service(caller: Principal, body: ServiceCreate, service_id: str) -> Service:
     now = utc_now()
-    item = ServiceItem(orgs_dal.org_pk(caller.org_id), dal.service_sk(service_id), service_id=service_id,
+    item = ServiceItem(org_pk(caller.org_id), dal.service_sk(service_id), service_id=service_id,
                        org_id=caller.org_id, name=body.name, description=body.description, created_at=now,
                        updated_at=now)
 
@@ -92,7 +94,7 @@ def _create_service(caller: Principal, body: ServiceCreate, service_id: str) -> 
 
     with atomic(conflict) as tx:
         tx.save(item, condition=ServiceItem.pk.does_not_exist())
-        orgs_dal.add_claim(tx, dal.service_claim_pk(service_id), service_id, caller.org_id)
+        add_claim(tx, dal.service_claim_pk(service_id), service_id, caller.org_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="service.created", target_type="service",
                         target_id=service_id, after=dal.to_service(item))
     return dal.to_service(item)

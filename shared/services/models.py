@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PlainSerializer, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.api.models import RequestBody, StoredModel, Version
+from shared.base_models import RequestBody, StoredModel, Version
 from shared.db.base import TableItem
 from shared.orgs.models import Name
 

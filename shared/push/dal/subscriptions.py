@@ -8,8 +8,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared.db.base import condition_failed, connection
+from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
-from shared.orgs.dal import org_pk
 from shared.push.models import PushSubscriptionItem, Subscription, SubscriptionStatus
 
 SK_PREFIX = "PUSHSUB#"

@@ -1,4 +1,9 @@
-"""Base classes of request and response bodies."""
+"""The project's base types: the base classes of request, response and value models, and the
+annotated types they share (Email, UtcDatetime, Ids, Version).
+
+Part of the kernel (with shared/db, settings, errors, ids, observability): every capability builds
+on it and it imports none of them (the import contract in pyproject.toml holds it).
+"""
 
 from __future__ import annotations
 

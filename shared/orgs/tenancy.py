@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from shared.api.models import Model
 from shared.auth.principal import Role
-from shared.orgs import dal as orgs_dal
+from shared.base_models import Model
+from shared.orgs import dal
 
 ORG_CLAIM, ROLE_CLAIM, USER_CLAIM = "custom:org_id", "custom:role", "custom:user_id"
 
@@ -36,9 +36,9 @@ def tenancy_of(email: str | None, email_verified: bool) -> Tenancy | None:
     """The user holding this verified email address, with its organization and role; None if none."""
     if not email or not email_verified:
         return None
-    claim = orgs_dal.get_email_claim(email.strip().lower())
+    claim = dal.get_email_claim(email.strip().lower())
     # consistent: the token refreshed right after sign-up or a role change must see it
-    user = orgs_dal.get_user_item(claim.org_id, claim.owner_id, consistent=True) if claim is not None else None
+    user = dal.get_user_item(claim.org_id, claim.owner_id, consistent=True) if claim is not None else None
     if user is None:
         return None
     return Tenancy(user_id=user.user_id, org_id=user.org_id, role=Role(user.role))
