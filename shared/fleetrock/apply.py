@@ -22,7 +22,7 @@ from shared.fleetrock.causes import InvalidEvent
 from shared.fleetrock.credentials import client_for
 from shared.fleetrock.maintenance_items import apply_maintenance_item
 from shared.fleetrock.models import InboxItem, InboxStatus, IntegrationItem
-from shared.fleetrock.repair_orders import apply_repair_order
+from shared.fleetrock.repair_orders import apply_repair_order, closed_order
 from shared.ids import utc_now
 from shared.observability import metrics
 
@@ -128,4 +128,4 @@ def current_order(integration: IntegrationItem, ro_id: str, since: datetime) -> 
     stored = status_dal.get_repair_order(integration.integration_id, ro_id)
     if stored is None:
         raise InvalidEvent(f"Fleetrock has no repair order {ro_id} (GetRO id={ro_id} answered none)")
-    return {"id": ro_id, "vin": stored.vin, "unit_number": stored.unit_number, "status": "Deleted"}, read_at
+    return closed_order(stored), read_at

@@ -22,9 +22,9 @@ from shared.fleetrock.client import FleetrockClient
 from shared.fleetrock.intervals import Thresholds
 from shared.fleetrock.lookup import list_orders
 from shared.fleetrock.maintenance import OPEN_RO_STATUSES, ordered, today_eastern, with_thresholds_of_fleet
-from shared.fleetrock.models import AssetMaintenanceItem, IntegrationItem, Meters, RepairOrderItem, StoredCause
+from shared.fleetrock.models import AssetMaintenanceItem, IntegrationItem, Meters, StoredCause
 from shared.fleetrock.refresh_models import RefreshResult
-from shared.fleetrock.repair_orders import apply_repair_order
+from shared.fleetrock.repair_orders import apply_repair_order, closed_order
 from shared.ids import utc_now
 from shared.observability import logger
 
@@ -40,7 +40,7 @@ def reconcile(integration: IntegrationItem, client: FleetrockClient, now: dateti
             order, read_at = listed[ro_id], listing.read_at
         else:
             read_at = utc_now()
-            order = client.get_repair_order(ro_id) or _gone(stored)
+            order = client.get_repair_order(ro_id) or closed_order(stored)
         if order.get("status") != stored.status and _apply(integration, order, read_at, result):
             if order.get("status") not in OPEN_RO_STATUSES:
                 result.closed += 1
@@ -54,11 +54,6 @@ def reconcile(integration: IntegrationItem, client: FleetrockClient, now: dateti
             continue
         if _apply(integration, order, listing.read_at, result):
             result.applied += 1
-
-
-def _gone(stored: RepairOrderItem) -> dict[str, Any]:
-    """Fleetrock has no such repair order any more: deleted there, so closed here."""
-    return {"id": stored.ro_id, "vin": stored.vin, "unit_number": stored.unit_number, "status": "Deleted"}
 
 
 def _apply(integration: IntegrationItem, order: dict[str, Any], read_at: datetime, result: RefreshResult) -> bool:

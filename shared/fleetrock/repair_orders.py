@@ -77,3 +77,8 @@ def _number(value: object) -> float | None:
     except ValueError:
         return None
     return number if 0 <= number < 1e9 else None
+
+
+def closed_order(stored: RepairOrderItem) -> dict[str, Any]:
+    """An order we hold that Fleetrock no longer has: deleted there, so closed here (webhook or reconcile)."""
+    return {"id": stored.ro_id, "vin": stored.vin, "unit_number": stored.unit_number, "status": "Deleted"}
