@@ -105,11 +105,9 @@ def csv_file(vins: list[str], partner_id: str, run: int) -> str:
 
 def run(args: argparse.Namespace, endpoint: str) -> None:
     from dev.apigw import LocalContext, rest_event
-    from shared.db.base import connection
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     table_def.create_table(client, TABLE)
-    connection()
     fleet, partner_id, vins = fleet_and_partner(args.rows)
     from functions.jobs.handler import lambda_handler
 

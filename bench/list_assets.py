@@ -42,11 +42,9 @@ def main() -> None:
 def run(fleets: int, per_fleet: int, runs: int, endpoint: str) -> None:
     from shared.assets.dal import index_status, list_asset_items
     from shared.assets.models import AssetItem, AssetStatus
-    from shared.db.base import connection
     from shared.ids import new_id, utc_now
 
     table_def.create_table(boto3.client("dynamodb", endpoint_url=endpoint), "fleetbridge-bench")
-    connection()
     start = time.perf_counter()
     now = utc_now()
     org_ids = [new_id("org") for _ in range(fleets)]

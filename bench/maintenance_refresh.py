@@ -118,7 +118,6 @@ def fresh_table(client: Any) -> None:
 def seed(standin: PartitionedStandin, fleets: int, assets: int) -> None:
     """Write the fleets' items in batches (unmeasured set-up, not the app's write path)."""
     from shared.assets.models import AssetItem, VinClaimItem
-    from shared.db.base import connection
     from shared.db.keys import org_pk
     from shared.fleetrock import integration_dal, status_dal
     from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
@@ -126,7 +125,6 @@ def seed(standin: PartitionedStandin, fleets: int, assets: int) -> None:
     from shared.ids import new_id, utc_now
     from shared.push.models import PushSubscriptionItem
 
-    connection()
     now = utc_now()
     past_due = (datetime.now(EASTERN).date() - timedelta(days=1)).isoformat()
     with AssetItem.batch_write() as batch:

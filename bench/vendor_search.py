@@ -101,14 +101,12 @@ def load(points: list[tuple[float, float]], rng: random.Random) -> None:
 
 def run(args: argparse.Namespace, endpoint: str) -> None:
     from shared.auth.principal import Principal, Role
-    from shared.db.base import connection
     from shared.search.geo import haversine_miles
     from shared.search.logic import search_vendors
     from shared.search.zips import centroid
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     table_def.create_table(client, TABLE)
-    connection()
     rng = random.Random(args.seed)
     start = time.perf_counter()
     load(vendor_points(args.vendors, args.spread, rng), rng)

@@ -53,7 +53,6 @@ def body(n: int, tag: str) -> bytes:
 def run(requests: int, threads: int, endpoint: str) -> None:
     from dev.fleetrock_standin import sign
     from dev.server import DevApiServer, serve_in_thread
-    from shared.db.base import connection
     from shared.fleetrock import integration_dal
     from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
     from shared.fleetrock.models import IntegrationItem
@@ -61,7 +60,6 @@ def run(requests: int, threads: int, endpoint: str) -> None:
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     table_def.create_table(client, TABLE)
-    connection()
     integration_id, now = new_id("int"), utc_now()
     item = IntegrationItem(integration_dal.integration_pk(integration_id), integration_dal.SK,
                            integration_id=integration_id, org_id="org_bench", login_url="http://127.0.0.1:9",

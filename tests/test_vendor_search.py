@@ -15,7 +15,6 @@ import pytest
 from shared.auth.principal import Principal, Role
 from shared.connections import logic as connections_logic
 from shared.connections.models import ConnectionRequest
-from shared.db.base import connection
 from shared.ids import new_id, utc_now
 from shared.orgs.models import OrgItem
 from shared.search import dal, geo, logic
@@ -284,7 +283,6 @@ def test_dense_and_sparse_areas_match_a_brute_force_search(monkeypatch):
     assert boston is not None
     now = utc_now()
     places: dict[str, tuple[float, float]] = {}
-    connection()
     with OrgItem.batch_write() as batch:
         for n in range(400):
             miles = rng.uniform(0, 3) if n < 250 else rng.uniform(0, 400)  # a dense city, then a sparse region

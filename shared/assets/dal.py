@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist
-
 from shared.assets.models import Asset, AssetItem, AssetKind, AssetStatus, VinClaimItem
-from shared.db.base import connection
 from shared.db.batch import batch_get_all
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -41,33 +38,23 @@ def to_asset(item: AssetItem) -> Asset:
     return Asset.model_validate(item)
 
 def get_asset_item(org_id: str, asset_id: str) -> AssetItem | None:
-    connection()
-    try:
-        return AssetItem.get(org_pk(org_id), asset_sk(asset_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return AssetItem.find(org_pk(org_id), asset_sk(asset_id), consistent_read=True)
 
 
 def get_asset_items(org_id: str, asset_ids: Iterable[str]) -> dict[str, AssetItem]:
     """The fleet's assets among `asset_ids`, by id (BatchGet; missing ones are left out)."""
-    connection()
     keys = [(org_pk(org_id), asset_sk(a)) for a in dict.fromkeys(asset_ids)]
     return {item.asset_id: item for item in batch_get_all(AssetItem, keys)}
 
 
 def get_vin_claim(org_id: str, vin: str) -> VinClaimItem | None:
-    connection()
-    try:
-        return VinClaimItem.get(org_pk(org_id), vin_sk(vin), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return VinClaimItem.find(org_pk(org_id), vin_sk(vin), consistent_read=True)
 
 
 def list_asset_items(
     org_id: str, *, status: AssetStatus | None, kind: AssetKind | None, limit: int, cursor: str | None
 ) -> Page[Asset]:
     """Newest first; by status through gsi1, else the fleet partition's ASSET# range."""
-    connection()
     filter_condition = AssetItem.kind == kind.value if kind else None
     if status:
         return query_page(AssetItem.query, status_partition(org_id, status), index_name="gsi1", limit=limit,

@@ -9,7 +9,6 @@ from pynamodb.transactions import TransactWrite
 
 from shared.audit.models import AuditEvent, AuditItem
 from shared.auth.principal import Identity
-from shared.db.base import connection
 from shared.db.pagination import Page, query_page
 from shared.ids import new_id, utc_now
 
@@ -64,7 +63,6 @@ def to_event(item: AuditItem) -> AuditEvent:
     return AuditEvent.model_validate(item)
 
 def list_audit_events(org_id: str, *, limit: int, cursor: str | None) -> Page[AuditEvent]:
-    connection()
     return query_page(
         AuditItem.query,
         audit_partition(org_id),

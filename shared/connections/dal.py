@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from pynamodb.exceptions import DoesNotExist
-
 from shared.connections.models import ConnectionItem, ConnectionStatus, GrantItem
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem
 
 CONN = "CONN"
@@ -34,35 +31,23 @@ def index_connection(item: ConnectionItem) -> None:
 
 
 def get_connection_item(connection_id: str) -> ConnectionItem | None:
-    connection()
-    try:
-        return ConnectionItem.get(connection_pk(connection_id), CONN, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return ConnectionItem.find(connection_pk(connection_id), CONN, consistent_read=True)
 
 
 def accepted_connection_items(fleet_id: str) -> Iterator[ConnectionItem]:
     """The fleet's accepted connections (gsi1, its side's list, by status)."""
-    connection()
     yield from ConnectionItem.query(org_connections_partition(fleet_id), ConnectionItem.gsi1sk.startswith(
         f"{ConnectionStatus.ACCEPTED.value}#"), index_name="gsi1")
 
 
 def get_grant_item(connection_id: str) -> GrantItem | None:
-    connection()
-    try:
-        return GrantItem.get(connection_pk(connection_id), GRANT, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return GrantItem.find(connection_pk(connection_id), GRANT, consistent_read=True)
 
 
 def live_connection_id(fleet_id: str, vendor_id: str) -> str | None:
     """The id of the pair's pending or accepted connection, if there is one."""
-    connection()
-    try:
-        return ClaimItem.get(pair_claim_pk(fleet_id, vendor_id), CLAIM, consistent_read=True).owner_id
-    except DoesNotExist:
-        return None
+    claim = ClaimItem.find(pair_claim_pk(fleet_id, vendor_id), CLAIM, consistent_read=True)
+    return claim.owner_id if claim else None
 
 
 def connection_states(fleet_id: str, vendor_ids: Iterable[str]) -> dict[str, ConnectionStatus]:
@@ -70,7 +55,6 @@ def connection_states(fleet_id: str, vendor_ids: Iterable[str]) -> dict[str, Con
 
     Two BatchGets, whatever the number of vendors (used to mark search results).
     """
-    connection()
     keys = [(pair_claim_pk(fleet_id, v), CLAIM) for v in dict.fromkeys(vendor_ids)]
     if not keys:
         return {}

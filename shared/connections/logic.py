@@ -23,7 +23,7 @@ from shared.connections.models import (
     GrantItem,
 )
 from shared.connections.notify import notify
-from shared.db.base import atomic, connection
+from shared.db.base import atomic
 from shared.db.claims import add_claim, release_claim
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -60,7 +60,6 @@ def list_connections(
 ) -> Page[Connection]:
     """The caller's connections with one status, newest first, or all of them (grouped by status, each
     newest first): a Query on its side's index."""
-    connection()
     index = "gsi1" if caller.org_kind is OrgKind.FLEET else "gsi2"
     sort_key = ConnectionItem.gsi1sk if index == "gsi1" else ConnectionItem.gsi2sk
     condition = sort_key.startswith(f"{status.value}#") if status else None

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.connection import Connection, TableConnection
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -93,6 +93,20 @@ class TableItem(Model):
     gsi2 = Gsi2()
     gsi3 = Gsi3()
     gsi4 = Gsi4()
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """Every model operation binds the table first, so no caller has to remember to."""
+        connection()
+        return super()._get_connection()
+
+    @classmethod
+    def find(cls, hash_key: str, range_key: str | None = None, consistent_read: bool = False) -> Self | None:
+        """The item under these keys, or None: the one get-or-None of the project."""
+        try:
+            return cls.get(hash_key, range_key, consistent_read=consistent_read)
+        except DoesNotExist:
+            return None
 
 
 @cache

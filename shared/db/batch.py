@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any, TypeVar
 
-from shared.db.base import TableItem, connection
+from shared.db.base import TableItem
 
 M = TypeVar("M", bound=TableItem)
 KEYS_PER_REQUEST = 100  # BatchGetItem's limit
@@ -25,7 +25,6 @@ def _pool() -> ThreadPoolExecutor:
 
 def batch_get_all(model: type[M], keys: Sequence[tuple[str, str]], **kwargs: Any) -> list[M]:
     """Every existing item among `keys` (unprocessed keys are retried by PynamoDB), in no particular order."""
-    connection()
     chunks = [keys[n : n + KEYS_PER_REQUEST] for n in range(0, len(keys), KEYS_PER_REQUEST)]
     if len(chunks) <= 1:
         return list(model.batch_get(keys, **kwargs)) if keys else []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from shared.db.base import TableItem, connection, update_if
+from shared.db.base import TableItem, update_if
 
 M = TypeVar("M", bound=TableItem)
 
@@ -41,7 +41,6 @@ class DueQueue:
 
     def due_items(self, model: type[M], now: datetime, limit_per_shard: int) -> Iterator[M]:
         """Items whose due time has come, oldest first in each shard."""
-        connection()
         sort_key = getattr(model, f"{self.index_name}sk")
         for shard in range(self.shards):
             yield from model.query(self.partition(shard), sort_key <= f"{iso(now)}#~", index_name=self.index_name,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem, AssetKind, AssetStatus
 from shared.auth.principal import Principal
-from shared.db.base import connection
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.errors import NotFound, Unprocessable
@@ -44,7 +43,6 @@ def fleet_assets_page(org_id: str, *, limit: int, cursor: str | None,
     Also what the daily push sends, page by page (asset_id, unit_number, vin, kind, asset_status,
     maintenance_status, statuses).
     """
-    connection()
     condition = AssetItem.status != AssetStatus.INACTIVE.value
     if kind is not None:
         condition &= AssetItem.kind == kind.value

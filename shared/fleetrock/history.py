@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from shared.assets import dal as assets_dal
 from shared.auth.principal import Principal
 from shared.base_models import Model
-from shared.db.base import connection
 from shared.db.due import iso
 from shared.db.pagination import Page, query_page
 from shared.errors import NotFound
@@ -203,7 +202,6 @@ def asset_events(caller: Principal, asset_id: str, limit: int, cursor: str | Non
     asset = assets_dal.get_asset_item(caller.org_id, asset_id)
     if asset is None:
         raise NotFound(f"asset {asset_id} not found")
-    connection()
     return query_page(RepairOrderItem.query, history_partition(caller.org_id, str(asset.vin).strip().upper()),
                       index_name=HISTORY_INDEX, limit=limit, cursor=cursor, convert=to_event,
                       scan_index_forward=False)

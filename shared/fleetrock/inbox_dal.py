@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import connection, save_if, update_if
+from shared.db.base import save_if, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.db.sweep import FIRST_SWEEP_AFTER
@@ -70,15 +69,10 @@ def put_event(item: InboxItem) -> bool:
 
 
 def get_event(integration_id: str, event_id: str) -> InboxItem | None:
-    connection()
-    try:
-        return InboxItem.get(inbox_pk(integration_id, event_id), SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return InboxItem.find(inbox_pk(integration_id, event_id), SK, consistent_read=True)
 
 
 def list_events(integration_id: str, *, limit: int, cursor: str | None) -> Page[InboxEvent]:
-    connection()
     return query_page(InboxItem.query, inbox_partition(integration_id), index_name="gsi1", limit=limit,
                       cursor=cursor, convert=to_event, scan_index_forward=False)
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import condition_failed
 from shared.db.claims import CLAIM, ClaimItem, add_claim
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.models import Integration, IntegrationItem, IntegrationStatus
@@ -56,11 +56,7 @@ def add_fleet_claim(tx: TransactWrite, org_id: str, integration_id: str) -> None
 
 
 def get_integration_item(integration_id: str) -> IntegrationItem | None:
-    connection()
-    try:
-        return IntegrationItem.get(integration_pk(integration_id), SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return IntegrationItem.find(integration_pk(integration_id), SK, consistent_read=True)
 
 
 # The webhook's hot path reads its integration at most once per CACHE_SECONDS per process (warm Lambda):
@@ -95,24 +91,20 @@ def forget(integration_id: str) -> None:
 
 def get_fleet_integration(org_id: str) -> IntegrationItem | None:
     """The fleet's integration, through its claim (two GetItems; no index lag)."""
-    connection()
-    try:
-        claim = ClaimItem.get(fleet_claim_pk(org_id), CLAIM, consistent_read=True)
-    except DoesNotExist:
+    claim = ClaimItem.find(fleet_claim_pk(org_id), CLAIM, consistent_read=True)
+    if claim is None:
         return None
     item = get_integration_item(claim.owner_id)
     return item if item is not None and item.org_id == org_id else None
 
 
 def list_fleet_integrations(org_id: str, *, limit: int, cursor: str | None) -> Page[Integration]:
-    connection()
     return query_page(IntegrationItem.query, fleet_partition(org_id), index_name="gsi1", limit=limit,
                       cursor=cursor, convert=to_integration)
 
 
 def list_active_integrations(*, limit: int = 100, cursor: str | None = None) -> Page[Integration]:
     """One page of every fleet's active integration: a Query on the sparse gsi2 (for the daily refresh)."""
-    connection()
     return query_page(IntegrationItem.query, ACTIVE_PARTITION, index_name="gsi2", limit=limit, cursor=cursor,
                       convert=to_integration)
 
@@ -131,7 +123,6 @@ def active_integrations(page_size: int = 100) -> Iterator[Integration]:
 def _note(integration_id: str, actions: list[Any]) -> None:
     """What we learned of Fleetrock, set without the version: an admin's edit in flight still lands
     (these attributes are ours, never an admin's), and a deleted integration is not re-created."""
-    connection()
     try:
         IntegrationItem._get_connection().update_item(
             integration_pk(integration_id), SK, actions=actions, condition=IntegrationItem.pk.exists())

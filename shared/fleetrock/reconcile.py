@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from shared.db.base import connection, update_if
+from shared.db.base import update_if
 from shared.db.keys import org_pk
 from shared.fleetrock import inbox_dal, status_dal
 from shared.fleetrock.causes import InvalidEvent
@@ -72,7 +72,6 @@ def recompute(org_id: str, as_of: datetime, result: RefreshResult, thresholds: T
     """Store each asset's top status as of `as_of` (US Eastern day) and its meters where it has causes
     or changed. With `thresholds` (the fleet's, perhaps changed since an item came), the
     upcoming-from points of items computed from intervals are derived anew."""
-    connection()
     today = today_eastern(as_of)
     for item in AssetMaintenanceItem.query(org_pk(org_id), AssetMaintenanceItem.sk.startswith("MAINT#")):
         causes = status_dal.stored_causes(item)

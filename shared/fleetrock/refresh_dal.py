@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import connection, save_if, update_if
+from shared.db.base import save_if, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.fleetrock.refresh_models import RefreshResult, RefreshStatus, RefreshTask, RefreshTaskItem
@@ -56,16 +55,11 @@ def put_new(item: RefreshTaskItem) -> bool:
 
 
 def get_item(integration_id: str, run_date: str) -> RefreshTaskItem | None:
-    connection()
-    try:
-        return RefreshTaskItem.get(task_pk(integration_id), run_date, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return RefreshTaskItem.find(task_pk(integration_id), run_date, consistent_read=True)
 
 
 def list_page(integration_id: str, *, limit: int, cursor: str | None) -> Page[RefreshTask]:
     """An integration's refreshes, newest day first."""
-    connection()
     return query_page(RefreshTaskItem.query, task_pk(integration_id), scan_index_forward=False, limit=limit,
                       cursor=cursor, convert=to_task)
 

@@ -29,9 +29,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
-from shared.db.base import TableItem, condition_failed, connection, save_if
+from shared.db.base import TableItem, condition_failed, save_if
 from shared.db.due import iso
 from shared.fleetrock.integration_dal import SK as INTEGRATION_SK
 from shared.fleetrock.integration_dal import integration_pk
@@ -88,14 +88,12 @@ def sample_sk(received_at: datetime, key: str) -> str:
 
 def put_sample(item: WebhookSampleItem, key: str) -> None:
     """Put the sample under its time-ordered key (a second put of the same event writes the same item)."""
-    connection()
     item.pk, item.sk = samples_pk(item.integration_id), sample_sk(item.received_at, key)
     item.save()
 
 
 def trim(integration_id: str) -> int:
     """Delete the integration's samples beyond the 20 newest; how many were deleted."""
-    connection()
     newest_first = WebhookSampleItem.query(
         samples_pk(integration_id), WebhookSampleItem.sk.startswith(SAMPLE_PREFIX), consistent_read=True,
         scan_index_forward=False, attributes_to_get=["pk", "sk", "type"])
@@ -109,7 +107,6 @@ def trim(integration_id: str) -> int:
 
 def newest_samples(integration_id: str) -> Iterator[WebhookSampleItem]:
     """The integration's samples, newest first (about 20: trimming keeps it so)."""
-    connection()
     return iter(WebhookSampleItem.query(samples_pk(integration_id), WebhookSampleItem.sk.startswith(SAMPLE_PREFIX),
                                         scan_index_forward=False))
 
@@ -123,7 +120,6 @@ def count_unrecognized(integration_id: str, at: datetime, event_id: str | None) 
     leaves the count one short, never one over.
     """
     pk = samples_pk(integration_id)
-    connection()
     if event_id is not None:
         marker = CountedItem(pk, f"{COUNTED_PREFIX}{event_id}",
                              expires_at_epoch=int(at.timestamp()) + COUNTED_KEPT_SECONDS)
@@ -137,10 +133,8 @@ def count_unrecognized(integration_id: str, at: datetime, event_id: str | None) 
 
 def unrecognized_counts(integration_id: str) -> tuple[int, datetime | None]:
     """(unrecognized webhooks, the last one's time), as counted."""
-    connection()
-    try:
-        counts = WebhookCountsItem.get(samples_pk(integration_id), COUNTS_SK, consistent_read=True)
-    except DoesNotExist:
+    counts = WebhookCountsItem.find(samples_pk(integration_id), COUNTS_SK, consistent_read=True)
+    if counts is None:
         return 0, None
     return int(counts.unrecognized or 0), counts.last_unrecognized_at
 
@@ -151,7 +145,6 @@ def show_unrecognized(integration_id: str, count: int, at: datetime | None) -> b
     A count an admin's save wrote back from an older read is set right by the next copy."""
     if count <= 0:
         return False
-    connection()
     condition = IntegrationItem.pk.exists() & (
         IntegrationItem.unrecognized_webhooks.does_not_exist() | (IntegrationItem.unrecognized_webhooks < count))
     actions: list[Any] = [IntegrationItem.unrecognized_webhooks.set(count)]

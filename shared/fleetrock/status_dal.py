@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.keys import org_pk
 from shared.fleetrock.models import (
     AssetMaintenanceItem,
@@ -78,7 +76,6 @@ def write_waiting(tx: TransactWrite, item: RepairOrderItem | ScheduledMaintenanc
 def waiting_for_vin(integration_id: str, vin: str) -> list[RepairOrderItem | ScheduledMaintenanceItem]:
     """The repair orders and maintenance items waiting for an asset with this VIN: a consistent
     Query of their markers, then each item (consistent GetItem)."""
-    connection()
     found: list[RepairOrderItem | ScheduledMaintenanceItem] = []
     for marker in WaitingVinItem.query(waiting_partition(integration_id, vin), consistent_read=True):
         if (item := get_source(integration_id, marker.sk)) is not None:
@@ -95,38 +92,24 @@ def get_source(integration_id: str, key: str) -> RepairOrderItem | ScheduledMain
 
 
 def get_repair_order(integration_id: str, ro_id: str) -> RepairOrderItem | None:
-    connection()
-    try:
-        return RepairOrderItem.get(ro_partition(integration_id), ro_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return RepairOrderItem.find(ro_partition(integration_id), ro_id, consistent_read=True)
 
 
 def open_repair_orders(integration_id: str) -> Iterator[RepairOrderItem]:
     """The integration's open repair orders (Query on gsi1, every page)."""
-    connection()
     yield from RepairOrderItem.query(open_ro_partition(integration_id), index_name="gsi1")
 
 
 def get_maintenance_item(integration_id: str, maintenance_id: str) -> ScheduledMaintenanceItem | None:
-    connection()
-    try:
-        return ScheduledMaintenanceItem.get(sm_partition(integration_id), maintenance_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return ScheduledMaintenanceItem.find(sm_partition(integration_id), maintenance_id, consistent_read=True)
 
 
 def get_asset_maintenance(org_id: str, asset_id: str) -> AssetMaintenanceItem | None:
-    connection()
-    try:
-        return AssetMaintenanceItem.get(org_pk(org_id), maintenance_sk(asset_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return AssetMaintenanceItem.find(org_pk(org_id), maintenance_sk(asset_id), consistent_read=True)
 
 
 def get_asset_maintenances(org_id: str, asset_ids: Iterable[str]) -> dict[str, AssetMaintenanceItem]:
     """BatchGetItem: the maintenance items of these assets (assets without one are left out)."""
-    connection()
     keys = [(org_pk(org_id), maintenance_sk(a)) for a in dict.fromkeys(asset_ids)]
     return {i.asset_id: i for i in AssetMaintenanceItem.batch_get(keys)} if keys else {}
 

@@ -6,9 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from shared.db.base import connection, update_if
+from shared.db.base import update_if
 from shared.db.due import DueQueue
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -25,16 +23,11 @@ def sync_sk(asset_id: str) -> str:
 
 
 def get_sync(org_id: str, asset_id: str) -> UnitSyncItem | None:
-    connection()
-    try:
-        return UnitSyncItem.get(org_pk(org_id), sync_sk(asset_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return UnitSyncItem.find(org_pk(org_id), sync_sk(asset_id), consistent_read=True)
 
 
 def list_syncs(org_id: str, *, state: str | None, limit: int, cursor: str | None) -> Page[UnitSync]:
     """The fleet's synced units (optionally only `failed` ones): Query on the FRSYNC# range."""
-    connection()
     return query_page(UnitSyncItem.query, org_pk(org_id), range_key_condition=UnitSyncItem.sk.startswith(PREFIX),
                       limit=limit, cursor=cursor, convert=UnitSync.model_validate,
                       filter_condition=(UnitSyncItem.state == state) if state else None)

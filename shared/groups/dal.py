@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
 from shared.assets.models import MAX_GROUPS_PER_ASSET, AssetItem
-from shared.db.base import connection
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict
@@ -39,28 +37,21 @@ def to_group(item: GroupItem) -> Group:
     return Group.model_validate(item)
 
 def get_group_item(org_id: str, group_id: str) -> GroupItem | None:
-    connection()
-    try:
-        return GroupItem.get(org_pk(org_id), group_sk(group_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return GroupItem.find(org_pk(org_id), group_sk(group_id), consistent_read=True)
 
 
 def existing_group_ids(org_id: str, group_ids: Iterable[str]) -> set[str]:
     """Those of `group_ids` that are groups of the org now (consistent: a deleted group is gone at once)."""
-    connection()
     keys = [(org_pk(org_id), group_sk(g)) for g in dict.fromkeys(group_ids)]
     return {item.group_id for item in GroupItem.batch_get(keys, consistent_read=True)} if keys else set()
 
 
 def list_group_items(org_id: str, *, limit: int, cursor: str | None) -> Page[Group]:
-    connection()
     return query_page(GroupItem.query, org_pk(org_id), range_key_condition=GroupItem.sk.startswith("GROUP#"),
                       limit=limit, cursor=cursor, convert=to_group)
 
 
 def list_member_ids(org_id: str, group_id: str, *, limit: int, cursor: str | None) -> Page[str]:
-    connection()
     return query_page(GroupMemberItem.query, members_pk(org_id, group_id), limit=limit, cursor=cursor,
                       convert=lambda m: m.asset_id)
 
@@ -71,11 +62,7 @@ def member_item(org_id: str, group_id: str, asset_id: str) -> GroupMemberItem:
 
 
 def get_member(org_id: str, group_id: str, asset_id: str) -> GroupMemberItem | None:
-    connection()
-    try:
-        return GroupMemberItem.get(members_pk(org_id, group_id), f"ASSET#{asset_id}", consistent_read=True)
-    except DoesNotExist:
-        return None
+    return GroupMemberItem.find(members_pk(org_id, group_id), f"ASSET#{asset_id}", consistent_read=True)
 
 
 def add_memberships(tx: TransactWrite, org_id: str, asset_id: str, group_ids: Iterable[str]) -> None:

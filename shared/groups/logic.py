@@ -12,7 +12,7 @@ from shared.assets import dal as assets_dal
 from shared.assets.models import Asset, AssetItem
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import atomic, connection, expect_version
+from shared.db.base import atomic, expect_version
 from shared.db.claims import add_claim, release_claim
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
@@ -141,7 +141,6 @@ def clean_up_deleted_group(old_image: dict[str, Any]) -> None:
     (idempotent, resumable)."""
     from shared.connections.grants import drop_deleted_group  # stream work only: not the groups API's import
 
-    connection()
     org_id, group_id = str(old_image["org_id"]), str(old_image["group_id"])
     drop_deleted_group(org_id, group_id)
     for member in GroupMemberItem.query(dal.members_pk(org_id, group_id)):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem, email_claim_pk
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -27,24 +25,15 @@ def to_invitation(item: InvitationItem) -> Invitation:
 
 
 def get_invitation_item(org_id: str, invitation_id: str) -> InvitationItem | None:
-    connection()
-    try:
-        return InvitationItem.get(org_pk(org_id), invitation_sk(invitation_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return InvitationItem.find(org_pk(org_id), invitation_sk(invitation_id), consistent_read=True)
 
 
 def get_dedupe_item(org_id: str, email: str) -> InviteDedupeItem | None:
-    connection()
-    try:
-        return InviteDedupeItem.get(dedupe_pk(org_id, email), DEDUPE, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return InviteDedupeItem.find(dedupe_pk(org_id, email), DEDUPE, consistent_read=True)
 
 
 def list_invitation_items(org_id: str, *, limit: int, cursor: str | None) -> Page[Invitation]:
     """Newest first."""
-    connection()
     return query_page(InvitationItem.query, org_pk(org_id),
                       range_key_condition=InvitationItem.sk.startswith("INVITE#"), limit=limit, cursor=cursor,
                       convert=to_invitation, scan_index_forward=False)

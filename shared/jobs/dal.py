@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.batch import batch_get_all
 from shared.db.pagination import Page, query_page
 from shared.jobs.models import Job, JobItem, JobKind, JobStatus, VehicleAccessItem
@@ -57,16 +55,11 @@ def to_job(item: JobItem) -> Job:
 
 
 def get_job_item(job_id: str) -> JobItem | None:
-    connection()
-    try:
-        return JobItem.get(job_pk(job_id), JOB, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return JobItem.find(job_pk(job_id), JOB, consistent_read=True)
 
 
 def get_job_items(job_ids: Iterable[str]) -> dict[str, JobItem]:
     """The jobs among `job_ids` that exist, by id (BatchGetItem; the caller checks whose they are)."""
-    connection()
     keys = [(job_pk(j), JOB) for j in dict.fromkeys(job_ids)]
     return {item.job_id: item for item in batch_get_all(JobItem, keys, consistent_read=True)}
 
@@ -74,7 +67,6 @@ def get_job_items(job_ids: Iterable[str]) -> dict[str, JobItem]:
 def list_fleet_jobs(fleet_id: str, *, kind: JobKind | None, status: JobStatus | None, partner_id: str | None,
                     limit: int, cursor: str | None) -> Page[Job]:
     """Newest first: by partner on gsi3, else by status on gsi2, else all on gsi1; the rest as filters."""
-    connection()
     conditions: list[Condition] = []
     if kind:
         conditions.append(JobItem.kind == kind.value)
@@ -92,7 +84,6 @@ def list_fleet_jobs(fleet_id: str, *, kind: JobKind | None, status: JobStatus | 
 def list_partner_jobs(partner_org_id: str, *, status: JobStatus | None, limit: int,
                       cursor: str | None) -> Page[Job]:
     """Newest first on gsi4 (a partner's jobs, all fleets); status as a filter."""
-    connection()
     conditions = [JobItem.status == status.value] if status else []
     return _page("gsi4", partner_jobs(partner_org_id), conditions, limit, cursor)
 
@@ -127,7 +118,6 @@ def revoke_access(tx: TransactWrite, item: JobItem) -> None:
 
 def vehicle_grant(partner_org_id: str, asset_id: str) -> VehicleAccessItem | None:
     """A live grant of the partner on the asset (any of its open jobs on it), or None."""
-    connection()
     for grant in VehicleAccessItem.query(access_pk(partner_org_id, asset_id), consistent_read=True, limit=1):
         return grant
     return None

@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.audit.dal import add_audit_event
 from shared.auth.principal import Principal
-from shared.db.base import TableItem, atomic, connection
+from shared.db.base import TableItem, atomic
 from shared.db.batch import batch_get_all
 from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from shared.ids import new_id, utc_now
@@ -162,7 +162,6 @@ def _restore_grants(jobs: list[JobItem]) -> None:
 
 def _write(groups: list[list[TableItem]]) -> None:
     """BatchWriteItem, WRITERS requests at a time; unprocessed items are sent again with backoff."""
-    connection()
     table = TableItem._get_connection()
 
     def write(group: list[TableItem]) -> None:

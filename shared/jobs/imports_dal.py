@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import TableItem, connection
+from shared.db.base import TableItem
 from shared.ids import utc_now
 
 IMPORT = "IMPORT"
@@ -39,11 +38,7 @@ def import_pk(fleet_id: str, key: str) -> str:
 
 
 def get_import(fleet_id: str, key: str) -> JobImportItem | None:
-    connection()
-    try:
-        return JobImportItem.get(import_pk(fleet_id, key), IMPORT, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return JobImportItem.find(import_pk(fleet_id, key), IMPORT, consistent_read=True)
 
 
 def claim(tx: TransactWrite, fleet_id: str, key: str, import_id: str, digest: str, job_ids: list[str],

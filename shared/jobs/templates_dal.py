@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem, add_claim, release_claim
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -28,16 +26,11 @@ def to_template(item: JobTemplateItem) -> JobTemplate:
 
 
 def get_template_item(fleet_id: str, template_id: str) -> JobTemplateItem | None:
-    connection()
-    try:
-        return JobTemplateItem.get(org_pk(fleet_id), template_sk(template_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return JobTemplateItem.find(org_pk(fleet_id), template_sk(template_id), consistent_read=True)
 
 
 def templates_named(fleet_id: str, names: Iterable[str]) -> dict[str, JobTemplateItem]:
     """casefolded name -> template, for the names that are the fleet's templates (two BatchGetItems)."""
-    connection()
     wanted = {n.casefold() for n in names}
     claims = list(ClaimItem.batch_get([(name_claim_pk(fleet_id, n), CLAIM) for n in wanted])) if wanted else []
     keys = [(org_pk(fleet_id), template_sk(c.owner_id)) for c in claims]
@@ -47,7 +40,6 @@ def templates_named(fleet_id: str, names: Iterable[str]) -> dict[str, JobTemplat
 
 def list_template_items(fleet_id: str, *, limit: int, cursor: str | None) -> Page[JobTemplate]:
     """Newest first."""
-    connection()
     return query_page(JobTemplateItem.query, org_pk(fleet_id), range_key_condition=JobTemplateItem.sk.startswith(
         "JOBTPL#"), scan_index_forward=False, limit=limit, cursor=cursor, convert=to_template)
 

@@ -9,7 +9,6 @@ from pynamodb.transactions import TransactWrite
 from shared.assets import dal as assets_dal
 from shared.assets.models import Asset, AssetItem, AssetStatus, VinClaimItem
 from shared.auth.principal import Principal
-from shared.db.base import connection
 from shared.db.batch import batch_get_all
 from shared.db.keys import org_pk
 from shared.errors import NotFound, Unprocessable
@@ -39,7 +38,6 @@ def resolve(fleet_id: str, asset_id: str | None, vin: str | None) -> AssetItem:
 
 def active_claims(fleet_id: str, vins: Iterable[str]) -> dict[str, str]:
     """VIN -> asset id of the fleet's active assets among `vins` (BatchGetItem)."""
-    connection()
     keys = [(org_pk(fleet_id), assets_dal.vin_sk(v)) for v in dict.fromkeys(vins)]
     claims = batch_get_all(VinClaimItem, keys)
     return {c.sk.removeprefix("VIN#"): c.asset_id for c in claims if c.active}

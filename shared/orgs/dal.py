@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem, email_claim_pk
 from shared.db.keys import PROFILE, org_pk
 from shared.db.pagination import Page, query_page
@@ -31,32 +28,19 @@ def to_user(item: UserItem) -> User:
     return User.model_validate(item)
 
 def get_org_item(org_id: str) -> OrgItem | None:
-    connection()
-    try:
-        return OrgItem.get(org_pk(org_id), PROFILE)
-    except DoesNotExist:
-        return None
+    return OrgItem.find(org_pk(org_id), PROFILE)
 
 
 def get_email_claim(email: str) -> ClaimItem | None:
     """Who holds this email address in Fleetbridge (the user and its organization), if anyone."""
-    connection()
-    try:
-        return ClaimItem.get(email_claim_pk(email), CLAIM, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return ClaimItem.find(email_claim_pk(email), CLAIM, consistent_read=True)
 
 
 def get_user_item(org_id: str, user_id: str, *, consistent: bool = False) -> UserItem | None:
-    connection()
-    try:
-        return UserItem.get(org_pk(org_id), user_sk(user_id), consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return UserItem.find(org_pk(org_id), user_sk(user_id), consistent_read=consistent)
 
 
 def list_user_items(org_id: str, *, limit: int, cursor: str | None) -> Page[User]:
-    connection()
     return query_page(
         UserItem.query,
         org_pk(org_id),

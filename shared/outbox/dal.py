@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import condition_failed, connection, update_if
+from shared.db.base import condition_failed, update_if
 from shared.db.due import DueQueue
 from shared.db.sweep import FIRST_SWEEP_AFTER
 from shared.ids import new_id, utc_now
@@ -52,7 +52,6 @@ class AlreadyClaimed(Exception):
 
 def claim(pk: str) -> OutboxItem | None:
     """Take the lease on a pending message; None when it was sent already."""
-    connection()
     now = int(time.time())
     item = OutboxItem(pk, MSG)
     try:
@@ -67,9 +66,8 @@ def claim(pk: str) -> OutboxItem | None:
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
-        try:
-            current = OutboxItem.get(pk, MSG, consistent_read=True)
-        except DoesNotExist:
+        current = OutboxItem.find(pk, MSG, consistent_read=True)
+        if current is None:
             return None
         if current.status == "sent":
             return None

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -43,34 +41,23 @@ def to_record(item: PartnerInvitationItem) -> PartnerRecord:
 
 
 def get_invitation_item(fleet_id: str, invitation_id: str) -> PartnerInvitationItem | None:
-    connection()
-    try:
-        return PartnerInvitationItem.get(org_pk(fleet_id), invitation_sk(invitation_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return PartnerInvitationItem.find(org_pk(fleet_id), invitation_sk(invitation_id), consistent_read=True)
 
 
 def invitation_for_email(fleet_id: str, email: str) -> PartnerInvitationItem | None:
-    connection()
-    try:
-        claim = ClaimItem.get(email_claim_pk(fleet_id, email), CLAIM, consistent_read=True)
-    except DoesNotExist:
+    claim = ClaimItem.find(email_claim_pk(fleet_id, email), CLAIM, consistent_read=True)
+    if claim is None:
         return None
     return get_invitation_item(fleet_id, claim.owner_id)
 
 
 def get_token_item(token: str) -> PartnerTokenItem | None:
     """The token's item, looked up by the token's hash."""
-    connection()
-    try:
-        return PartnerTokenItem.get(token_pk(hash_token(token)), TOKEN, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return PartnerTokenItem.find(token_pk(hash_token(token)), TOKEN, consistent_read=True)
 
 
 def list_invitation_items(fleet_id: str, *, limit: int, cursor: str | None) -> Page[PartnerRecord]:
     """Newest first."""
-    connection()
     return query_page(PartnerInvitationItem.query, org_pk(fleet_id),
                       range_key_condition=PartnerInvitationItem.sk.startswith("PARTNERINV#"),
                       scan_index_forward=False, limit=limit, cursor=cursor, convert=to_record)
@@ -92,10 +79,8 @@ def accepted_partner(fleet_id: str, partner_id: str) -> PartnerRecord | None:
     For the jobs capability (assigning jobs, CSV `assigned_installer_company_id`, the override
     flag): a GetItem of the FLEETPARTNER# link, then a GetItem of the record; both consistent.
     """
-    connection()
-    try:
-        link = ClaimItem.get(partner_link_pk(fleet_id, partner_id.strip().upper()), CLAIM, consistent_read=True)
-    except DoesNotExist:
+    link = ClaimItem.find(partner_link_pk(fleet_id, partner_id.strip().upper()), CLAIM, consistent_read=True)
+    if link is None:
         return None
     item = get_invitation_item(fleet_id, link.owner_id)
     if item is None or item.status != PartnerStatus.ACCEPTED.value:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import condition_failed
 from shared.db.pagination import Page, query_page
 from shared.ids import new_id
 from shared.portal.items import LinkUseItem, PortalAccessItem
@@ -23,7 +23,6 @@ def access_pk(org_id: str, customer_user_id: str) -> str:
 def record(*, org_id: str, customer_user_id: str, customer_id: str, action: str, at: datetime,
            site_id: str | None, source_ip: str | None) -> None:
     """Write the access entry, then move the link's last use forward (never back: a later use may have won)."""
-    connection()
     access_id = new_id("pac")
     PortalAccessItem(access_pk(org_id, customer_user_id), f"{at.isoformat()}#{access_id}", access_id=access_id,
                      org_id=org_id, customer_user_id=customer_user_id, customer_id=customer_id, action=action,
@@ -39,6 +38,5 @@ def record(*, org_id: str, customer_user_id: str, customer_id: str, action: str,
 
 
 def list_access(org_id: str, customer_user_id: str, *, limit: int, cursor: str | None) -> Page[AccessEntry]:
-    connection()
     return query_page(PortalAccessItem.query, access_pk(org_id, customer_user_id), scan_index_forward=False,
                       limit=limit, cursor=cursor, convert=AccessEntry.model_validate)

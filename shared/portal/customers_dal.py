@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.portal.items import CustomerItem
@@ -37,27 +35,20 @@ def to_customer(item: CustomerItem) -> Customer:
 
 
 def get_customer_item(org_id: str, customer_id: str) -> CustomerItem | None:
-    connection()
-    try:
-        return CustomerItem.get(org_pk(org_id), customer_sk(customer_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return CustomerItem.find(org_pk(org_id), customer_sk(customer_id), consistent_read=True)
 
 
 def get_customer_items(org_id: str, customer_ids: Iterable[str]) -> dict[str, CustomerItem]:
-    connection()
     keys = [(org_pk(org_id), customer_sk(c)) for c in dict.fromkeys(customer_ids)]
     return {item.customer_id: item for item in CustomerItem.batch_get(keys)} if keys else {}
 
 
 def list_customers(org_id: str, *, limit: int, cursor: str | None) -> Page[Customer]:
-    connection()
     return query_page(CustomerItem.query, org_pk(org_id), range_key_condition=CustomerItem.sk.startswith("CUSTOMER#"),
                       limit=limit, cursor=cursor, convert=to_customer)
 
 
 def sub_customer_ids(org_id: str, primary_id: str, limit: int | None = None) -> list[str]:
-    connection()
     query = CustomerItem.query(sub_customers_pk(org_id, primary_id), index_name="gsi1", limit=limit)
     return [item.customer_id for item in query]
 

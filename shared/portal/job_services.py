@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.assets import dal as assets_dal
-from shared.db.base import atomic, connection
+from shared.db.base import atomic
 from shared.db.claims import add_claim
 from shared.errors import Conflict
 from shared.ids import new_id, utc_now
@@ -43,7 +43,6 @@ def record_job_service(image: dict[str, Any]) -> None:
     if image.get("status") != SUCCEEDED or not image.get("site_id") or not image.get("partner_org_id"):
         return
     job_id, org_id, site_id = str(image["job_id"]), str(image["partner_org_id"]), str(image["site_id"])
-    connection()
     claim_pk = services_dal.job_claim_pk(job_id)
     if services_dal.job_recorded(job_id):
         return

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem
 from shared.db.pagination import Page, query_page
 from shared.portal.items import SiteServiceItem
@@ -28,12 +26,7 @@ def job_claim_pk(job_id: str) -> str:
 
 
 def job_recorded(job_id: str) -> bool:
-    connection()
-    try:
-        ClaimItem.get(job_claim_pk(job_id), CLAIM, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return True
+    return ClaimItem.find(job_claim_pk(job_id), CLAIM, consistent_read=True) is not None
 
 
 def _iso(at: datetime) -> str:
@@ -52,7 +45,6 @@ def _between(start: datetime, end: datetime) -> Condition:
 def list_services(org_id: str, site_id: str, start: datetime, end: datetime, *, limit: int,
                   cursor: str | None) -> Page[SiteService]:
     """A vendor's page of a site's services in [start, end], newest first."""
-    connection()
     return query_page(SiteServiceItem.query, services_pk(org_id, site_id), range_key_condition=_between(start, end),
                       scan_index_forward=False, limit=limit, cursor=cursor, convert=to_service)
 
@@ -60,7 +52,6 @@ def list_services(org_id: str, site_id: str, start: datetime, end: datetime, *, 
 def services_in_range(org_id: str, site_id: str, start: datetime, end: datetime,
                       service_name: str | None = None, limit: int | None = None) -> list[SiteServiceItem]:
     """A site's services in [start, end], newest first, optionally only one service name (case-insensitive)."""
-    connection()
     condition = None
     if service_name:
         condition = SiteServiceItem.service_name_folded == service_name.casefold()

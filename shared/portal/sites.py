@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.auth.principal import Principal
-from shared.db.base import atomic, connection, expect_version
+from shared.db.base import atomic, expect_version
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import NotFound, Unprocessable
@@ -95,7 +95,6 @@ def record_service(caller: Principal, site_id: str, body: ServiceCreate) -> Site
         service_name=body.service_name, service_name_folded=body.service_name.casefold(),
         completed_at=body.completed_at, vehicle=body.vehicle.model_dump(mode="json") if body.vehicle else None,
         picture_keys=keys, job=None, source="vendor", recorded_by=caller.user_id, recorded_at=utc_now())
-    connection()
     item.save(condition=SiteServiceItem.pk.does_not_exist())
     return services_dal.to_service(item)
 

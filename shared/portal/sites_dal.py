@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist
-
-from shared.db.base import connection
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.portal.items import SiteItem
@@ -26,21 +23,15 @@ def to_site(item: SiteItem) -> Site:
 
 
 def get_site_item(org_id: str, site_id: str) -> SiteItem | None:
-    connection()
-    try:
-        return SiteItem.get(org_pk(org_id), site_sk(site_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return SiteItem.find(org_pk(org_id), site_sk(site_id), consistent_read=True)
 
 
 def get_site_items(org_id: str, site_ids: Iterable[str]) -> dict[str, SiteItem]:
-    connection()
     keys = [(org_pk(org_id), site_sk(s)) for s in dict.fromkeys(site_ids)]
     return {item.site_id: item for item in SiteItem.batch_get(keys)} if keys else {}
 
 
 def list_sites(org_id: str, *, customer_id: str | None, limit: int, cursor: str | None) -> Page[Site]:
-    connection()
     if customer_id:
         return query_page(SiteItem.query, customer_sites_pk(org_id, customer_id), index_name="gsi1",
                           limit=limit, cursor=cursor, convert=to_site)
@@ -50,5 +41,4 @@ def list_sites(org_id: str, *, customer_id: str | None, limit: int, cursor: str 
 
 def all_customer_sites(org_id: str, customer_id: str) -> list[SiteItem]:
     """Every site of a customer (the portal map shows them all at once)."""
-    connection()
     return list(SiteItem.query(customer_sites_pk(org_id, customer_id), index_name="gsi1"))

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
-
-from shared.db.base import connection
 from shared.db.keys import org_pk
 from shared.portal.items import CustomerUserItem, LinkUseItem
 
@@ -25,16 +22,11 @@ def link_use_sk(customer_user_id: str) -> str:
 
 
 def get_user_item(org_id: str, customer_user_id: str) -> CustomerUserItem | None:
-    connection()
-    try:
-        return CustomerUserItem.get(org_pk(org_id), user_sk(customer_user_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return CustomerUserItem.find(org_pk(org_id), user_sk(customer_user_id), consistent_read=True)
 
 
 def query_users(org_id: str, customer_id: str | None, *, limit: int, last_key: dict | None) -> tuple[list, dict | None]:
     """One page of a vendor's (or one customer's) users: (items, LastEvaluatedKey)."""
-    connection()
     if customer_id:
         results = CustomerUserItem.query(customer_users_pk(org_id, customer_id), index_name="gsi1", limit=limit,
                                          last_evaluated_key=last_key)
@@ -46,7 +38,6 @@ def query_users(org_id: str, customer_id: str | None, *, limit: int, last_key: d
 
 
 def last_used(org_id: str, customer_user_ids: Iterable[str]) -> dict[str, datetime]:
-    connection()
     keys = [(org_pk(org_id), link_use_sk(u)) for u in dict.fromkeys(customer_user_ids)]
     return {item.customer_user_id: item.last_used_at for item in LinkUseItem.batch_get(keys)} if keys else {}
 

@@ -12,7 +12,7 @@ import time
 
 from pynamodb.exceptions import UpdateError
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import condition_failed
 from shared.errors import TooManyRequests
 from shared.ratelimit.models import RateCounterItem
 
@@ -28,7 +28,6 @@ def hit(name: str, key: str, *, limit: int, window_seconds: int, now: float | No
     now = time.time() if now is None else now
     window_start = int(now // window_seconds) * window_seconds
     window_end = window_start + window_seconds
-    connection()
     counter = RateCounterItem(counter_pk(name, key), str(window_start))
     try:
         counter.update(

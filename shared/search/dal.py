@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.assets.models import VinClaimItem
-from shared.db.base import connection
 from shared.db.keys import PROFILE, org_pk
 from shared.orgs.models import OrgItem
 from shared.search import geo
@@ -90,7 +89,6 @@ def read_cell(bits: str, limit: int | None) -> CellRead:
     """
     first, last = geo.key_range(bits)
     condition = OrgItem.gsi1sk.between(first, last) if len(bits) > PARTITION_BITS else None
-    connection()
     table = OrgItem._get_connection()  # raw pages: no model instances, three attributes per vendor
     vendors: list[IndexedVendor] = []
     start: dict[str, Any] | None = None
@@ -107,13 +105,11 @@ def read_cell(bits: str, limit: int | None) -> CellRead:
 
 def get_org_items(org_ids: Iterable[str], attributes: list[str] | None = None) -> dict[str, OrgItem]:
     """Organization profiles by id (BatchGet; missing ones are left out), whole or only `attributes`."""
-    connection()
     keys = [(org_pk(o), PROFILE) for o in dict.fromkeys(org_ids)]
     return {item.org_id: item for item in OrgItem.batch_get(keys, attributes_to_get=attributes)} if keys else {}
 
 
 def fleets_running_vin(vin: str) -> list[str]:
     """Ids of the fleets whose active asset has this VIN: a Query on gsi2 VIN#{vin} (active claims only)."""
-    connection()
     claims = VinClaimItem.query(f"VIN#{vin}", index_name="gsi2", limit=MAX_FLEETS_PER_VIN)
     return [claim.org_id for claim in claims if claim.active]

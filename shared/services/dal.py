@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import connection
 from shared.db.claims import CLAIM, ClaimItem
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -75,44 +73,31 @@ def to_order(item: ServiceOrderItem) -> Order:
 
 # -- services --
 def get_service_item(fleet_id: str, service_id: str) -> ServiceItem | None:
-    connection()
-    try:
-        return ServiceItem.get(org_pk(fleet_id), service_sk(service_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return ServiceItem.find(org_pk(fleet_id), service_sk(service_id), consistent_read=True)
 
 
 def find_service_item(service_id: str) -> ServiceItem | None:
     """A service by its ID alone (what a merchant knows): its claim names the fleet."""
-    connection()
-    try:
-        claim = ClaimItem.get(service_claim_pk(service_id), CLAIM, consistent_read=True)
-    except DoesNotExist:
+    claim = ClaimItem.find(service_claim_pk(service_id), CLAIM, consistent_read=True)
+    if claim is None:
         return None
     return get_service_item(claim.org_id, service_id)
 
 
 def list_service_items(fleet_id: str, *, limit: int, cursor: str | None) -> Page[Service]:
-    connection()
     return query_page(ServiceItem.query, org_pk(fleet_id), range_key_condition=ServiceItem.sk.startswith("SERVICE#"),
                       limit=limit, cursor=cursor, convert=to_service)
 
 
 # -- service connections --
 def get_connection_item(connection_id: str) -> ServiceConnectionItem | None:
-    connection()
-    try:
-        return ServiceConnectionItem.get(connection_pk(connection_id), SVCCONN, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return ServiceConnectionItem.find(connection_pk(connection_id), SVCCONN, consistent_read=True)
 
 
 def live_connection_item(service_id: str, merchant_id: str) -> ServiceConnectionItem | None:
     """The merchant's pending or accepted connection to the service, if there is one."""
-    connection()
-    try:
-        claim = ClaimItem.get(pair_claim_pk(service_id, merchant_id), CLAIM, consistent_read=True)
-    except DoesNotExist:
+    claim = ClaimItem.find(pair_claim_pk(service_id, merchant_id), CLAIM, consistent_read=True)
+    if claim is None:
         return None
     return get_connection_item(claim.owner_id)
 
@@ -127,7 +112,6 @@ def list_connection_items(
     cursor: str | None,
 ) -> Page[ServiceConnection]:
     """The fleet's (gsi1) or the merchant's (gsi2) service connections, by status, newest first within one."""
-    connection()
     index = "gsi1" if as_fleet else "gsi2"
     sort_key = ServiceConnectionItem.gsi1sk if as_fleet else ServiceConnectionItem.gsi2sk
     return query_page(
@@ -165,7 +149,6 @@ def list_order_items(
     service_id: str, *, merchant_id: str | None, limit: int, cursor: str | None
 ) -> Page[Order]:
     """Newest first: every order on the service (the fleet), or one merchant's (gsi1)."""
-    connection()
     if merchant_id is None:
         return query_page(ServiceOrderItem.query, orders_pk(service_id), scan_index_forward=False, limit=limit,
                           cursor=cursor, convert=to_order)

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import connection, update_if
+from shared.db.base import update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
@@ -63,15 +62,10 @@ def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, kind: Del
 
 
 def get_item(subscription_id: str, delivery_id: str) -> DeliveryItem | None:
-    connection()
-    try:
-        return DeliveryItem.get(delivery_pk(subscription_id), delivery_sk(delivery_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return DeliveryItem.find(delivery_pk(subscription_id), delivery_sk(delivery_id), consistent_read=True)
 
 
 def list_page(subscription_id: str, *, limit: int, cursor: str | None) -> Page[Delivery]:
-    connection()
     return query_page(DeliveryItem.query, delivery_pk(subscription_id),
                       range_key_condition=DeliveryItem.sk.startswith(SK_PREFIX), scan_index_forward=False,
                       limit=limit, cursor=cursor, convert=to_delivery)

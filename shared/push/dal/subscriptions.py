@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
-from shared.db.base import condition_failed, connection
+from shared.db.base import condition_failed
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.push.models import PushSubscriptionItem, Subscription, SubscriptionStatus
@@ -24,15 +24,10 @@ def to_subscription(item: PushSubscriptionItem) -> Subscription:
 
 
 def get_item(fleet_id: str, subscription_id: str) -> PushSubscriptionItem | None:
-    connection()
-    try:
-        return PushSubscriptionItem.get(org_pk(fleet_id), subscription_sk(subscription_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return PushSubscriptionItem.find(org_pk(fleet_id), subscription_sk(subscription_id), consistent_read=True)
 
 
 def list_page(fleet_id: str, *, limit: int, cursor: str | None) -> Page[Subscription]:
-    connection()
     return query_page(PushSubscriptionItem.query, org_pk(fleet_id),
                       range_key_condition=PushSubscriptionItem.sk.startswith(SK_PREFIX),
                       limit=limit, cursor=cursor, convert=to_subscription)
@@ -40,7 +35,6 @@ def list_page(fleet_id: str, *, limit: int, cursor: str | None) -> Page[Subscrip
 
 def active_items(fleet_id: str) -> list[PushSubscriptionItem]:
     """Every active subscription of a fleet (a handful: one Query, consistent)."""
-    connection()
     return list(PushSubscriptionItem.query(
         org_pk(fleet_id), PushSubscriptionItem.sk.startswith(SK_PREFIX), consistent_read=True,
         filter_condition=PushSubscriptionItem.status == SubscriptionStatus.ACTIVE.value,
@@ -62,7 +56,6 @@ def record_failure(item: PushSubscriptionItem, now: datetime) -> None:
 def forget_snapshot(item: PushSubscriptionItem, content_hash: str) -> None:
     """A snapshot delivery failed for good: the next refresh pushes that snapshot again. Only while the
     subscription's hash is still that snapshot's: a newer one queued meanwhile is not forgotten."""
-    connection()
     try:
         item.update(actions=[PushSubscriptionItem.snapshot_hash.remove()],
                     condition=PushSubscriptionItem.snapshot_hash == content_hash)
@@ -72,7 +65,6 @@ def forget_snapshot(item: PushSubscriptionItem, content_hash: str) -> None:
 
 
 def _update_if_exists(item: PushSubscriptionItem, actions: list[Any]) -> None:
-    connection()
     try:
         item.update(actions=actions, condition=PushSubscriptionItem.pk.exists())
     except UpdateError as exc:
