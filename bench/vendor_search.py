@@ -3,7 +3,7 @@
 Loads N vendor profiles (default 100,000) spread over the US: sampled ZIP centroids of the
 continental US with a little jitter (dense cities, empty plains, like real vendors), or uniform
 points in the continental bounding box (`--spread box`). Each is an OrgItem with its geo keys set
-by the same code sign-up uses (shared.search.dal.locate_vendor), written with BatchWriteItem.
+by the same code sign-up uses (shared.orgs.location.locate_vendor), written with BatchWriteItem.
 Then times the first page (20) of searches from several ZIPs at radii 25/50/100/250 miles through
 the logic function the route calls (shared.search.logic.search_vendors: geo queries, connection
 marks), and a Scan-and-filter baseline in the same run (fewer runs: each reads the whole table),
@@ -73,8 +73,8 @@ def vendor_points(count: int, spread: str, rng: random.Random) -> list[tuple[flo
 
 def load(points: list[tuple[float, float]], rng: random.Random) -> None:
     from shared.ids import new_id, utc_now
+    from shared.orgs.location import locate_vendor
     from shared.orgs.models import OrgItem
-    from shared.search.dal import locate_vendor
 
     now = utc_now()
     items = []
@@ -101,9 +101,9 @@ def load(points: list[tuple[float, float]], rng: random.Random) -> None:
 
 def run(args: argparse.Namespace, endpoint: str) -> None:
     from shared.auth.principal import Principal, Role
-    from shared.search.geo import haversine_miles
+    from shared.geo.geohash import haversine_miles
+    from shared.geo.zips import centroid
     from shared.search.logic import search_vendors
-    from shared.search.zips import centroid
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     table_def.create_table(client, TABLE)

@@ -21,8 +21,8 @@ from shared.auth.principal import Identity, OrgKind, Principal, Role
 from shared.connections import logic as connections
 from shared.connections.grants import set_grant
 from shared.connections.models import ConnectionRequest, GrantUpdate
-from shared.groups.logic import create_group
-from shared.groups.models import GroupCreate
+from shared.assets.groups.logic import create_group
+from shared.assets.groups.models import GroupCreate
 from shared.invitations.logic import invite
 from shared.invitations.models import InvitationCreate
 from shared.orgs.logic import create_organization, create_user

@@ -29,7 +29,7 @@ DOCS_LAYER_DIR = BUILD_DIR / "docs-layer"
 SWAGGER_UI_FILES = ("swagger-ui-bundle.min.js", "swagger-ui.min.css")
 SWAGGER_UI_DIR = Path("python", "aws_lambda_powertools", "event_handler", "openapi", "swagger_ui")
 # A layer for every function but docs: the ZIP centroid data (1.4 MB), imported on first use only
-# (shared/search/zips.py), so the docs function, which never looks a ZIP up, goes without it.
+# (shared/geo/zips.py), so the docs function, which never looks a ZIP up, goes without it.
 GEO_LAYER_DIR = BUILD_DIR / "geo-layer"
 GEO_PACKAGES = ("zipcodes",)
 APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/, compiled

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -91,3 +92,36 @@ class VersionedUpdate(PartialUpdate):
     """A partial update that carries the version the client read, so a concurrent change is a 409, not lost."""
 
     version: int
+
+
+# -- value types every capability shares (names, US addresses) --------------------------------------
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+US_STATES = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+    }
+)
+
+
+def _us_state(value: str) -> str:
+    code = value.strip().upper()
+    if code not in US_STATES:
+        raise ValueError(f"{value!r} is not a US state or territory code (two letters, e.g. MA)")
+    return code
+
+
+UsState = Annotated[str, AfterValidator(_us_state)]
+Zip5 = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]  # ASCII digits: \d matches any script's
+
+
+class Address(Model):
+    line1: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    line2: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    state: UsState
+    zip: Zip5
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,14 @@ from ulid import ULID
 def new_id(prefix: str) -> str:
     """A new id such as `ast_01J9...`: the prefix says what it names."""
     return f"{prefix}_{ULID()}"
+
+
+SPOKEN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"  # no 0/O, 1/I, Q: read aloud and typed by people
+
+
+def spoken_code(length: int) -> str:
+    """A random code people read aloud and type (partner and service IDs)."""
+    return "".join(secrets.choice(SPOKEN_ALPHABET) for _ in range(length))
 
 
 def utc_now() -> datetime:

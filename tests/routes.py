@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.api.security import route_dependencies
+from shared.auth.dependencies import route_dependencies
 from shared.auth.permissions import Action, signed_in
 
 

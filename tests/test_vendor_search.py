@@ -15,10 +15,12 @@ import pytest
 from shared.auth.principal import Principal, Role
 from shared.connections import logic as connections_logic
 from shared.connections.models import ConnectionRequest
+from shared.geo import geohash as geo
+from shared.geo.zips import centroid
 from shared.ids import new_id, utc_now
+from shared.orgs.location import locate_vendor
 from shared.orgs.models import OrgItem
-from shared.search import dal, geo, logic
-from shared.search.zips import centroid
+from shared.search import dal, logic
 from tests.conftest import call_api
 from tests.factories import Caller, add_user, sign_up
 
@@ -293,7 +295,7 @@ def test_dense_and_sparse_areas_match_a_brute_force_search(monkeypatch):
             item = OrgItem(f"ORG#{org_id}", "PROFILE", org_id=org_id, name=f"Vendor {n}", kind="vendor",
                            address={"line1": "1", "city": "C", "state": "MA", "zip": "02110", "lat": lat, "lng": lng},
                            contact_email="v@example.com", services_offered=[], created_at=now, updated_at=now)
-            dal.locate_vendor(item)
+            locate_vendor(item)
             batch.save(item)
             places[org_id] = (lat, lng)
     for radius, count in ((1, 10), (2, 300), (25, 40), (250, 400), (500, 5)):

@@ -10,7 +10,7 @@ from functools import cache
 API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "organizations": {"shared.orgs.routes": ("organizations", "users", "me")},
     # an asset's events (its Fleetrock repair orders) are served with the assets
-    "assets": {"shared.assets.routes": ("assets",), "shared.groups.routes": ("groups",),
+    "assets": {"shared.assets.routes": ("assets",), "shared.assets.groups.routes": ("groups",),
                "shared.fleetrock.history_routes": ("assets",)},
     "audit": {"shared.audit.routes": ("audit",)},
     "connections": {

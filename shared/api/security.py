@@ -7,11 +7,10 @@ a `requirement` attribute authenticates the request itself: the portal's link an
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler.depends import Depends
+from shared.auth.dependencies import route_dependencies
 
 # requirement -> the operation's `security` (an empty list: no scheme OpenAPI can express)
 OPERATION_SECURITY: dict[str, list[dict[str, list[str]]]] = {
@@ -19,16 +18,6 @@ OPERATION_SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "portal_session": [{"portalSession": []}],
     "webhook_signature": [],  # X-Fleetrock-Signature: an HMAC of the body, described on the route
 }
-
-
-def route_dependencies(func: Callable[..., Any]) -> list[Callable[..., Any]]:
-    """The dependencies a route declares (`Annotated[..., Depends(f)]` parameters)."""
-    found = []
-    for hint in typing.get_type_hints(func, include_extras=True).values():
-        for meta in getattr(hint, "__metadata__", ()):
-            if isinstance(meta, Depends):
-                found.append(meta.dependency)
-    return found
 
 
 def operation_security(func: Callable[..., Any]) -> list[dict[str, list[str]]] | None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from shared.assets import dal
+from shared.assets.groups import dal as groups_dal
 from shared.assets.models import Asset, AssetCreate, AssetItem, AssetKind, AssetStatus, AssetUpdate, VinClaimItem
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, expect_version
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.groups import dal as groups_dal
 from shared.ids import new_id, utc_now
 
 RACE = "the asset was changed by someone else meanwhile; reload it and try again"

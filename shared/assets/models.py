@@ -16,9 +16,8 @@ from pynamodb.attributes import (
 )
 
 from shared.assets.vin import Vin
-from shared.base_models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
+from shared.base_models import DistinctIds, RequestBody, StoredModel, UsState, Version, VersionedUpdate
 from shared.db.base import TableItem
-from shared.orgs.models import UsState
 
 MAX_GROUPS_PER_ASSET = 25
 UnitNumber = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
 
+from shared.auth.dependencies import route_dependencies
 from shared.auth.principal import Identity, Principal, Role, identity_from_event, principal_from_event
 from shared.errors import Forbidden
 
@@ -129,8 +130,6 @@ def check_caller(route_func: Callable[..., Any], request: Request) -> None:
 def _credential_dependency(route_func: Callable[..., Any]) -> Callable[..., Any] | None:
     """The route's dependency that authenticates its caller (requires(), signed_in, or one with a
     `requirement`), or None."""
-    from shared.api.security import route_dependencies
-
     for dependency in route_dependencies(route_func):
         if dependency is signed_in or hasattr(dependency, "action") or hasattr(dependency, "requirement"):
             return dependency

@@ -13,9 +13,17 @@ import json
 from datetime import datetime
 from typing import Any
 
-from shared.assets import dal as assets_dal
-from shared.assets.models import AssetItem, AssetStatus
-from shared.audit.dal import add_audit_event
+from shared.assets.public import (
+    AssetItem,
+    AssetStatus,
+    GroupItem,
+    GroupMemberItem,
+    existing_group_ids,
+    get_asset_items,
+    group_sk,
+    members_pk,
+)
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity, OrgKind, Principal
 from shared.connections import dal
 from shared.connections.logic import visible_connection
@@ -23,8 +31,6 @@ from shared.connections.models import ConnectionItem, ConnectionStatus, Grant, G
 from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.groups import dal as groups_dal
-from shared.groups.models import GroupMemberItem
 from shared.ids import utc_now
 
 
@@ -49,8 +55,8 @@ def get_grant(caller: Principal, connection_id: str) -> Grant:
 
 def _live(fleet_id: str, grant: GrantItem) -> list[str]:
     """The granted groups that still exist: a deleted group's access ends with it, before the stream
-    takes it out of the grant (shared/groups/logic.py: clean_up_deleted_group)."""
-    return sorted(groups_dal.existing_group_ids(fleet_id, grant.group_ids or ()))
+    takes it out of the grant (shared/assets/groups/logic.py: clean_up_deleted_group)."""
+    return sorted(existing_group_ids(fleet_id, grant.group_ids or ()))
 
 
 def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant:
@@ -63,7 +69,7 @@ def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant
     now = utc_now()
     if body.expires_at is not None and body.expires_at <= now:
         raise Unprocessable.field("expires_at", "must be in the future")
-    missing = sorted(set(body.group_ids) - groups_dal.existing_group_ids(item.fleet_id, body.group_ids))
+    missing = sorted(set(body.group_ids) - existing_group_ids(item.fleet_id, body.group_ids))
     if missing:
         raise Unprocessable.field("group_ids", f"no such group in your fleet: {', '.join(missing)}")
     grant = dal.get_grant_item(connection_id)
@@ -82,8 +88,8 @@ def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant
                            condition=ConnectionItem.status == ConnectionStatus.ACCEPTED.value)
         tx.save(grant)
         for group_id in body.group_ids:
-            tx.condition_check(groups_dal.GroupItem, f"ORG#{item.fleet_id}", groups_dal.group_sk(group_id),
-                               condition=groups_dal.GroupItem.pk.exists())
+            tx.condition_check(GroupItem, f"ORG#{item.fleet_id}", group_sk(group_id),
+                               condition=GroupItem.pk.exists())
         after = Grant.model_validate(grant)
         for org_id in (item.fleet_id, item.vendor_id):
             add_audit_event(tx, org_id=org_id, actor=caller, action="connection.groups_granted",
@@ -135,7 +141,7 @@ def _parse_cursor(cursor: str | None, groups: list[str], fleet_id: str) -> tuple
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         position, key = int(data["g"]), data["k"]
-        partition = groups_dal.members_pk(fleet_id, groups[position]) if 0 <= position < len(groups) else None
+        partition = members_pk(fleet_id, groups[position]) if 0 <= position < len(groups) else None
         if partition is None or (key is not None and key.get("pk", {}).get("S") != partition):
             raise ValueError("cursor out of this list")
         return position, key
@@ -150,10 +156,10 @@ def list_shared_assets(caller: Principal, fleet_id: str, limit: int, cursor: str
     assets: list[SharedAsset] = []
     while position < len(groups) and len(assets) < limit:
         group_id = groups[position]
-        members = GroupMemberItem.query(groups_dal.members_pk(fleet_id, group_id), limit=limit - len(assets),
+        members = GroupMemberItem.query(members_pk(fleet_id, group_id), limit=limit - len(assets),
                                         last_evaluated_key=last_key)
         ids = [m.asset_id for m in members]
-        found = assets_dal.get_asset_items(fleet_id, ids)
+        found = get_asset_items(fleet_id, ids)
         assets += [SharedAsset.model_validate(found[a]) for a in ids if a in found and _first_granted(
             found[a], group_id, groups)]
         last_key = members.last_evaluated_key

@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import OrgKind, Principal
 from shared.connections import dal
 from shared.connections.models import (
@@ -28,8 +28,7 @@ from shared.db.claims import add_claim, release_claim
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.orgs import dal as orgs_dal
-from shared.orgs.models import OrgItem
+from shared.orgs.public import OrgItem, get_org_item
 
 
 def to_connection(item: ConnectionItem) -> Connection:
@@ -45,7 +44,7 @@ def visible_connection(caller: Principal, connection_id: str) -> ConnectionItem:
 
 
 def _org(org_id: str) -> OrgItem:
-    org = orgs_dal.get_org_item(org_id)
+    org = get_org_item(org_id)
     if org is None:
         raise NotFound(f"organization {org_id} not found")
     return org
@@ -72,7 +71,7 @@ def request_connection(caller: Principal, body: ConnectionRequest) -> tuple[Conn
     """A new pending request (True), or the other side's pending request to us (False)."""
     if body.org_id == caller.org_id:
         raise Unprocessable.field("org_id", "you cannot connect to your own organization")
-    other = orgs_dal.get_org_item(body.org_id)
+    other = get_org_item(body.org_id)
     wanted = OrgKind.VENDOR if caller.org_kind is OrgKind.FLEET else OrgKind.FLEET
     if other is None:
         raise NotFound(f"organization {body.org_id} not found")

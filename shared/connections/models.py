@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from shared.assets.models import AssetKind, AssetStatus
+from shared.assets.public import AssetKind, AssetStatus
 from shared.base_models import DistinctIds, RequestBody, StoredModel, Version
 from shared.db.base import TableItem
 

@@ -13,8 +13,8 @@ from pynamodb.transactions import TransactWrite
 from shared.connections.dal import notifications_partition
 from shared.connections.models import NotificationItem
 from shared.ids import new_id, utc_now
-from shared.orgs.models import OrgItem
-from shared.outbox.dal import add_email
+from shared.orgs.public import OrgItem
+from shared.outbox.public import add_email
 
 
 def notify(tx: TransactWrite, recipient: OrgItem, *, kind: str, title: str, body: str, data: dict[str, Any]) -> None:

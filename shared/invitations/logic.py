@@ -22,9 +22,8 @@ from shared.errors import Conflict, DomainError, NotFound
 from shared.ids import new_id, utc_now
 from shared.invitations import dal
 from shared.invitations.models import Invitation, InvitationCreate, InvitationItem
-from shared.orgs import dal as orgs_dal
-from shared.orgs.models import OrgItem
-from shared.outbox.dal import add_email
+from shared.orgs.public import OrgItem, get_org_item
+from shared.outbox.public import add_email
 from shared.settings import get_settings
 
 RESEND_WINDOW = timedelta(hours=24)
@@ -46,7 +45,7 @@ def invite(caller: Principal, body: InvitationCreate, *, now: datetime | None = 
     `now` is the clock (tests move it); by default the current time.
     """
     email = str(body.email).lower()
-    org = orgs_dal.get_org_item(caller.org_id)
+    org = get_org_item(caller.org_id)
     if org is None:
         raise NotFound("your organization is not registered")
     for attempt in range(ATTEMPTS):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 
 from pynamodb.transactions import TransactWrite
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import ADMIN_ROLE_OF_KIND, Identity, OrgKind, Principal, Role
 from shared.db.base import atomic
 from shared.db.claims import add_claim, email_claim_pk, release_claim
 from shared.db.keys import PROFILE, org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
-from shared.ids import new_id, utc_now
+from shared.ids import new_id, spoken_code, utc_now
 from shared.orgs import dal
+from shared.orgs.location import locate_vendor
 from shared.orgs.models import (
     Me,
     Organization,
@@ -27,15 +27,13 @@ from shared.orgs.models import (
     UserItem,
     UserUpdate,
 )
-from shared.outbox.dal import add_email
-from shared.search.dal import locate_vendor
+from shared.outbox.public import add_email
 
-PARTNER_ID_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"  # no 0/O, 1/I, Q: read aloud and typed by people
 PARTNER_ID_ATTEMPTS = 5
 
 
 def new_partner_id() -> str:
-    return "".join(secrets.choice(PARTNER_ID_ALPHABET) for _ in range(5))
+    return spoken_code(5)
 
 
 def create_organization(identity: Identity, body: OrganizationCreate, admin_name: str) -> Me:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
@@ -16,29 +16,19 @@ from pynamodb.attributes import (
 )
 
 from shared.auth.principal import OrgKind, Role
-from shared.base_models import Email, Model, RequestBody, StoredModel, Version, VersionedUpdate
+from shared.base_models import (  # noqa: F401  (Address, Name, UsState: value types orgs bodies use)
+    Address,
+    Email,
+    Model,
+    Name,
+    RequestBody,
+    StoredModel,
+    UsState,
+    Version,
+    VersionedUpdate,
+)
 from shared.db.base import TableItem
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-US_STATES = frozenset(
-    {
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
-    }
-)
-
-
-def _us_state(value: str) -> str:
-    code = value.strip().upper()
-    if code not in US_STATES:
-        raise ValueError(f"{value!r} is not a US state or territory code (two letters, e.g. MA)")
-    return code
-
-
-UsState = Annotated[str, AfterValidator(_us_state)]
-Zip5 = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]  # ASCII digits: \d matches any script's
 Service = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 
 
@@ -78,16 +68,6 @@ class UserItem(TableItem, discriminator="user"):
 
 
 # -- API bodies ----------------------------------------------------------------------------------
-class Address(Model):
-    line1: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    line2: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = None
-    city: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-    state: UsState
-    zip: Zip5
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lng: float | None = Field(default=None, ge=-180, le=180)
-
-
 class OrganizationCreate(RequestBody):
     name: Name
     kind: OrgKind

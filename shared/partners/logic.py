@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import OrgKind, Principal
 from shared.db.base import atomic, expect_version
 from shared.db.claims import add_claim
@@ -29,9 +29,8 @@ from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound
 from shared.ids import new_id, utc_now
-from shared.orgs import dal as orgs_dal
-from shared.orgs.models import OrgItem
-from shared.outbox.dal import add_email
+from shared.orgs.public import OrgItem, get_org_item
+from shared.outbox.public import add_email
 from shared.partners import dal
 from shared.partners.models import (
     PartnerAccept,
@@ -67,7 +66,7 @@ def accept_link(token: str) -> str:
 
 
 def _fleet(caller: Principal) -> OrgItem:
-    org = orgs_dal.get_org_item(caller.org_id)
+    org = get_org_item(caller.org_id)
     if org is None:
         raise NotFound("your organization is not registered")
     return org
@@ -192,7 +191,7 @@ def accept_invitation(caller: Principal, body: PartnerAccept, *, now: datetime |
                    "your company should be their partner")
     if token.expires_at_epoch < int(at.timestamp()):
         raise Gone(f"this invitation link expired: ask {item.fleet_name} to invite you again (they can resend it)")
-    vendor = orgs_dal.get_org_item(caller.org_id)
+    vendor = get_org_item(caller.org_id)
     if vendor is None or vendor.kind != OrgKind.VENDOR.value:
         raise NotFound("your organization is not registered as a vendor")
     if not vendor.partner_id:
@@ -217,7 +216,7 @@ def _accept(
             return Conflict(f"your organization is an installation partner of {item.fleet_name} already")
         return Conflict("the invitation was accepted or changed meanwhile; reload and try again")
 
-    fleet = orgs_dal.get_org_item(item.fleet_id)
+    fleet = get_org_item(item.fleet_id)
     with atomic(conflict) as tx:
         tx.save(item)
         tx.update(token, actions=[PartnerTokenItem.used_at.set(at), PartnerTokenItem.used_by_org.set(vendor.org_id)],

@@ -13,14 +13,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity
-from shared.connections.notify import notify
+from shared.connections.public import notify
 from shared.db.base import atomic
 from shared.errors import Conflict
 from shared.ids import utc_now
 from shared.observability import logger, metrics
-from shared.orgs import dal as orgs_dal
+from shared.orgs.public import get_org_item
 from shared.push import sender, signing
 from shared.push.dal import deliveries as dal
 from shared.push.dal import subscriptions as subs_dal
@@ -151,7 +151,7 @@ def _pause_if_failing_too_long(subscription: PushSubscriptionItem, now: datetime
     since = subscription.failing_since
     if subscription.status != SubscriptionStatus.ACTIVE.value or since is None or now - since < PAUSE_AFTER:
         return
-    org = orgs_dal.get_org_item(subscription.fleet_id)
+    org = get_org_item(subscription.fleet_id)
     try:
         with atomic("the subscription changed meanwhile") as tx:
             tx.update(subscription, actions=[

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.assets.models import AssetKind, AssetStatus
+from shared.assets.public import AssetKind, AssetStatus
 from shared.base_models import Model, RequestBody, StoredModel
 from shared.db.base import TableItem
 

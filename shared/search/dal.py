@@ -1,8 +1,6 @@
 """Data access of the vendor geo index (gsi1 on vendor profiles) and of the fleets running a VIN (gsi2).
 
-Geo keys of a vendor's profile item (pk=ORG#{org_id}, sk=PROFILE):
-    gsi1pk = GEO#{geohash[:3]}        a cell of about 97 x 75 miles (at 40 degrees N)
-    gsi1sk = {geohash (12)}#{org_id}   so a finer cell is a range (BETWEEN) of the sort key
+The geo keys are written with the vendor's address by orgs (shared/orgs/location.py); this reads them.
 Only vendor profiles with a location carry them; nothing else uses GEO# partitions.
 """
 
@@ -12,43 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.assets.models import VinClaimItem
+from shared.assets.public import VinClaimItem
 from shared.db.keys import PROFILE, org_pk
-from shared.orgs.models import OrgItem
-from shared.search import geo
-from shared.search.zips import centroid
+from shared.geo import geohash as geo
+from shared.orgs.public import PARTITION_BITS, OrgItem, geo_partition
 
-PARTITION_PRECISION = 3
-PARTITION_BITS = 5 * PARTITION_PRECISION
-GEO_PREFIX = "GEO#"
 MAX_FLEETS_PER_VIN = 100
-
-
-def geo_partition(geohash: str) -> str:
-    return f"{GEO_PREFIX}{geohash[:PARTITION_PRECISION]}"
-
-
-def vendor_location(address: dict[str, Any]) -> tuple[float, float] | None:
-    """Where a vendor is: its address's lat/lng when both are given, else its ZIP's centroid, else None."""
-    lat, lng = address.get("lat"), address.get("lng")
-    if lat is not None and lng is not None:
-        return float(lat), float(lng)
-    return centroid(str(address.get("zip") or ""))
-
-
-def locate_vendor(item: OrgItem) -> None:
-    """Set a vendor profile's location and geo index keys from its address (cleared when it has none).
-
-    Call before the profile's write, so the location changes in the same write as the address.
-    """
-    location = vendor_location(item.address or {}) if item.kind == "vendor" else None
-    if location is None:
-        item.lat = item.lng = item.gsi1pk = item.gsi1sk = None
-        return
-    item.lat, item.lng = location
-    geohash = geo.encode(*location)
-    item.gsi1pk = geo_partition(geohash)
-    item.gsi1sk = f"{geohash}#{item.org_id}"
 
 
 # what a search reads of each indexed vendor: where it is (the rest only for the page shown)

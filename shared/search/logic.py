@@ -29,17 +29,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
-from shared.connections.dal import connection_states
+from shared.connections.public import connection_states
 from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Unprocessable
-from shared.orgs.models import OrgItem
+from shared.geo import geohash as geo
+from shared.geo.zips import centroid
+from shared.orgs.public import PARTITION_PRECISION, OrgItem
 from shared.ratelimit.limiter import hit
-from shared.search import dal, geo
+from shared.search import dal
 from shared.search.models import FleetMatch, LiveConnection, VendorHit
-from shared.search.zips import centroid
 from shared.settings import get_settings
 
 T = TypeVar("T")
@@ -49,7 +50,7 @@ MIN_RADIUS_MILES = 1
 MAX_RADIUS_MILES = 500
 DEFAULT_SEARCH_PAGE = 20
 MAX_OFFSET = 10_000  # deepest result a cursor may point at
-START_PRECISION = dal.PARTITION_PRECISION
+START_PRECISION = PARTITION_PRECISION
 FINEST_BITS = 30  # cells of geohash precision 6 (about 0.7 x 0.4 miles) at most; such a cell is read whole
 SPLIT_AT = 128  # a read stops here; the rest of the cell is read as smaller cells
 CELL_TARGET = 8  # vendors a sub-cell of a dense cell should hold, by the estimate (small: clusters)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api.params import Cursor, Limit
-from shared.assets.vin import Vin
+from shared.assets.public import Vin
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page

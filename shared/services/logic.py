@@ -12,22 +12,19 @@ order's transaction, so an order racing with a revocation cannot slip in after i
 
 from __future__ import annotations
 
-import secrets
 from typing import Literal
 
-from shared.assets import dal as assets_dal
-from shared.audit.dal import add_audit_event
+from shared.assets.public import get_asset_item
+from shared.audit.public import add_audit_event
 from shared.auth.principal import OrgKind, Principal
 from shared.db.base import atomic
 from shared.db.claims import add_claim
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
-from shared.ids import new_id, utc_now
-from shared.orgs import dal as orgs_dal
-from shared.orgs.logic import PARTNER_ID_ALPHABET
-from shared.orgs.models import OrgItem
-from shared.outbox.dal import add_email
+from shared.ids import new_id, spoken_code, utc_now
+from shared.orgs.public import OrgItem, get_org_item
+from shared.outbox.public import add_email
 from shared.services import dal
 from shared.services.models import (
     SERVICE_ID_PREFIX,
@@ -57,11 +54,11 @@ TRANSITIONS: dict[Decision, tuple[ServiceConnectionStatus, ServiceConnectionStat
 
 def new_service_id() -> str:
     """SVC- and 5 characters people read aloud and type without mistakes (no 0/O, 1/I, Q)."""
-    return SERVICE_ID_PREFIX + "".join(secrets.choice(PARTNER_ID_ALPHABET) for _ in range(5))
+    return SERVICE_ID_PREFIX + spoken_code(5)
 
 
 def _own_org(caller: Principal) -> OrgItem:
-    org = orgs_dal.get_org_item(caller.org_id)
+    org = get_org_item(caller.org_id)
     if org is None:
         raise NotFound("your organization is not registered")
     return org
@@ -112,7 +109,7 @@ def request_connection(caller: Principal, body: ServiceConnectionRequest) -> tup
         raise NotFound(f"no service has the ID {body.service_id}: check it with the fleet",
                        [{"field": "service_id", "message": "unknown service ID"}])
     merchant = _own_org(caller)
-    fleet = orgs_dal.get_org_item(service.org_id)
+    fleet = get_org_item(service.org_id)
     if fleet is None:
         raise NotFound(f"no service has the ID {body.service_id}")
     for _ in range(REQUEST_ATTEMPTS):
@@ -185,7 +182,7 @@ def decide(caller: Principal, connection_id: str, decision: Decision) -> Service
     source, target = TRANSITIONS[decision]
     if item.status != source.value:
         raise Conflict(f"the service connection is {item.status}: only a {source.value} one can be {target.value}")
-    merchant = orgs_dal.get_org_item(item.merchant_id)
+    merchant = get_org_item(item.merchant_id)
     before = dal.to_connection(item)
     item.status = target.value
     item.decided_by = caller.user_id
@@ -228,7 +225,7 @@ def place_order(caller: Principal, service_id: str, body: OrderCreate) -> Order:
         state = f"is {conn.status}" if conn is not None else "does not exist"
         raise Forbidden(f"your merchant connection to service {service.service_id} {state}: orders need an "
                         "accepted one")
-    if body.asset_id is not None and assets_dal.get_asset_item(service.org_id, body.asset_id) is None:
+    if body.asset_id is not None and get_asset_item(service.org_id, body.asset_id) is None:
         raise Unprocessable.field("asset_id", f"no asset {body.asset_id} in this service's fleet")
     order_id = new_id("ord")
     item = ServiceOrderItem(

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PlainSerializer, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.base_models import RequestBody, StoredModel, Version
+from shared.base_models import Name, RequestBody, StoredModel, Version
 from shared.db.base import TableItem
-from shared.orgs.models import Name
 
 SERVICE_ID_PREFIX = "SVC-"
 Description = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]

@@ -23,7 +23,7 @@ Work = Callable[[dict[str, Any]], None]
 ROUTES: dict[tuple[str, str], str] = {
     ("INSERT", "outbox"): "shared.outbox.delivery:deliver",
     ("MODIFY", "outbox"): "shared.outbox.delivery:deliver_queued",  # queued again by the sweep; else no-op
-    ("REMOVE", "group"): "shared.groups.logic:clean_up_deleted_group",
+    ("REMOVE", "group"): "shared.assets.groups.logic:clean_up_deleted_group",
     # portal: a SUCCEEDED job at a site is a completed service
     ("MODIFY", "job"): "shared.portal.job_services:record_job_service",
     ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:inbox_inserted",  # sample, count, apply

@@ -8,9 +8,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.base_models import DistinctIds, RequestBody, StoredModel, Version, VersionedUpdate
+from shared.base_models import DistinctIds, Name, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
-from shared.orgs.models import Name
 
 MAX_ASSETS_PER_CALL = 25
 Description = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]

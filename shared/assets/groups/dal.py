@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
+from shared.assets.groups.models import Group, GroupItem, GroupMemberItem
 from shared.assets.models import MAX_GROUPS_PER_ASSET, AssetItem
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict
-from shared.groups.models import Group, GroupItem, GroupMemberItem
 from shared.ids import utc_now
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from shared.assets import dal as assets_dal
+from shared.assets.groups import dal
+from shared.assets.groups.models import Group, GroupCreate, GroupItem, GroupMemberItem, GroupUpdate
 from shared.assets.models import Asset, AssetItem
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, expect_version
 from shared.db.claims import add_claim, release_claim
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
-from shared.groups import dal
-from shared.groups.models import Group, GroupCreate, GroupItem, GroupMemberItem, GroupUpdate
 from shared.ids import new_id, utc_now
 
 
@@ -139,7 +139,7 @@ def remove_asset(caller: Principal, group_id: str, asset_id: str) -> None:
 def clean_up_deleted_group(old_image: dict[str, Any]) -> None:
     """Stream work on a group's REMOVE: take it out of the vendors' grants, and its assets out of it
     (idempotent, resumable)."""
-    from shared.connections.grants import drop_deleted_group  # stream work only: not the groups API's import
+    from shared.connections.public import drop_deleted_group  # stream work only: not the groups API's import
 
     org_id, group_id = str(old_image["org_id"]), str(old_image["group_id"])
     drop_deleted_group(org_id, group_id)

@@ -9,12 +9,12 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from shared.assets.groups import logic
+from shared.assets.groups.models import Group, GroupCreate, GroupUpdate
 from shared.assets.models import Asset
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.groups import logic
-from shared.groups.models import Group, GroupCreate, GroupUpdate
 
 router = Router()
 GroupId = Annotated[str, Path(max_length=64)]

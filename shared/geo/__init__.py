@@ -1,0 +1,1 @@
+"""Where things are: geohash cells and ZIP centroids (pure, no domain)."""

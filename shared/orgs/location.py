@@ -1,0 +1,46 @@
+"""Where a vendor is: its profile's location and geo index keys, written with its address.
+
+The vendor profile (pk=ORG#{org_id}, sk=PROFILE) is the organization's item, so orgs sets its keys;
+vendor search (shared/search) reads the index they make:
+    gsi1pk = GEO#{geohash[:3]}        a cell of about 97 x 75 miles (at 40 degrees N)
+    gsi1sk = {geohash (12)}#{org_id}   so a finer cell is a range (BETWEEN) of the sort key
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.geo import geohash as geo
+from shared.geo.zips import centroid
+from shared.orgs.models import OrgItem
+
+PARTITION_PRECISION = 3
+PARTITION_BITS = 5 * PARTITION_PRECISION
+GEO_PREFIX = "GEO#"
+
+
+def geo_partition(geohash: str) -> str:
+    return f"{GEO_PREFIX}{geohash[:PARTITION_PRECISION]}"
+
+
+def vendor_location(address: dict[str, Any]) -> tuple[float, float] | None:
+    """Where a vendor is: its address's lat/lng when both are given, else its ZIP's centroid, else None."""
+    lat, lng = address.get("lat"), address.get("lng")
+    if lat is not None and lng is not None:
+        return float(lat), float(lng)
+    return centroid(str(address.get("zip") or ""))
+
+
+def locate_vendor(item: OrgItem) -> None:
+    """Set a vendor profile's location and geo index keys from its address (cleared when it has none).
+
+    Call before the profile's write, so the location changes in the same write as the address.
+    """
+    location = vendor_location(item.address or {}) if item.kind == "vendor" else None
+    if location is None:
+        item.lat = item.lng = item.gsi1pk = item.gsi1sk = None
+        return
+    item.lat, item.lng = location
+    geohash = geo.encode(*location)
+    item.gsi1pk = geo_partition(geohash)
+    item.gsi1sk = f"{geohash}#{item.org_id}"
