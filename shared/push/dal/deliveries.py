@@ -17,13 +17,14 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
+from shared.db.tasks import Task
 from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
 
 SK_PREFIX = "DELIVERY#"
 DUE = DueQueue("PUSHDUE", "gsi4")  # deliveries waiting for their next attempt, or for their lease to run out
+TASK = Task(DeliveryItem, DUE, due_key=lambda item: (item.delivery_id,))
 KEEP_DONE = timedelta(days=30)  # delivered and failed deliveries stay listable (and replayable) this long
 
 
@@ -33,10 +34,6 @@ def delivery_pk(subscription_id: str) -> str:
 
 def delivery_sk(delivery_id: str) -> str:
     return f"{SK_PREFIX}{delivery_id}"
-
-
-def due_key(delivery_id: str, due: datetime) -> tuple[str, str]:
-    return DUE.key(delivery_id, due)
 
 
 def to_delivery(item: DeliveryItem) -> Delivery:
@@ -57,7 +54,7 @@ def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, kind: Del
         created_at=now, updated_at=now, redeliveries=0, content_hash=content_hash,
         expires_at_epoch=int((now + retry_for + KEEP_DONE).timestamp()),
     )
-    item.gsi4pk, item.gsi4sk = due_key(delivery_id, now + queued_grace)
+    TASK.place(item, now + queued_grace)
     return item
 
 
@@ -73,12 +70,7 @@ def list_page(subscription_id: str, *, limit: int, cursor: str | None) -> Page[D
 
 def due_items(now: datetime, limit_per_shard: int) -> Iterator[DeliveryItem]:
     """In-flight deliveries whose due time has come, oldest first in each shard."""
-    return DUE.due_items(DeliveryItem, now, limit_per_shard)
-
-
-def _conditional_update(item: DeliveryItem, actions: list[Any], condition: Condition) -> bool:
-    """Apply the update if the condition holds; False when another worker changed the delivery first."""
-    return update_if(item, actions, condition)
+    return TASK.due(now, limit_per_shard)
 
 
 def claim(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due: str | None, now: datetime,
@@ -91,17 +83,11 @@ def claim(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due:
     condition = (DeliveryItem.status == seen_status) & (DeliveryItem.attempts == seen_attempts)
     if seen_due is not None:
         condition &= DeliveryItem.gsi4sk == seen_due
-    due_pk, due_sk = due_key(item.delivery_id, now + lease)
-    return _conditional_update(item, [
-        DeliveryItem.status.set(DeliveryStatus.SENDING.value),
-        DeliveryItem.attempts.set(seen_attempts + 1),
-        DeliveryItem.lease_until.set(now + lease),
+    return TASK.claim(item, to=DeliveryStatus.SENDING.value, seen=condition, now=now, lease=lease, also=[
         DeliveryItem.last_attempt_at.set(now),
         DeliveryItem.next_attempt_at.remove(),
         DeliveryItem.updated_at.set(now),
-        DeliveryItem.gsi4pk.set(due_pk),
-        DeliveryItem.gsi4sk.set(due_sk),
-    ], condition)
+    ])
 
 
 def _attempt_is_ours(attempt: int) -> Condition:
@@ -109,46 +95,34 @@ def _attempt_is_ours(attempt: int) -> Condition:
 
 
 def mark_delivered(item: DeliveryItem, attempt: int, *, status_code: int, now: datetime) -> bool:
-    return _conditional_update(item, [
-        DeliveryItem.status.set(DeliveryStatus.DELIVERED.value),
+    return TASK.finish(item, to=DeliveryStatus.DELIVERED.value, seen=_attempt_is_ours(attempt), also=[
         DeliveryItem.delivered_at.set(now),
         DeliveryItem.last_status_code.set(status_code),
         DeliveryItem.last_error.remove(),
-        DeliveryItem.lease_until.remove(),
         DeliveryItem.updated_at.set(now),
-        DeliveryItem.gsi4pk.remove(),
-        DeliveryItem.gsi4sk.remove(),
         DeliveryItem.expires_at_epoch.set(int((now + KEEP_DONE).timestamp())),
-    ], _attempt_is_ours(attempt))
+    ])
 
 
 def mark_retrying(item: DeliveryItem, attempt: int, *, status_code: int | None, error: str, now: datetime,
                   next_attempt_at: datetime) -> bool:
-    due_pk, due_sk = due_key(item.delivery_id, next_attempt_at)
-    return _conditional_update(item, [
-        DeliveryItem.status.set(DeliveryStatus.RETRYING.value),
+    return TASK.retry_later(item, to=DeliveryStatus.RETRYING.value, at=next_attempt_at,
+                            seen=_attempt_is_ours(attempt), also=[
         DeliveryItem.next_attempt_at.set(next_attempt_at),
         *_outcome(status_code, error),
-        DeliveryItem.lease_until.remove(),
         DeliveryItem.updated_at.set(now),
-        DeliveryItem.gsi4pk.set(due_pk),
-        DeliveryItem.gsi4sk.set(due_sk),
-    ], _attempt_is_ours(attempt))
+    ])
 
 
 def mark_failed(item: DeliveryItem, attempt: int, *, status_code: int | None, error: str, now: datetime) -> bool:
     """Give up: failed, and replayable with redeliver."""
-    return _conditional_update(item, [
-        DeliveryItem.status.set(DeliveryStatus.FAILED.value),
+    return TASK.finish(item, to=DeliveryStatus.FAILED.value, seen=_attempt_is_ours(attempt), also=[
         DeliveryItem.failed_at.set(now),
         *_outcome(status_code, error),
-        DeliveryItem.lease_until.remove(),
         DeliveryItem.next_attempt_at.remove(),
         DeliveryItem.updated_at.set(now),
-        DeliveryItem.gsi4pk.remove(),
-        DeliveryItem.gsi4sk.remove(),
         DeliveryItem.expires_at_epoch.set(int((now + KEEP_DONE).timestamp())),
-    ], _attempt_is_ours(attempt))
+    ])
 
 
 def _outcome(status_code: int | None, error: str) -> list[Any]:
@@ -159,16 +133,13 @@ def _outcome(status_code: int | None, error: str) -> list[Any]:
 
 def requeue(item: DeliveryItem, *, now: datetime, retry_for: timedelta, queued_grace: timedelta) -> bool:
     """Redeliver a finished delivery: queued again (same id and body), with a new 24 h window."""
-    due_pk, due_sk = due_key(item.delivery_id, now + queued_grace)
-    return _conditional_update(item, [
-        DeliveryItem.status.set(DeliveryStatus.QUEUED.value),
+    return TASK.retry_later(item, to=DeliveryStatus.QUEUED.value, at=now + queued_grace, seen=(
+        DeliveryItem.status == item.status) & (DeliveryItem.attempts == item.attempts), also=[
         DeliveryItem.retry_until.set(now + retry_for),
         DeliveryItem.redeliveries.add(1),
         DeliveryItem.attempts_before_window.set(item.attempts or 0),  # its backoff starts over
         DeliveryItem.delivered_at.remove(),
         DeliveryItem.failed_at.remove(),
         DeliveryItem.updated_at.set(now),
-        DeliveryItem.gsi4pk.set(due_pk),
-        DeliveryItem.gsi4sk.set(due_sk),
         DeliveryItem.expires_at_epoch.set(int((now + retry_for + KEEP_DONE).timestamp())),
-    ], (DeliveryItem.status == item.status) & (DeliveryItem.attempts == item.attempts))
+    ])
