@@ -32,6 +32,8 @@ LAMBDA_INIT_ENV = {
     "MAILER": "ses",
     "MAIL_FROM": "bundle@example.com",
     "SECRETS_CIPHER": "kms",
+    "KMS_KEY_ID": "bundle",
+    "APP_BASE_URL": "https://app.bundle.example",
     "POWERTOOLS_SERVICE_NAME": "fleetbridge",
     "PYTHONDONTWRITEBYTECODE": "1",
 }

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+LOCAL_APP_BASE_URL = "http://localhost:3000"  # make dev's default: the web app does not run locally
 
 
 class Settings(BaseModel):
@@ -48,8 +50,9 @@ class Settings(BaseModel):
         "in AWS (false) they must be https to a public host",
     )
     app_base_url: str = Field(
-        default="http://localhost:3000",
-        description="APP_BASE_URL: the web app's public URL, for links in emails (sign-up, invitations)",
+        default="",
+        description="APP_BASE_URL: the web app's public URL, for links in emails (sign-up, invitations); "
+        f"required in AWS, {LOCAL_APP_BASE_URL} by default locally",
     )
     # customer portal (portal.md): link signing keys (one of the two) and the pictures bucket
     portal_signing_secret_arn: str | None = Field(
@@ -61,6 +64,32 @@ class Settings(BaseModel):
     pictures_bucket: str | None = Field(
         default=None, description="PICTURES_BUCKET: S3 bucket of site and service pictures (presigned URLs only)"
     )
+
+    @property
+    def local(self) -> bool:
+        """Running against DynamoDB Local (make dev, tests), not in AWS."""
+        return self.dynamodb_endpoint is not None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        """Settings that need each other: a process with half a configuration does not start."""
+        problems = []
+        if self.secrets_cipher == "kms" and not self.kms_key_id:
+            problems.append("SECRETS_CIPHER=kms needs KMS_KEY_ID")
+        if self.secrets_cipher == "local" and not self.local_secret_key:
+            problems.append("SECRETS_CIPHER=local needs LOCAL_SECRET_KEY (make dev writes one)")
+        if self.portal_signing_secret_arn and self.portal_signing_keys:
+            problems.append("set PORTAL_SIGNING_SECRET_ARN (AWS) or PORTAL_SIGNING_KEYS (locally), not both")
+        if not self.local:
+            if not self.app_base_url.startswith("https://"):
+                problems.append("APP_BASE_URL must be the web app's https URL in AWS (links in emails use it)")
+            if self.allow_loopback_http:
+                problems.append("ALLOW_LOOPBACK_HTTP is for DynamoDB Local only (dev, tests)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        if not self.app_base_url:
+            object.__setattr__(self, "app_base_url", LOCAL_APP_BASE_URL)  # frozen model: set once, here
+        return self
 
 
 def from_environment(environ: Mapping[str, str]) -> Settings:

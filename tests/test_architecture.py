@@ -28,7 +28,7 @@ def _capability(module: str) -> str | None:
 
 def _imports(path: Path) -> list[tuple[int, str]]:
     """(line, module) of every import in the file, at any depth (lazy imports included)."""
-    found = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.extend((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)

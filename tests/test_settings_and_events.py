@@ -37,6 +37,7 @@ def test_missing_settings_fail_at_import_with_a_clear_message():
 def test_settings_come_from_upper_case_variables_and_aliases():
     settings = from_environment({"TABLE_NAME": "t-1", "AWS_REGION": "us-east-1", "MAILER": "smtp",
                                  "MAIL_FROM": "ops@example.com", "SECRETS_CIPHER": "local", "SMTP_PORT": "2525",
+                                 "LOCAL_SECRET_KEY": "k",
                                  "ALLOW_LOOPBACK_HTTP": "true", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
                                  "table_name": "ignored: lower case is not ours", "UNRELATED": "x"})
     assert (settings.table_name, settings.smtp_port, settings.allow_loopback_http) == ("t-1", 2525, True)
@@ -44,6 +45,32 @@ def test_settings_come_from_upper_case_variables_and_aliases():
     with pytest.raises(ValidationError, match="smtp_port"):
         from_environment({"TABLE_NAME": "t-1", "AWS_REGION": "r", "MAILER": "smtp", "MAIL_FROM": "ops@example.com",
                           "SECRETS_CIPHER": "local", "SMTP_PORT": "not a port"})
+
+
+AWS_SETTINGS = {"TABLE_NAME": "t-1", "AWS_REGION": "us-east-1", "MAILER": "ses", "MAIL_FROM": "ops@example.com",
+                "SECRETS_CIPHER": "kms", "KMS_KEY_ID": "arn:aws:kms:us-east-1:1:key/k",
+                "APP_BASE_URL": "https://app.example.com"}
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"KMS_KEY_ID": None}, "SECRETS_CIPHER=kms needs KMS_KEY_ID"),
+    ({"SECRETS_CIPHER": "local"}, "SECRETS_CIPHER=local needs LOCAL_SECRET_KEY"),
+    ({"APP_BASE_URL": None}, "APP_BASE_URL must be the web app's https URL in AWS"),
+    ({"APP_BASE_URL": "http://localhost:3000"}, "APP_BASE_URL must be the web app's https URL in AWS"),
+    ({"ALLOW_LOOPBACK_HTTP": "true"}, "ALLOW_LOOPBACK_HTTP is for DynamoDB Local only"),
+    ({"PORTAL_SIGNING_SECRET_ARN": "arn:s", "PORTAL_SIGNING_KEYS": "k1:x"}, "not both"),
+])
+def test_settings_that_need_each_other_are_refused_half_set(change, problem):
+    assert from_environment(AWS_SETTINGS).app_base_url == "https://app.example.com"
+    environ = {k: v for k, v in {**AWS_SETTINGS, **change}.items() if v is not None}
+    with pytest.raises(ValidationError, match=problem):
+        from_environment(environ)
+
+
+def test_only_a_local_process_gets_the_local_web_app_url_by_default():
+    local = {**AWS_SETTINGS, "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}
+    del local["APP_BASE_URL"]
+    assert from_environment(local).app_base_url == "http://localhost:3000"
 
 
 @pytest.mark.parametrize("handler", [*API_HANDLERS, *EVENT_HANDLERS])
