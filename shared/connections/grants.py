@@ -100,6 +100,11 @@ def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant
 GROUPS = Identity(user_id="system:groups")  # the actor of what follows a group's deletion
 
 
+def deleted_group_record(old_image: dict[str, Any]) -> None:
+    """Stream work on a group's REMOVE (shared/streams/router.py): the grants stop naming it."""
+    drop_deleted_group(str(old_image["org_id"]), str(old_image["group_id"]))
+
+
 def drop_deleted_group(fleet_id: str, group_id: str) -> None:
     """Stream work on a group's REMOVE: take it out of every grant that names it, with an audit event
     on both sides. (Access to it ended with the deletion: reads skip groups that are gone.)"""

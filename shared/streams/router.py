@@ -1,60 +1,140 @@
-"""Route each DynamoDB stream record to the work it triggers, by event name and item type.
+"""What each DynamoDB stream record sets off: one table, (event name, item type) -> the work, in order.
 
-Work registered here must be idempotent: the stream may deliver a record more than once, and
-a failed record is retried (then sent to the dead-letter queue) by the event source mapping.
+Each entry names its work by a function that imports it and hands it over: the real function is
+one hop from here ("what happens after a job changes": go to it), mypy checks its signature, and
+it is imported on the first record that needs it, so the processor's cold start loads none of
+them and a record that triggers nothing loads nothing. Work must be idempotent: the stream may
+deliver a record more than once, and a failed record is retried (then sent to the dead-letter
+queue) by the event source mapping; when a record has several works, a retry runs them all again.
 """
 
 from __future__ import annotations
 
-import importlib
+import ast
+import inspect
 from collections.abc import Callable
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from shared.coldstart import loading
 
-Work = Callable[[dict[str, Any]], None]
+Image = dict[str, Any]
+Work = Callable[[Image], None]
 
-# (eventName, item type) -> "module:function", the work; it gets the image that matters (new for
-# INSERT/MODIFY, old for REMOVE). A work's module is imported when its first record comes, so the
-# processor's cold start loads none of them, and records that trigger nothing load nothing.
-ROUTES: dict[tuple[str, str], str] = {
-    ("INSERT", "outbox"): "shared.outbox.delivery:deliver",
-    ("MODIFY", "outbox"): "shared.outbox.delivery:deliver_queued",  # queued again by the sweep; else no-op
-    ("REMOVE", "group"): "shared.assets.groups.logic:clean_up_deleted_group",
-    # portal: a SUCCEEDED job at a site is a completed service
-    ("MODIFY", "job"): "shared.portal.job_services:record_job_service",
-    ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:inbox_inserted",  # sample, count, apply
-    ("MODIFY", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
-    ("INSERT", "asset"): "shared.fleetrock.sync:sync_asset_record",
-    ("MODIFY", "asset"): "shared.fleetrock.sync:sync_asset_record",
-    ("MODIFY", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",
-    ("INSERT", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",  # a unit linked at activation
-    # an asset with a VIN Fleetrock told us about earlier
-    ("INSERT", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
-    ("MODIFY", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
-    ("INSERT", "push_delivery"): "shared.push.attempts:send_from_stream",  # a stored delivery: first attempt
-    # a redelivery (queued again); other changes: no-op
-    ("MODIFY", "push_delivery"): "shared.push.attempts:send_from_stream",
-    ("INSERT", "maintenance_refresh_task"): "shared.fleetrock.refresh_run:run_task_record",  # one fleet's daily refresh
-    # a retry the sweep queued; other changes: no-op
-    ("MODIFY", "maintenance_refresh_task"): "shared.fleetrock.refresh_run:run_task_record",
+
+# -- the works, each imported when first needed; a work takes the image that matters (new for
+# INSERT/MODIFY, old for REMOVE) --------------------------------------------------------------------
+def send_outbox_message() -> Work:
+    from shared.outbox.delivery import deliver
+
+    return deliver
+
+
+def send_requeued_outbox_message() -> Work:
+    """Queued again by the sweep; any other change of a message: nothing."""
+    from shared.outbox.delivery import deliver_queued
+
+    return deliver_queued
+
+
+def drop_deleted_group_from_grants() -> Work:
+    from shared.connections.grants import deleted_group_record
+
+    return deleted_group_record
+
+
+def empty_deleted_group() -> Work:
+    from shared.assets.groups.logic import clean_up_deleted_group
+
+    return clean_up_deleted_group
+
+
+def record_completed_service() -> Work:
+    """Portal: a SUCCEEDED job at a site is a completed service there."""
+    from shared.portal.job_services import record_job_service
+
+    return record_job_service
+
+
+def take_in_webhook() -> Work:
+    """A stored Fleetrock webhook: sample it, count it, apply it."""
+    from shared.fleetrock.apply import inbox_inserted
+
+    return inbox_inserted
+
+
+def apply_replayed_webhook() -> Work:
+    from shared.fleetrock.apply import apply_inbox_record
+
+    return apply_inbox_record
+
+
+def sync_unit_to_fleetrock() -> Work:
+    from shared.fleetrock.sync import sync_asset_record
+
+    return sync_asset_record
+
+
+def retry_unit_sync() -> Work:
+    """A failed sync queued again by the sweep, or a unit linked at activation."""
+    from shared.fleetrock.sync import retry_sync_record
+
+    return retry_sync_record
+
+
+def attach_waiting_repair_orders() -> Work:
+    """An asset with a VIN Fleetrock told us about earlier gets its repair orders."""
+    from shared.fleetrock.attach import attach_waiting_record
+
+    return attach_waiting_record
+
+
+def send_push_delivery() -> Work:
+    """A stored delivery's first attempt, or a redelivery; other changes: nothing."""
+    from shared.push.attempts import send_from_stream
+
+    return send_from_stream
+
+
+def run_refresh_task() -> Work:
+    """One fleet's daily refresh, or a retry the sweep queued; other changes: nothing."""
+    from shared.fleetrock.refresh_run import run_task_record
+
+    return run_task_record
+
+
+ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
+    ("INSERT", "outbox"): (send_outbox_message,),
+    ("MODIFY", "outbox"): (send_requeued_outbox_message,),
+    ("REMOVE", "group"): (drop_deleted_group_from_grants, empty_deleted_group),
+    ("MODIFY", "job"): (record_completed_service,),
+    ("INSERT", "fleetrock_inbox"): (take_in_webhook,),
+    ("MODIFY", "fleetrock_inbox"): (apply_replayed_webhook,),
+    ("INSERT", "asset"): (sync_unit_to_fleetrock,),
+    ("MODIFY", "asset"): (sync_unit_to_fleetrock,),
+    ("INSERT", "fleetrock_sync"): (retry_unit_sync,),
+    ("MODIFY", "fleetrock_sync"): (retry_unit_sync,),
+    ("INSERT", "vin_claim"): (attach_waiting_repair_orders,),
+    ("MODIFY", "vin_claim"): (attach_waiting_repair_orders,),
+    ("INSERT", "push_delivery"): (send_push_delivery,),
+    ("MODIFY", "push_delivery"): (send_push_delivery,),
+    ("INSERT", "maintenance_refresh_task"): (run_refresh_task,),
+    ("MODIFY", "maintenance_refresh_task"): (run_refresh_task,),
 }
 
 
 def work_modules() -> tuple[str, ...]:
-    """The modules the routes' work lives in (the bundle compiles them: infra/bundle.py)."""
-    return tuple(dict.fromkeys(target.partition(":")[0] for target in ROUTES.values()))
-
-
-@cache
-def work(target: str) -> Work:
-    """The function `target` ("module:function") names, its module imported on first use."""
-    module, _, name = target.partition(":")
-    with loading():
-        return cast(Work, getattr(importlib.import_module(module), name))
+    """The modules the works import (the bundle compiles them ahead: infra/bundle.py), read from
+    their code, so the list cannot drift from the table."""
+    modules: dict[str, None] = {}
+    for loaders in ROUTES.values():
+        for loader in loaders:
+            for node in ast.walk(ast.parse(inspect.getsource(loader))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    modules[node.module] = None
+    return tuple(modules)
 
 
 def route(record: DynamoDBRecord) -> bool:
@@ -64,8 +144,14 @@ def route(record: DynamoDBRecord) -> bool:
         return False
     event_name = record.raw_event.get("eventName", "")
     image = (stream.old_image if event_name == "REMOVE" else stream.new_image) or {}
-    target = ROUTES.get((event_name, str(image.get("type", ""))))
-    if target is None:
-        return False
-    work(target)(image)
-    return True
+    loaders = ROUTES.get((event_name, str(image.get("type", ""))), ())
+    for loader in loaders:
+        _loaded(loader)(image)
+    return bool(loaders)
+
+
+@cache
+def _loaded(loader: Callable[[], Work]) -> Work:
+    """The work, its module imported once per process (like the handler's own import: shared/coldstart.py)."""
+    with loading():
+        return loader()

@@ -137,12 +137,9 @@ def remove_asset(caller: Principal, group_id: str, asset_id: str) -> None:
 
 
 def clean_up_deleted_group(old_image: dict[str, Any]) -> None:
-    """Stream work on a group's REMOVE: take it out of the vendors' grants, and its assets out of it
-    (idempotent, resumable)."""
-    from shared.connections.public import drop_deleted_group  # stream work only: not the groups API's import
-
+    """Stream work on a group's REMOVE: its assets leave it (idempotent, resumable). The grants that
+    named it are connections' work on the same record (shared/streams/router.py)."""
     org_id, group_id = str(old_image["org_id"]), str(old_image["group_id"])
-    drop_deleted_group(org_id, group_id)
     for member in GroupMemberItem.query(dal.members_pk(org_id, group_id)):
         asset = assets_dal.get_asset_item(org_id, member.asset_id)
         with atomic("membership changed meanwhile") as tx:
