@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS, c
 
 from shared.observability import logger as powertools_logger
 from shared.portal import keys, tokens
-from shared.portal.links import add_months
+from shared.portal.setup.links import add_months
 from shared.settings import get_settings
 from tests.conftest import call_api
 from tests.factories import Caller, sign_up

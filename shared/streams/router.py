@@ -25,7 +25,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("MODIFY", "outbox"): "shared.outbox.delivery:deliver_queued",  # queued again by the sweep; else no-op
     ("REMOVE", "group"): "shared.groups.logic:clean_up_deleted_group",
     # portal: a SUCCEEDED job at a site is a completed service
-    ("MODIFY", "job"): "shared.portal.job_services:record_job_service",
+    ("MODIFY", "job"): "shared.portal.setup.job_services:record_job_service",
     ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:inbox_inserted",  # sample, count, apply
     ("MODIFY", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
     ("INSERT", "asset"): "shared.fleetrock.sync:sync_asset_record",

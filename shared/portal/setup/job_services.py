@@ -16,8 +16,8 @@ from shared.db.claims import add_claim
 from shared.errors import Conflict
 from shared.ids import new_id, utc_now
 from shared.observability import logger
-from shared.portal import services_dal, sites_dal
 from shared.portal.items import SiteServiceItem
+from shared.portal.setup import services_dal, sites_dal
 
 SUCCEEDED = "SUCCEEDED"
 

@@ -12,7 +12,7 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from shared.base_models import Model
 from shared.orgs.models import Address
-from shared.portal.models import Geofence, PortalPermissions, VehicleRef
+from shared.portal.setup.models import Geofence, PortalPermissions, VehicleRef
 
 
 class PermissionScoped(Model):
