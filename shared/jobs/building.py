@@ -1,6 +1,7 @@
-"""Building job items: a new PENDING job, and assigning it to an ACCEPTED partner.
+"""Building job items: a new PENDING job; the fleet's ACCEPTED partner it may be assigned to, and the
+check, at commit, that the partner still is.
 
-Used by the single create, the CSV import and the transitions alike.
+Used by the single create, the CSV import and the transitions alike (assigning: transitions.py).
 """
 
 from __future__ import annotations
@@ -43,20 +44,6 @@ def accepted(fleet_id: str, partner_id: str, field: str = "partner_id") -> Partn
         raise Unprocessable.field(field, f"{partner_id} is not an ACCEPTED installation partner of your fleet: "
                                          "invite it first (POST /partners/invitations)")
     return record
-
-
-def assign(item: JobItem, partner: PartnerRecord, caller: Principal, at: datetime) -> None:
-    """PENDING -> ASSIGNED in memory; the caller writes it with `partner_still_accepted` and the grant."""
-    item.partner_id, item.partner_org_id = partner.partner_id, partner.partner_org_id
-    item.partner_name, item.partner_invitation_id = partner.partner_name, partner.invitation_id
-    item.status, item.updated_at = JobStatus.ASSIGNED.value, at
-    changes.append_history(item, caller, at, "assigned", JobStatus.PENDING, note=f"to partner {partner.partner_id}")
-    dal.index(item)
-
-
-def unassign(item: JobItem) -> None:
-    item.partner_id = item.partner_org_id = item.partner_name = item.partner_invitation_id = None
-    dal.index(item)
 
 
 def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False) -> None:
