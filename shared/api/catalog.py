@@ -27,9 +27,9 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
         "shared.jobs.partner_routes": ("partner", "vehicles"),
     },
     # portal.md, vendor side: customers, sites, customer users, portal links, completed services
-    "customers": {"shared.portal.vendor_routes": ("customers", "sites", "customer-users")},
+    "customers": {"shared.portal.setup.routes": ("customers", "sites", "customer-users")},
     # portal.md, the customer's side: link exchange and portal views (portal session token)
-    "portal": {"shared.portal.customer_routes": ("portal",)},
+    "portal": {"shared.portal.view.routes": ("portal",)},
     # fleetrock.md: integration set-up, inbox replay, dispatch
     "integrations": {"shared.fleetrock.routes": ("integrations", "dispatch")},
     # fleetrock.md: Fleetrock's signed webhooks

@@ -53,7 +53,7 @@ def empty_deleted_group() -> Work:
 
 def record_completed_service() -> Work:
     """Portal: a SUCCEEDED job at a site is a completed service there."""
-    from shared.portal.job_services import record_job_service
+    from shared.portal.setup.job_services import record_job_service
 
     return record_job_service
 

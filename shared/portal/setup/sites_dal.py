@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.portal.items import SiteItem
-from shared.portal.models import Site
+from shared.portal.setup.models import Site
 
 
 def site_sk(site_id: str) -> str:

@@ -7,15 +7,15 @@ site id is 404, whoever owns it. The viewer's own customer's permissions apply t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.base_models import Address
+from shared.errors import Forbidden, NotFound
 from shared.ids import utc_now
-from shared.orgs.models import Address
-from shared.portal import customers_dal, pictures, services_dal, sites_dal
 from shared.portal.items import SiteItem, SiteServiceItem
-from shared.portal.models import VehicleRef
-from shared.portal.portal_models import (
+from shared.portal.setup import customers_dal, pictures, services_dal, sites_dal
+from shared.portal.setup.models import VehicleRef
+from shared.portal.view.models import (
     MapSite,
     MapSites,
     PictureUrl,
@@ -24,23 +24,9 @@ from shared.portal.portal_models import (
     SiteDetail,
     VehicleVisit,
 )
-from shared.portal.session import PortalCaller
+from shared.portal.view.session import PortalCaller
 
-DEFAULT_RANGE = timedelta(days=30)
-MAX_RANGE = timedelta(days=366)
 MAX_SERVICES = 200
-
-
-def date_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    end = end or utc_now()
-    if start is None and end < datetime.min.replace(tzinfo=UTC) + DEFAULT_RANGE:
-        raise Unprocessable.field("to", f"is too early for the default range ({DEFAULT_RANGE.days} days before it)")
-    start = start or end - DEFAULT_RANGE
-    if start > end:
-        raise Unprocessable.field("from", "must not be after `to`")
-    if end - start > MAX_RANGE:
-        raise Unprocessable.field("from", "the range may span at most 366 days")
-    return start, end
 
 
 def _service_filter(caller: PortalCaller, service: str | None) -> str | None:

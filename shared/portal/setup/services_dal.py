@@ -9,7 +9,7 @@ from pynamodb.expressions.condition import Condition
 from shared.db.claims import CLAIM, ClaimItem
 from shared.db.pagination import Page, query_page
 from shared.portal.items import SiteServiceItem
-from shared.portal.models import SiteService
+from shared.portal.setup.models import SiteService
 
 
 def services_pk(org_id: str, site_id: str) -> str:

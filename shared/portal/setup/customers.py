@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, expect_version
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.portal import customers_dal as dal
 from shared.portal.items import CustomerItem
-from shared.portal.models import Customer, CustomerCreate, CustomerUpdate
+from shared.portal.setup import customers_dal as dal
+from shared.portal.setup.models import Customer, CustomerCreate, CustomerUpdate
 
 _RACE = "a customer changed meanwhile; reload and try again"
 

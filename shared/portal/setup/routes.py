@@ -12,8 +12,10 @@ from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.portal import customers, links, sites, users, views
-from shared.portal.models import (
+from shared.portal import ranges
+from shared.portal.ranges import From, To, parse_when
+from shared.portal.setup import customers, links, sites, users
+from shared.portal.setup.models import (
     AccessEntry,
     Customer,
     CustomerCreate,
@@ -30,7 +32,6 @@ from shared.portal.models import (
     SiteService,
     SiteUpdate,
 )
-from shared.portal.ranges import From, To, parse_when
 
 router = Router()
 Vendor = Annotated[Principal, Depends(requires(Action.PORTAL_MANAGE))]
@@ -103,7 +104,7 @@ def record_service(site_id: SiteId, body: Annotated[ServiceCreate, Body()], call
 @router.get("/sites/<site_id>/services", tags=["sites"], summary="The services completed at a site, newest first")
 def list_services(site_id: SiteId, caller: Vendor, from_: From = None, to: To = None,
                   limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[SiteService]:
-    start, end = views.date_range(parse_when(from_, "from"), parse_when(to, "to", end_of_day=True))
+    start, end = ranges.date_range(parse_when(from_, "from"), parse_when(to, "to", end_of_day=True))
     return sites.list_services(caller, site_id, start, end, limit, cursor)
 
 

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from shared.errors import Unauthenticated
 from shared.ids import utc_now
-from shared.portal import access_dal, customers_dal, keys, tokens, users_dal
+from shared.portal import keys, tokens
 from shared.portal.items import CustomerItem, CustomerUserItem
-from shared.portal.models import PortalPermissions
-from shared.portal.portal_models import PortalProfile, PortalSession
+from shared.portal.setup import access_dal, customers_dal, users_dal
+from shared.portal.setup.models import PortalPermissions
+from shared.portal.view.models import PortalProfile, PortalSession
 
 SESSION_TTL = timedelta(hours=1)
 ASK = "ask your service provider for a new one"

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.assets import dal as assets_dal
+from shared.assets.public import get_asset_item
 from shared.db.base import atomic
 from shared.db.claims import add_claim
 from shared.errors import Conflict
 from shared.ids import new_id, utc_now
 from shared.observability import logger
-from shared.portal import services_dal, sites_dal
 from shared.portal.items import SiteServiceItem
+from shared.portal.setup import services_dal, sites_dal
 
 SUCCEEDED = "SUCCEEDED"
 
@@ -32,7 +32,7 @@ def _when(value: Any) -> datetime:
 def _vehicle(fleet_id: str, asset_id: str | None) -> dict[str, Any] | None:
     if not asset_id:
         return None
-    asset = assets_dal.get_asset_item(fleet_id, asset_id) if fleet_id else None
+    asset = get_asset_item(fleet_id, asset_id) if fleet_id else None
     if asset is None:
         return {"unit_number": asset_id, "asset_id": asset_id, "vin": None}
     return {"unit_number": asset.unit_number, "asset_id": asset_id, "vin": asset.vin}

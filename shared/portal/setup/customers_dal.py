@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
 from shared.portal.items import CustomerItem
-from shared.portal.models import Customer
+from shared.portal.setup.models import Customer
 
 
 def customer_sk(customer_id: str) -> str:

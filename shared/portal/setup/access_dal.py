@@ -10,8 +10,8 @@ from shared.db.base import condition_failed
 from shared.db.pagination import Page, query_page
 from shared.ids import new_id
 from shared.portal.items import LinkUseItem, PortalAccessItem
-from shared.portal.models import AccessEntry
-from shared.portal.users_dal import link_use_item
+from shared.portal.setup.models import AccessEntry
+from shared.portal.setup.users_dal import link_use_item
 
 KEEP_FOR = timedelta(days=365)
 

@@ -10,9 +10,8 @@ from datetime import datetime
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from shared.base_models import Model
-from shared.orgs.models import Address
-from shared.portal.models import Geofence, PortalPermissions, VehicleRef
+from shared.base_models import Address, Model
+from shared.portal.setup.models import Geofence, PortalPermissions, VehicleRef
 
 
 class PermissionScoped(Model):

@@ -7,8 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
-from shared.base_models import Email, Model, RequestBody, StoredModel, UtcDatetime, Version, VersionedUpdate
-from shared.orgs.models import Address, Name
+from shared.base_models import (
+    Address,
+    Email,
+    Model,
+    Name,
+    RequestBody,
+    StoredModel,
+    UtcDatetime,
+    Version,
+    VersionedUpdate,
+)
 
 MAX_SITES_PER_USER = 100
 MAX_PICTURES = 20

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from aws_lambda_powertools.event_handler.request import Request
 
 from shared.ids import utc_now
-from shared.portal.session import PortalCaller, authenticate, verified_claims
 from shared.portal.tokens import Kind
+from shared.portal.view.session import PortalCaller, authenticate, verified_claims
 
 
 def bearer(request: Request) -> str | None:

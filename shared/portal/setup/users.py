@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, expect_version
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, decode_cursor, encode_cursor
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.portal import customers_dal, sites_dal
-from shared.portal import users_dal as dal
 from shared.portal.items import CustomerItem, CustomerUserItem
-from shared.portal.models import CustomerUser, CustomerUserCreate, CustomerUserUpdate, PortalLinkState
+from shared.portal.setup import customers_dal, sites_dal
+from shared.portal.setup import users_dal as dal
+from shared.portal.setup.models import CustomerUser, CustomerUserCreate, CustomerUserUpdate, PortalLinkState
 
 
 def get_item(caller: Principal, customer_user_id: str) -> CustomerUserItem:

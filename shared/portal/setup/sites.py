@@ -10,10 +10,10 @@ from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.portal import customers_dal, pictures, services_dal
-from shared.portal import sites_dal as dal
 from shared.portal.items import CustomerItem, SiteItem, SiteServiceItem
-from shared.portal.models import (
+from shared.portal.setup import customers_dal, pictures, services_dal
+from shared.portal.setup import sites_dal as dal
+from shared.portal.setup.models import (
     PictureUpload,
     PictureUploadRequest,
     ServiceCreate,

@@ -12,16 +12,17 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Conflict
 from shared.ids import utc_now
-from shared.portal import access_dal, keys, tokens
+from shared.portal import keys, tokens
 from shared.portal.items import CustomerUserItem
-from shared.portal.models import AccessEntry, PortalLinkIssued
-from shared.portal.users import get_item, snapshot
+from shared.portal.setup import access_dal
+from shared.portal.setup.models import AccessEntry, PortalLinkIssued
+from shared.portal.setup.users import get_item, snapshot
 from shared.settings import get_settings
 
 LINK_MONTHS = 6

@@ -1,6 +1,6 @@
 """The portal routes a vendor's customer users call: open a link, see sites and what was done there.
 
-No Cognito here: each route's dependency checks the portal token itself (shared/portal/auth.py).
+No Cognito here: each route's dependency checks the portal token itself (shared/portal/view/auth.py).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from shared.portal import session, views
-from shared.portal.auth import portal_link, portal_session
-from shared.portal.portal_models import MapSites, PortalProfile, PortalSession, SiteDetail
+from shared.portal import ranges
 from shared.portal.ranges import From, To, parse_when
-from shared.portal.session import PortalCaller
+from shared.portal.view import session, views
+from shared.portal.view.auth import portal_link, portal_session
+from shared.portal.view.models import MapSites, PortalProfile, PortalSession, SiteDetail
+from shared.portal.view.session import PortalCaller
 
 router = Router()
 Link = Annotated[PortalCaller, Depends(portal_link)]
@@ -33,7 +34,7 @@ def _source_ip() -> str | None:
 
 
 def _range(from_: str | None, to: str | None) -> tuple:
-    return views.date_range(parse_when(from_, "from"), parse_when(to, "to", end_of_day=True))
+    return ranges.date_range(parse_when(from_, "from"), parse_when(to, "to", end_of_day=True))
 
 
 @router.post("/portal/session", tags=TAGS,
