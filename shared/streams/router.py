@@ -26,21 +26,21 @@ ROUTES: dict[tuple[str, str], str] = {
     ("REMOVE", "group"): "shared.groups.logic:clean_up_deleted_group",
     # portal: a SUCCEEDED job at a site is a completed service
     ("MODIFY", "job"): "shared.portal.job_services:record_job_service",
-    ("INSERT", "fleetrock_inbox"): "shared.fleetrock.apply:inbox_inserted",  # sample, count, apply
-    ("MODIFY", "fleetrock_inbox"): "shared.fleetrock.apply:apply_inbox_record",
-    ("INSERT", "asset"): "shared.fleetrock.sync:sync_asset_record",
-    ("MODIFY", "asset"): "shared.fleetrock.sync:sync_asset_record",
-    ("MODIFY", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",
-    ("INSERT", "fleetrock_sync"): "shared.fleetrock.sync:retry_sync_record",  # a unit linked at activation
+    ("INSERT", "fleetrock_inbox"): "shared.fleetrock.inbox.apply:inbox_inserted",  # sample, count, apply
+    ("MODIFY", "fleetrock_inbox"): "shared.fleetrock.inbox.apply:apply_inbox_record",
+    ("INSERT", "asset"): "shared.fleetrock.sync.sync:sync_asset_record",
+    ("MODIFY", "asset"): "shared.fleetrock.sync.sync:sync_asset_record",
+    ("MODIFY", "fleetrock_sync"): "shared.fleetrock.sync.sync:retry_sync_record",
+    ("INSERT", "fleetrock_sync"): "shared.fleetrock.sync.sync:retry_sync_record",  # a unit linked at activation
     # an asset with a VIN Fleetrock told us about earlier
-    ("INSERT", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
-    ("MODIFY", "vin_claim"): "shared.fleetrock.attach:attach_waiting_record",
+    ("INSERT", "vin_claim"): "shared.fleetrock.inbox.attach:attach_waiting_record",
+    ("MODIFY", "vin_claim"): "shared.fleetrock.inbox.attach:attach_waiting_record",
     ("INSERT", "push_delivery"): "shared.push.attempts:send_from_stream",  # a stored delivery: first attempt
     # a redelivery (queued again); other changes: no-op
     ("MODIFY", "push_delivery"): "shared.push.attempts:send_from_stream",
-    ("INSERT", "maintenance_refresh_task"): "shared.fleetrock.refresh_run:run_task_record",  # one fleet's daily refresh
+    ("INSERT", "maintenance_refresh_task"): "shared.fleetrock.refresh.run:run_task_record",  # one fleet's daily refresh
     # a retry the sweep queued; other changes: no-op
-    ("MODIFY", "maintenance_refresh_task"): "shared.fleetrock.refresh_run:run_task_record",
+    ("MODIFY", "maintenance_refresh_task"): "shared.fleetrock.refresh.run:run_task_record",
 }
 
 
