@@ -1,4 +1,4 @@
-"""Integration set-up (configure, activate, deactivate, rotate the webhook secret), replay and sync retry.
+"""Integration set-up: configure, update, activate (import and link), deactivate, rotate the webhook secret.
 
 Secrets go in encrypted and never come out, except a new webhook secret, once, in the answer
 that created it (the fleet pastes it into Fleetrock).
@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from shared.assets import dal as assets_dal
 from shared.assets.models import AssetItem
@@ -19,10 +19,11 @@ from shared.auth.principal import Principal
 from shared.db.base import atomic, condition_failed, expect_version, save_if, transaction
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.fleetrock.inbox import dal as inbox_dal
-from shared.fleetrock.inbox.models import InboxEvent, InboxItem, InboxStatus
+from shared.fleetrock.inbox.models import InboxItem, InboxStatus
 from shared.fleetrock.integration import dal as integration_dal
+from shared.fleetrock.integration.access import owned
 from shared.fleetrock.integration.credentials import (
     client_for,
     encrypt_api_key,
@@ -41,20 +42,13 @@ from shared.fleetrock.integration.models import (
 from shared.fleetrock.remote.client import FleetrockAuthError, FleetrockClient, FleetrockError, FleetrockUnavailable
 from shared.fleetrock.remote.lookup import list_orders
 from shared.fleetrock.sync import dal as sync_dal
-from shared.fleetrock.sync.models import UnitSync, UnitSyncItem
-from shared.fleetrock.sync.sync import FAILED, RETRY
+from shared.fleetrock.sync.models import UnitSyncItem
+from shared.fleetrock.sync.sync import RETRY
 from shared.ids import new_id, utc_now
 from shared.maintenance.rules import OPEN_RO_STATUSES
 from shared.observability import logger
 
 TRANSACTION_ITEMS = 100
-
-
-def _owned(caller: Principal, integration_id: str) -> IntegrationItem:
-    item = integration_dal.get_integration_item(integration_id)
-    if item is None or item.org_id != caller.org_id:
-        raise NotFound(f"integration {integration_id} not found")
-    return item
 
 
 def configure(caller: Principal, body: IntegrationCreate) -> IntegrationWithSecret:
@@ -83,7 +77,7 @@ def _public(item: IntegrationItem) -> dict[str, Any]:
 
 
 def get_integration(caller: Principal, integration_id: str) -> Integration:
-    return integration_dal.to_integration(_owned(caller, integration_id))
+    return integration_dal.to_integration(owned(caller, integration_id))
 
 
 def list_integrations(caller: Principal, limit: int, cursor: str | None) -> Page[Integration]:
@@ -92,7 +86,7 @@ def list_integrations(caller: Principal, limit: int, cursor: str | None) -> Page
 
 def update(caller: Principal, integration_id: str, body: IntegrationUpdate) -> Integration:
     """Change the account; changed credentials of an active integration are checked first."""
-    item = _owned(caller, integration_id)
+    item = owned(caller, integration_id)
     expect_version(item, body.version, "integration")
     before = _public(item)
     if body.login_url is not None:
@@ -137,7 +131,7 @@ def _check_credentials(client: FleetrockClient) -> None:
 
 def rotate_secret(caller: Principal, integration_id: str) -> IntegrationWithSecret:
     """A new webhook secret, shown once; the old one stops working at once."""
-    item = _owned(caller, integration_id)
+    item = owned(caller, integration_id)
     secret = new_webhook_secret()
     item.webhook_secret_ciphertext = encrypt_webhook_secret(secret, integration_id)
     item.secret_rotated_at = item.updated_at = utc_now()
@@ -151,7 +145,7 @@ def rotate_secret(caller: Principal, integration_id: str) -> IntegrationWithSecr
 
 def activate(caller: Principal, integration_id: str) -> Activation:
     """Check the credentials (GetToken), go active, queue the open repair orders, link units by VIN."""
-    item = _owned(caller, integration_id)
+    item = owned(caller, integration_id)
     if item.status == IntegrationStatus.ACTIVE.value:
         raise Conflict("the integration is active already")
     with client_for(item, in_request=True) as client:
@@ -231,7 +225,7 @@ def _link_units(item: IntegrationItem, units: list[dict[str, Any]]) -> int:
 
 def deactivate(caller: Principal, integration_id: str) -> Integration:
     """Stop: webhooks are answered 410 and assets no longer sync; statuses stay as they are."""
-    item = _owned(caller, integration_id)
+    item = owned(caller, integration_id)
     if item.status != IntegrationStatus.ACTIVE.value:
         return integration_dal.to_integration(item)
     before = _public(item)
@@ -243,50 +237,3 @@ def deactivate(caller: Principal, integration_id: str) -> Integration:
                         target_type="integration", target_id=integration_id, before=before, after=_public(item))
     integration_dal.forget(integration_id)
     return integration_dal.to_integration(item)
-
-
-def list_events(caller: Principal, integration_id: str, limit: int, cursor: str | None) -> Page[InboxEvent]:
-    _owned(caller, integration_id)
-    return inbox_dal.list_events(integration_id, limit=limit, cursor=cursor)
-
-
-def replay(caller: Principal, integration_id: str, event_id: str) -> tuple[InboxEvent, bool]:
-    """Queue a failed event again (its MODIFY record applies it); an applied one is left alone.
-
-    Idempotent: applying twice is prevented by the event's status, and state by Fleetrock's timestamps.
-    """
-    _owned(caller, integration_id)
-    item = inbox_dal.get_event(integration_id, event_id)
-    if item is None:
-        raise NotFound(f"event {event_id} not found")
-    if item.status in (InboxStatus.FAILED.value, InboxStatus.PENDING.value) and inbox_dal.queue_replay(item):
-        return inbox_dal.to_event(inbox_dal.get_event(integration_id, event_id) or item), True
-    return inbox_dal.to_event(item), False
-
-
-def retry_sync(caller: Principal, integration_id: str, asset_id: str) -> UnitSync:
-    """Queue a failed unit sync again (the sync item's MODIFY record sends the asset's current state)."""
-    _owned(caller, integration_id)
-    state = sync_dal.get_sync(caller.org_id, asset_id)
-    if state is None:
-        raise NotFound(f"asset {asset_id} has no unit in Fleetrock")
-    if state.state != FAILED:
-        return _sync_view(state)
-    state.state, state.updated_at = RETRY, utc_now()
-    try:
-        state.save()
-    except PutError as exc:
-        if condition_failed(exc):
-            raise Conflict("the sync changed meanwhile: look again") from exc
-        raise
-    return _sync_view(state)
-
-
-def _sync_view(state: UnitSyncItem) -> UnitSync:
-    return UnitSync.model_validate(state)
-
-
-def list_syncs(caller: Principal, integration_id: str, state: str | None, limit: int,
-               cursor: str | None) -> Page[UnitSync]:
-    _owned(caller, integration_id)
-    return sync_dal.list_syncs(caller.org_id, state=state, limit=limit, cursor=cursor)

@@ -13,7 +13,7 @@ from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.fleetrock.inbox import samples
+from shared.fleetrock.inbox import replay, samples
 from shared.fleetrock.inbox.models import InboxEvent, WebhookSample
 from shared.fleetrock.integration import logic
 from shared.fleetrock.integration.models import (
@@ -25,6 +25,7 @@ from shared.fleetrock.integration.models import (
 )
 from shared.fleetrock.refresh import refresh
 from shared.fleetrock.refresh.models import RefreshTask
+from shared.fleetrock.sync import retry
 from shared.fleetrock.sync.models import UnitSync
 
 router = Router()
@@ -82,7 +83,7 @@ def rotate_secret(integration_id: IntegrationId, caller: Manager) -> Integration
             summary="Webhook events received, newest first (test, unknown and failed ones included)")
 def list_events(integration_id: IntegrationId, caller: Manager, limit: Limit = DEFAULT_PAGE_SIZE,
                 cursor: Cursor = None) -> Page[InboxEvent]:
-    return logic.list_events(caller, integration_id, limit, cursor)
+    return replay.list_events(caller, integration_id, limit, cursor)
 
 
 @router.post("/integrations/<integration_id>/events/<event_id>/replay", tags=TAGS,
@@ -90,7 +91,7 @@ def list_events(integration_id: IntegrationId, caller: Manager, limit: Limit = D
              responses={202: {"description": "queued again"}, 200: {"description": "nothing to replay"}})
 def replay_event(integration_id: IntegrationId, event_id: Annotated[str, Path(max_length=200)],
                  caller: Manager) -> Response[InboxEvent]:
-    event, queued = logic.replay(caller, integration_id, event_id)
+    event, queued = replay.replay(caller, integration_id, event_id)
     return Response(status_code=202 if queued else 200, content_type=content_types.APPLICATION_JSON, body=event)
 
 
@@ -107,14 +108,14 @@ def list_webhook_samples(integration_id: IntegrationId, caller: Manager) -> Page
 def list_units(integration_id: IntegrationId, caller: Manager,
                state: Annotated[Literal["synced", "failed", "retry"] | None, Query()] = None,
                limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[UnitSync]:
-    return logic.list_syncs(caller, integration_id, state, limit, cursor)
+    return retry.list_syncs(caller, integration_id, state, limit, cursor)
 
 
 @router.post("/integrations/<integration_id>/units/<asset_id>/sync", tags=TAGS,
              summary="Retry a failed unit sync (the asset's current state is sent)")
 def retry_unit_sync(integration_id: IntegrationId, asset_id: Annotated[str, Path(max_length=64)],
                     caller: Manager) -> UnitSync:
-    return logic.retry_sync(caller, integration_id, asset_id)
+    return retry.retry_sync(caller, integration_id, asset_id)
 
 
 @router.get("/integrations/<integration_id>/refreshes", tags=TAGS,
