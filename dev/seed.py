@@ -14,6 +14,8 @@ from dev.fleetrock_seed import seed_fleetrock
 from dev.jobs_seed import seed_jobs
 from dev.portal_seed import seed_portal
 from dev.push_seed import seed_push
+from shared.assets.groups.logic import create_group
+from shared.assets.groups.models import GroupCreate
 from shared.assets.logic import create_asset
 from shared.assets.models import AssetCreate, AssetKind
 from shared.assets.vin import check_digit
@@ -21,8 +23,6 @@ from shared.auth.principal import Identity, OrgKind, Principal, Role
 from shared.connections import logic as connections
 from shared.connections.grants import set_grant
 from shared.connections.models import ConnectionRequest, GrantUpdate
-from shared.assets.groups.logic import create_group
-from shared.assets.groups.models import GroupCreate
 from shared.invitations.logic import invite
 from shared.invitations.models import InvitationCreate
 from shared.orgs.logic import create_organization, create_user

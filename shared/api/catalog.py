@@ -11,7 +11,7 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "organizations": {"shared.orgs.routes": ("organizations", "users", "me")},
     # an asset's events (its Fleetrock repair orders) are served with the assets
     "assets": {"shared.assets.routes": ("assets",), "shared.assets.groups.routes": ("groups",),
-               "shared.fleetrock.history_routes": ("assets",)},
+               "shared.fleetrock.history.routes": ("assets",)},
     "audit": {"shared.audit.routes": ("audit",)},
     "connections": {
         "shared.connections.routes": ("connections", "notifications", "fleets"),
@@ -30,10 +30,11 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "customers": {"shared.portal.setup.routes": ("customers", "sites", "customer-users")},
     # portal.md, the customer's side: link exchange and portal views (portal session token)
     "portal": {"shared.portal.view.routes": ("portal",)},
-    # fleetrock.md: integration set-up, inbox replay, dispatch
-    "integrations": {"shared.fleetrock.routes": ("integrations", "dispatch")},
+    # fleetrock.md: integration set-up, inbox replay; dispatch (maintenance statuses, fed by Fleetrock)
+    "integrations": {"shared.fleetrock.integration.routes": ("integrations",),
+                     "shared.maintenance.routes": ("dispatch",)},
     # fleetrock.md: Fleetrock's signed webhooks
-    "fleetrock_webhook": {"shared.fleetrock.webhook_routes": ("webhooks",)},
+    "fleetrock_webhook": {"shared.fleetrock.inbox.webhook_routes": ("webhooks",)},
     # fleetrock.md: push subscriptions and their deliveries
     "subscriptions": {"shared.push.routes": ("subscriptions",)},
     "docs": {"shared.api.docs": ("swagger", "openapi.json")},

@@ -2,7 +2,7 @@
 
 Most routes take the user's Cognito JWT (the document's default, `bearerAuth`). A dependency with
 a `requirement` attribute authenticates the request itself: the portal's link and session tokens
-(shared/portal/view/auth.py) and Fleetrock's webhook signature (shared/fleetrock/webhook.py).
+(shared/portal/view/auth.py) and Fleetrock's webhook signature (shared/fleetrock/inbox/webhook.py).
 """
 
 from __future__ import annotations
