@@ -13,14 +13,16 @@ from pynamodb.expressions.condition import Condition
 from shared.db.base import save_if, update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
-from shared.db.sweep import FIRST_SWEEP_AFTER
+from shared.db.tasks import FIRST_SWEEP_AFTER, Task
 from shared.fleetrock.inbox.models import InboxEvent, InboxItem, InboxStatus
 from shared.fleetrock.integration.models import IntegrationItem
 from shared.ids import utc_now
 
 SK = "EVENT"
 RUNNABLE = (InboxStatus.PENDING.value, InboxStatus.FAILED.value, InboxStatus.QUEUED.value)
-DUE = DueQueue("FRINBOXDUE", "gsi4")  # events not applied yet, by when the sweep looks at them
+# events not applied yet, by when the sweep looks at them (its place is kept while one is applied)
+TASK = Task(InboxItem, DueQueue("FRINBOXDUE", "gsi4"), due_key=lambda item: (item.integration_id, item.event_id),
+            lease_until=None)
 # The stream applies an event within seconds, and gives up on it (dead-letters it) within
 # minutes; an event still not applied this long after it was stored is the sweep's.
 
@@ -35,10 +37,6 @@ def inbox_partition(integration_id: str) -> str:
 
 def to_event(item: InboxItem) -> InboxEvent:
     return InboxEvent.model_validate(item)
-
-
-def due_key(item: InboxItem, due: datetime) -> tuple[str, str]:
-    return DUE.key(item.integration_id, due, item.event_id)
 
 
 STORED_BODY_BYTES = 350_000  # compressed; with the other attributes, under DynamoDB's 400 KB item
@@ -65,7 +63,7 @@ def put_event(item: InboxItem) -> bool:
     item.gsi1pk = inbox_partition(item.integration_id)
     item.gsi1sk = f"{item.received_at.isoformat()}#{item.event_id}"
     if item.status == InboxStatus.PENDING.value:
-        item.gsi4pk, item.gsi4sk = due_key(item, item.received_at + FIRST_SWEEP_AFTER)
+        TASK.place(item, item.received_at + FIRST_SWEEP_AFTER)
     return save_if(item, InboxItem.pk.does_not_exist())
 
 
@@ -84,13 +82,8 @@ def _update(item: InboxItem, actions: list[Any], condition: Condition) -> bool:
 
 def mark_applied(item: InboxItem) -> bool:
     """applied_count goes 0 -> 1 with the status, once: False when another run applied it first."""
-    return _update(
-        item,
-        [InboxItem.status.set(InboxStatus.APPLIED.value), InboxItem.applied_count.add(1),
-         InboxItem.applied_at.set(utc_now()), InboxItem.last_error.remove(), InboxItem.gsi4pk.remove(),
-         InboxItem.gsi4sk.remove()],
-        InboxItem.status.is_in(*RUNNABLE),
-    )
+    return TASK.finish(item, to=InboxStatus.APPLIED.value, seen=InboxItem.status.is_in(*RUNNABLE), also=[
+        InboxItem.applied_count.add(1), InboxItem.applied_at.set(utc_now()), InboxItem.last_error.remove()])
 
 
 def mark_failed(item: InboxItem, error: str) -> None:
@@ -105,25 +98,24 @@ def queue_replay(item: InboxItem) -> bool:
 
 
 def due_events(now: datetime, limit_per_shard: int) -> Iterator[InboxItem]:
-    return DUE.due_items(InboxItem, now, limit_per_shard)
+    return TASK.due(now, limit_per_shard)
 
 
 def sweep_requeue(item: InboxItem, next_due: datetime) -> bool:
     """The sweep queues an event again (its MODIFY record applies it) and sets when it looks next;
     False when it changed since read."""
-    actions = [InboxItem.status.set(InboxStatus.QUEUED.value), InboxItem.sweeps.add(1), InboxItem.replays.add(1)]
-    return _update(item, [*actions, *DUE.move(InboxItem, next_due, item.integration_id, item.event_id)],
-                   _unchanged(item))
+    return TASK.requeue(item, to=InboxStatus.QUEUED.value, at=next_due, seen=InboxItem.status.is_in(*RUNNABLE),
+                        also=[InboxItem.sweeps.add(1), InboxItem.replays.add(1)])
 
 
 def sweep_give_up(item: InboxItem) -> bool:
     """Out of sweeps: the event leaves the due queue, as it is (failed or pending), for a replay."""
-    return _update(item, DUE.move(InboxItem, None), _unchanged(item))
+    return TASK.leave(item, seen=InboxItem.status.is_in(*RUNNABLE))
 
 
-def _unchanged(item: InboxItem) -> Condition:
-    """Still runnable and still at the due time the sweep read: neither applied nor swept since."""
-    return InboxItem.status.is_in(*RUNNABLE) & (InboxItem.gsi4sk == item.gsi4sk)
+def leave_queue(item: InboxItem) -> bool:
+    """Out of the due queue (applied meanwhile), if nobody moved it since read."""
+    return TASK.leave(item)
 
 
 def put_failed_read(integration: IntegrationItem, order: dict[str, Any], read_at: datetime, error: str) -> bool:

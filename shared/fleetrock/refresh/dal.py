@@ -13,25 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import save_if, update_if
+from shared.db.base import save_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
+from shared.db.tasks import Task
 from shared.fleetrock.refresh.models import RefreshResult, RefreshStatus, RefreshTask, RefreshTaskItem
 
 DUE = DueQueue("FRREFRESHDUE", "gsi3")  # tasks waiting for a retry, or for their lease to run out
+TASK = Task(RefreshTaskItem, DUE, due_key=lambda item: (item.integration_id, item.run_date))
 KEEP = timedelta(days=90)  # tasks stay listable this long (TTL)
 
 
 def task_pk(integration_id: str) -> str:
     return f"FLEETROCK#{integration_id}#REFRESH"
-
-
-def due_key(integration_id: str, run_date: str, due: datetime) -> tuple[str, str]:
-    return DUE.key(integration_id, due, run_date)
 
 
 def to_task(item: RefreshTaskItem) -> RefreshTask:
@@ -45,7 +42,7 @@ def new_item(*, integration_id: str, org_id: str, run_date: date, scheduled_at: 
         run_date=run_date.isoformat(), scheduled_at=scheduled_at, status=RefreshStatus.PENDING.value, attempts=0,
         created_at=now, updated_at=now, expires_at_epoch=int((now + KEEP).timestamp()),
     )
-    item.gsi3pk, item.gsi3sk = due_key(integration_id, item.run_date, now + grace)
+    TASK.place(item, now + grace)
     return item
 
 
@@ -66,12 +63,7 @@ def list_page(integration_id: str, *, limit: int, cursor: str | None) -> Page[Re
 
 def due_items(now: datetime, limit_per_shard: int) -> Iterator[RefreshTaskItem]:
     """Tasks whose due time has come, oldest first in each shard."""
-    return DUE.due_items(RefreshTaskItem, now, limit_per_shard)
-
-
-def _update(item: RefreshTaskItem, actions: list[Any], condition: Condition) -> bool:
-    """Apply the update if the condition holds; False when someone changed the task first."""
-    return update_if(item, actions, condition)
+    return TASK.due(now, limit_per_shard)
 
 
 def _as_seen(status: str, attempts: int) -> Condition:
@@ -80,17 +72,9 @@ def _as_seen(status: str, attempts: int) -> Condition:
 
 def claim(item: RefreshTaskItem, *, seen_status: str, seen_attempts: int, now: datetime, lease: timedelta) -> bool:
     """Take the next attempt: running, attempt counter +1, the lease end as due time."""
-    due_pk, due_sk = due_key(item.integration_id, item.run_date, now + lease)
-    return _update(item, [
-        RefreshTaskItem.status.set(RefreshStatus.RUNNING.value),
-        RefreshTaskItem.attempts.set(seen_attempts + 1),
-        RefreshTaskItem.started_at.set(now),
-        RefreshTaskItem.lease_until.set(now + lease),
-        RefreshTaskItem.next_attempt_at.remove(),
-        RefreshTaskItem.updated_at.set(now),
-        RefreshTaskItem.gsi3pk.set(due_pk),
-        RefreshTaskItem.gsi3sk.set(due_sk),
-    ], _as_seen(seen_status, seen_attempts))
+    return TASK.claim(item, to=RefreshStatus.RUNNING.value, seen=_as_seen(seen_status, seen_attempts), now=now,
+                      lease=lease, also=[RefreshTaskItem.started_at.set(now), RefreshTaskItem.next_attempt_at.remove(),
+                                         RefreshTaskItem.updated_at.set(now)])
 
 
 def _running(attempt: int) -> Condition:
@@ -100,52 +84,35 @@ def _running(attempt: int) -> Condition:
 def finish(item: RefreshTaskItem, attempt: int, *, status: RefreshStatus, now: datetime,
            result: RefreshResult | None = None, error: str | None = None) -> bool:
     """The attempt ended the task: succeeded, skipped, or failed for good. Leaves the due index."""
-    return _update(item, [
-        RefreshTaskItem.status.set(status.value),
+    return TASK.finish(item, to=status.value, seen=_running(attempt), also=[
         RefreshTaskItem.finished_at.set(now),
         RefreshTaskItem.result.set(result.model_dump()) if result else RefreshTaskItem.result.remove(),
         RefreshTaskItem.last_error.set(error[:500]) if error else RefreshTaskItem.last_error.remove(),
-        RefreshTaskItem.lease_until.remove(),
         RefreshTaskItem.next_attempt_at.remove(),
         RefreshTaskItem.updated_at.set(now),
-        RefreshTaskItem.gsi3pk.remove(),
-        RefreshTaskItem.gsi3sk.remove(),
-    ], _running(attempt))
+    ])
 
 
 def retry_later(item: RefreshTaskItem, attempt: int, *, error: str, now: datetime, next_attempt_at: datetime) -> bool:
-    due_pk, due_sk = due_key(item.integration_id, item.run_date, next_attempt_at)
-    return _update(item, [
-        RefreshTaskItem.status.set(RefreshStatus.RETRYING.value),
+    return TASK.retry_later(item, to=RefreshStatus.RETRYING.value, at=next_attempt_at, seen=_running(attempt), also=[
         RefreshTaskItem.last_error.set(error[:500]),
         RefreshTaskItem.next_attempt_at.set(next_attempt_at),
-        RefreshTaskItem.lease_until.remove(),
         RefreshTaskItem.updated_at.set(now),
-        RefreshTaskItem.gsi3pk.set(due_pk),
-        RefreshTaskItem.gsi3sk.set(due_sk),
-    ], _running(attempt))
+    ])
 
 
 def requeue(item: RefreshTaskItem, *, now: datetime, grace: timedelta) -> bool:
     """The sweep: queue a due task again (its MODIFY record runs it), if nobody touched it since it was read."""
-    due_pk, due_sk = due_key(item.integration_id, item.run_date, now + grace)
-    return _update(item, [
-        RefreshTaskItem.status.set(RefreshStatus.QUEUED.value),
-        RefreshTaskItem.lease_until.remove(),
-        RefreshTaskItem.updated_at.set(now),
-        RefreshTaskItem.gsi3pk.set(due_pk),
-        RefreshTaskItem.gsi3sk.set(due_sk),
-    ], _as_seen(item.status, int(item.attempts or 0)) & (RefreshTaskItem.gsi3sk == item.gsi3sk))
+    return TASK.requeue(item, to=RefreshStatus.QUEUED.value, at=now + grace,
+                        seen=_as_seen(item.status, int(item.attempts or 0)),
+                        also=[RefreshTaskItem.lease_until.remove(), RefreshTaskItem.updated_at.set(now)])
 
 
 def give_up(item: RefreshTaskItem, *, now: datetime, error: str) -> bool:
     """The sweep: a task out of attempts (its last run crashed) is failed, if nobody touched it since."""
-    return _update(item, [
-        RefreshTaskItem.status.set(RefreshStatus.FAILED.value),
+    return TASK.finish(item, to=RefreshStatus.FAILED.value,
+                       seen=_as_seen(item.status, int(item.attempts or 0)) & TASK.as_read(item), also=[
         RefreshTaskItem.finished_at.set(now),
         RefreshTaskItem.last_error.set(error[:500]),
-        RefreshTaskItem.lease_until.remove(),
         RefreshTaskItem.updated_at.set(now),
-        RefreshTaskItem.gsi3pk.remove(),
-        RefreshTaskItem.gsi3sk.remove(),
-    ], _as_seen(item.status, int(item.attempts or 0)) & (RefreshTaskItem.gsi3sk == item.gsi3sk))
+    ])

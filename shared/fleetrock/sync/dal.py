@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
-from shared.db.base import update_if
 from shared.db.due import DueQueue
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
+from shared.db.tasks import Task
 from shared.fleetrock.sync.models import UnitSync, UnitSyncItem
 from shared.ids import utc_now
 
 PREFIX = "FRSYNC#"
-DUE = DueQueue("FRSYNCDUE", "gsi4")  # failed syncs, by when the sweep tries them again
+# failed syncs, by when the sweep tries them again
+TASK = Task(UnitSyncItem, DueQueue("FRSYNCDUE", "gsi4"), due_key=lambda item: (item.org_id, item.asset_id),
+            status="state", lease_until=None)
 FAILED, RETRY = "failed", "retry"
 
 
@@ -35,17 +36,20 @@ def list_syncs(org_id: str, *, state: str | None, limit: int, cursor: str | None
 
 def set_due(item: UnitSyncItem, due: datetime | None) -> None:
     """Put the sync in the due queue at `due` (None: out of it); saved with the item."""
-    item.gsi4pk, item.gsi4sk = DUE.key(item.org_id, due, item.asset_id) if due else (None, None)
+    TASK.place(item, due)
 
 
 def due_syncs(now: datetime, limit_per_shard: int) -> Iterator[UnitSyncItem]:
-    return DUE.due_items(UnitSyncItem, now, limit_per_shard)
+    return TASK.due(now, limit_per_shard)
 
 
 def sweep_requeue(item: UnitSyncItem, next_due: datetime) -> bool:
     """Queue a failed sync again (its MODIFY record sends the asset's current state) and set when the
     sweep looks next; False when it changed since read (synced, or swept, meanwhile)."""
-    actions: list[Any] = [UnitSyncItem.state.set(RETRY), UnitSyncItem.sweeps.add(1),
-                          UnitSyncItem.updated_at.set(utc_now()), *DUE.move(UnitSyncItem, next_due, item.org_id,
-                                                                            item.asset_id)]
-    return update_if(item, actions, UnitSyncItem.state.is_in(FAILED, RETRY) & (UnitSyncItem.gsi4sk == item.gsi4sk))
+    return TASK.requeue(item, to=RETRY, at=next_due, seen=UnitSyncItem.state.is_in(FAILED, RETRY),
+                        also=[UnitSyncItem.sweeps.add(1), UnitSyncItem.updated_at.set(utc_now())])
+
+
+def leave_queue(item: UnitSyncItem) -> bool:
+    """Out of the due queue (synced meanwhile, or out of sweeps), if nobody moved it since read."""
+    return TASK.leave(item)

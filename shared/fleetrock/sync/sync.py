@@ -16,7 +16,7 @@ from typing import Any
 
 from shared.assets.public import AssetItem, AssetStatus, get_asset_item
 from shared.db.keys import org_pk
-from shared.db.sweep import FIRST_SWEEP_AFTER
+from shared.db.tasks import FIRST_SWEEP_AFTER
 from shared.fleetrock.integration import dal as integration_dal
 from shared.fleetrock.integration.credentials import client_for
 from shared.fleetrock.integration.models import IntegrationItem, IntegrationStatus
