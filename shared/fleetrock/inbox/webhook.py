@@ -31,6 +31,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler.request import Request
 from pydantic import ConfigDict
 
+from shared.auth.dependencies import Credential, declare
 from shared.base_models import Model
 from shared.errors import DomainError, NotFound, PayloadTooLarge, Unauthenticated
 from shared.fleetrock import WEBHOOK_MAX_BODY_BYTES
@@ -151,7 +152,7 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
                            signature_form=form)
 
 
-webhook_signature.requirement = "webhook_signature"  # type: ignore[attr-defined]
+declare(webhook_signature, Credential("webhook_signature"))
 
 
 # -- reading the body ----------------------------------------------------------------------------

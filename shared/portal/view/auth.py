@@ -1,9 +1,9 @@
 """Route dependencies of the portal routes: the portal authenticates each request itself.
 
 API Gateway has no authorizer on /portal (and the dev server checks no token there); these
-read `Authorization: Bearer <token>` and check it. `requirement` names the scheme for
-tests/routes.py, as `action` does on the role-checked dependencies; `precheck` is what can be
-checked before the input is (the token's signature and expiry).
+read `Authorization: Bearer <token>` and check it. Each is declared with its Credential
+(shared/auth/dependencies.py): the scheme it checks, as the role-checked dependencies declare their
+Action, and its `precheck`: what can be checked before the input is (the token's signature and expiry).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from aws_lambda_powertools.event_handler.request import Request
 
+from shared.auth.dependencies import Credential, declare
 from shared.ids import utc_now
 from shared.portal.tokens import Kind
 from shared.portal.view.session import PortalCaller, authenticate, verified_claims
@@ -42,9 +43,8 @@ def _signed(kind: Kind) -> Callable[[Request], None]:
     return check
 
 
-portal_link.requirement = "portal_link"  # type: ignore[attr-defined]
-portal_session.requirement = "portal_session"  # type: ignore[attr-defined]
-# run before the input is validated (shared.auth.permissions.check_caller): no token, or a forged or
-# expired one, is a 401 whatever the body; the link's state (disabled, replaced) is read by the route's own check
-portal_link.precheck = _signed("link")  # type: ignore[attr-defined]
-portal_session.precheck = _signed("session")  # type: ignore[attr-defined]
+# the precheck runs before the input is validated (shared.auth.permissions.check_caller): no token, or a
+# forged or expired one, is a 401 whatever the body; the link's state (disabled, replaced) is read by the
+# route's own check
+declare(portal_link, Credential("portal_link", precheck=_signed("link")))
+declare(portal_session, Credential("portal_session", precheck=_signed("session")))
