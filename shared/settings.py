@@ -113,5 +113,5 @@ def get_settings() -> Settings:
     try:
         return from_environment(os.environ)
     except ValidationError as exc:
-        missing = ", ".join(f"{str(e['loc'][0]).upper()} ({e['msg']})" for e in exc.errors())
+        missing = ", ".join(f"{str(e['loc'][0]).upper()} ({e['msg']})" if e["loc"] else e["msg"] for e in exc.errors())
         raise SettingsError(f"invalid or missing settings: {missing}") from exc

@@ -67,6 +67,14 @@ def test_settings_that_need_each_other_are_refused_half_set(change, problem):
         from_environment(environ)
 
 
+def test_a_half_set_configuration_fails_at_import_saying_what_is_missing():
+    env = {**{k: v for k, v in os.environ.items() if k != "LOCAL_SECRET_KEY"}}
+    result = subprocess.run([sys.executable, "-c", "import functions.assets.handler"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "invalid or missing settings: Value error, SECRETS_CIPHER=local needs LOCAL_SECRET_KEY" in result.stderr
+
+
 def test_only_a_local_process_gets_the_local_web_app_url_by_default():
     local = {**AWS_SETTINGS, "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}
     del local["APP_BASE_URL"]
