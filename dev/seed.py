@@ -14,19 +14,20 @@ from dev.fleetrock_seed import seed_fleetrock
 from dev.jobs_seed import seed_jobs
 from dev.portal_seed import seed_portal
 from dev.push_seed import seed_push
+from shared.assets.groups.logic import create_group
+from shared.assets.groups.models import GroupCreate
 from shared.assets.logic import create_asset
 from shared.assets.models import AssetCreate, AssetKind
 from shared.assets.vin import check_digit
 from shared.auth.principal import Identity, OrgKind, Principal, Role
+from shared.base_models import Address
 from shared.connections import logic as connections
 from shared.connections.grants import set_grant
 from shared.connections.models import ConnectionRequest, GrantUpdate
-from shared.assets.groups.logic import create_group
-from shared.assets.groups.models import GroupCreate
 from shared.invitations.logic import invite
 from shared.invitations.models import InvitationCreate
 from shared.orgs.logic import create_organization, create_user
-from shared.orgs.models import Address, OrganizationCreate, UserCreate
+from shared.orgs.models import OrganizationCreate, UserCreate
 from shared.partners.logic import accept_invitation, invite_partner
 from shared.partners.models import PartnerAccept, PartnerInvite
 from shared.services.logic import create_service, decide, place_order, request_connection

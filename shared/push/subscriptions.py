@@ -28,6 +28,7 @@ from shared.push.dal import subscriptions as dal
 from shared.push.models import (
     IN_FLIGHT,
     Delivery,
+    DeliveryItem,
     DeliveryKind,
     PushSubscriptionItem,
     Subscription,
@@ -74,7 +75,7 @@ def _add_verification(tx: TransactWrite, item: PushSubscriptionItem, now: dateti
     delivery = deliveries_dal.new_item(delivery_id=delivery_id, subscription_id=item.subscription_id,
                                        fleet_id=item.fleet_id, kind=DeliveryKind.VERIFICATION, page=1, pages=1,
                                        body=body, now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
-    tx.save(delivery, condition=deliveries_dal.DeliveryItem.pk.does_not_exist())
+    tx.save(delivery, condition=DeliveryItem.pk.does_not_exist())
 
 
 def create(caller: Principal, body: SubscriptionCreate) -> SubscriptionWithSecret:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import And, Condition
 
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
@@ -91,7 +91,7 @@ def claim(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due:
 
 
 def _attempt_is_ours(attempt: int) -> Condition:
-    return (DeliveryItem.status == DeliveryStatus.SENDING.value) & (DeliveryItem.attempts == attempt)
+    return And(DeliveryItem.status == DeliveryStatus.SENDING.value, DeliveryItem.attempts == attempt)
 
 
 def mark_delivered(item: DeliveryItem, attempt: int, *, status_code: int, now: datetime) -> bool:
