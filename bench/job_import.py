@@ -164,7 +164,8 @@ def put_each(rows: int, fleet: Any, vins: list[str], partner_id: str, *, batched
     from shared.assets.models import AssetItem
     from shared.db.keys import org_pk
     from shared.ids import utc_now
-    from shared.jobs import building, dal
+    from shared.jobs import building, dal, transitions
+    from shared.jobs.models import JobStatus
     from shared.partners.dal import accepted_partner
 
     partner = accepted_partner(fleet.org_id, partner_id)
@@ -176,7 +177,7 @@ def put_each(rows: int, fleet: Any, vins: list[str], partner_id: str, *, batched
         item = building.new_job_item(fleet, asset, "installation", {"title": f"Baseline #{n}", "configuration": {
             "apn": "iot.fleet", "report_interval_s": 30, "can_bus": True}, "due_date": "2031-05-01"}, now)
         if n % 2:
-            building.assign(item, partner, fleet, now)
+            transitions.apply(fleet, item, JobStatus.ASSIGNED, now, partner=partner)
         items.append(item)
     writes = [w for item in items for w in ([item, dal.access_item(item)] if item.partner_org_id else [item])]
     serialized, client = ([w.serialize() for w in writes], boto3.client("dynamodb")) if batched else ([], None)

@@ -68,7 +68,9 @@ class PartitionedStandin(FleetrockStandin):
 
 def run_size(endpoint: str, standin: PartitionedStandin, fleets: int, assets: int, baseline: int, workers: int,
              *, show: bool = True) -> None:
-    from shared.fleetrock import refresh, refresh_dal, refresh_run
+    from shared.fleetrock.refresh import dal as refresh_dal
+    from shared.fleetrock.refresh import refresh
+    from shared.fleetrock.refresh import run as refresh_run
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     fresh_table(client)
@@ -119,10 +121,14 @@ def seed(standin: PartitionedStandin, fleets: int, assets: int) -> None:
     """Write the fleets' items in batches (unmeasured set-up, not the app's write path)."""
     from shared.assets.models import AssetItem, VinClaimItem
     from shared.db.keys import org_pk
-    from shared.fleetrock import integration_dal, status_dal
-    from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
-    from shared.fleetrock.models import AssetMaintenanceItem, IntegrationItem, RepairOrderItem
+    from shared.fleetrock.inbox import sources_dal
+    from shared.fleetrock.inbox.models import RepairOrderItem
+    from shared.fleetrock.integration import dal as integration_dal
+    from shared.fleetrock.integration.credentials import encrypt_api_key, encrypt_webhook_secret
+    from shared.fleetrock.integration.models import IntegrationItem
     from shared.ids import new_id, utc_now
+    from shared.maintenance import dal as maintenance_dal
+    from shared.maintenance.models import AssetMaintenanceItem
     from shared.push.models import PushSubscriptionItem
 
     now = utc_now()
@@ -154,15 +160,15 @@ def seed(standin: PartitionedStandin, fleets: int, assets: int) -> None:
                 if a % 10 == 5:  # Upcoming, due yesterday: Overdue after the refresh
                     cause = {"status": "upcoming", "source": "scheduled_maintenance", "source_id": f"SM-{a}",
                              "detail": "PM A", "due_date": past_due, "since": now.isoformat()}
-                    batch.save(AssetMaintenanceItem(org_pk(org), status_dal.maintenance_sk(asset_id), org_id=org,
+                    batch.save(AssetMaintenanceItem(org_pk(org), maintenance_dal.maintenance_sk(asset_id), org_id=org,
                                                     asset_id=asset_id, causes={f"SM#SM-{a}": cause},
                                                     top_status="upcoming", computed_at=now, version=1))
             for n, status in ((1, "In Progress"), (2, "Not Started")):  # ours, open
-                ro = RepairOrderItem(status_dal.ro_partition(integration_id), f"RO-{f}-{n}",
+                ro = RepairOrderItem(sources_dal.ro_partition(integration_id), f"RO-{f}-{n}",
                                      integration_id=integration_id, org_id=org, ro_id=f"RO-{f}-{n}",
                                      vin=f"1BENCH{f:05d}{n - 1:06d}", status=status, as_of=now - timedelta(days=2),
                                      asset_id=f"ast_{f:05d}_{n - 1:05d}", version=1)
-                status_dal.index_open(ro, True)
+                sources_dal.index_open(ro, True)
                 batch.save(ro)
             updated = (datetime.now(EASTERN) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
             for n, status in ((1, "In Progress"), (2, "Finished"), (3, "Not Started")):  # Fleetrock's view
@@ -171,7 +177,7 @@ def seed(standin: PartitionedStandin, fleets: int, assets: int) -> None:
 
 
 def summary(tasks: list[Any]) -> str:
-    from shared.fleetrock import refresh_dal
+    from shared.fleetrock.refresh import dal as refresh_dal
 
     done = [refresh_dal.get_item(t.integration_id, t.run_date) for t in tasks]
     statuses = {s: sum(1 for t in done if t is not None and t.status == s) for s in ("succeeded", "retrying", "failed")}

@@ -53,9 +53,9 @@ def body(n: int, tag: str) -> bytes:
 def run(requests: int, threads: int, endpoint: str) -> None:
     from dev.fleetrock_standin import sign
     from dev.server import DevApiServer, serve_in_thread
-    from shared.fleetrock import integration_dal
-    from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
-    from shared.fleetrock.models import IntegrationItem
+    from shared.fleetrock.integration import dal as integration_dal
+    from shared.fleetrock.integration.credentials import encrypt_api_key, encrypt_webhook_secret
+    from shared.fleetrock.integration.models import IntegrationItem
     from shared.ids import new_id, utc_now
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
@@ -156,9 +156,10 @@ def applied(count: int, gap: float, endpoint: str) -> None:
     from dev.stream_poller import StreamPoller
     from shared.assets.models import AssetItem, VinClaimItem
     from shared.db.keys import org_pk
-    from shared.fleetrock import inbox_dal, integration_dal
-    from shared.fleetrock.credentials import encrypt_api_key, encrypt_webhook_secret
-    from shared.fleetrock.models import IntegrationItem
+    from shared.fleetrock.inbox import dal as inbox_dal
+    from shared.fleetrock.integration import dal as integration_dal
+    from shared.fleetrock.integration.credentials import encrypt_api_key, encrypt_webhook_secret
+    from shared.fleetrock.integration.models import IntegrationItem
     from shared.ids import new_id, utc_now
 
     standin = FleetrockStandin(accounts={"bench": "bench-fleetrock-key"}).start()

@@ -143,7 +143,8 @@ def import_items() -> list[Item]:
     from shared.assets.models import AssetItem
     from shared.auth.principal import Principal, Role
     from shared.ids import new_id, utc_now
-    from shared.jobs import building, dal
+    from shared.jobs import building, dal, transitions
+    from shared.jobs.models import JobStatus
     from shared.partners.models import PartnerRecord, PartnerStatus
 
     now, import_id = utc_now(), new_id("imp")
@@ -161,7 +162,7 @@ def import_items() -> list[Item]:
             "configuration": {"apn": "iot.fleet", "report_interval_s": 30, "can_bus": True}}, now,
             import_id=import_id)
         if n % 2:
-            building.assign(job, partner, fleet, now)
+            transitions.apply(fleet, job, JobStatus.ASSIGNED, now, partner=partner)
         job.version = 1
         items += [job.serialize(), *([dal.access_item(job).serialize()] if n % 2 else [])]
     return items

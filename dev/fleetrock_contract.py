@@ -1,4 +1,4 @@
-"""Write (or check) the JSON block of docs/fleetrock-contract.md: shared/fleetrock/contract.py's CONTRACT.
+"""Write (or check) the JSON block of docs/fleetrock-contract.md: shared/fleetrock/remote/contract.py's CONTRACT.
 
 The document says, for everything we rely on of Fleetrock, where it comes from, how sure we are and
 what our code does when it is wrong; its last section holds CONTRACT itself, between
@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from shared.fleetrock.contract import CONTRACT
+from shared.fleetrock.remote.contract import CONTRACT
 
 DOC_FILE = Path(__file__).resolve().parent.parent / "docs" / "fleetrock-contract.md"
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
     current = DOC_FILE.read_text()
     text = fill(current)
     if "--check" in argv:
-        problems = [] if text == current else ["its JSON block differs from shared/fleetrock/contract.py"]
+        problems = [] if text == current else ["its JSON block differs from shared/fleetrock/remote/contract.py"]
         problems += [f"its prose does not name {name}" for name in unnamed(current)]
         for problem in problems:
             print(f"docs/fleetrock-contract.md is out of date: {problem}", file=sys.stderr)

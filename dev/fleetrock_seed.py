@@ -17,8 +17,8 @@ from typing import Any
 from dev.fleetrock_standin import FleetrockStandin
 from shared.assets.models import Asset
 from shared.auth.principal import Principal
-from shared.fleetrock import logic
-from shared.fleetrock.models import IntegrationCreate
+from shared.fleetrock.integration import logic
+from shared.fleetrock.integration.models import IntegrationCreate
 
 USERNAME, API_KEY = "harbor-owner", "demo-fleetrock-api-key"
 DEMO: dict[str, Any] = {}

@@ -1,6 +1,6 @@
 """The Fleetrock stand-in: a real local HTTP server that behaves only as docs/fleetrock-contract.md's evidence says.
 
-It reads its rules from shared/fleetrock/contract.py (the contract as code): `GET
+It reads its rules from shared/fleetrock/remote/contract.py (the contract as code): `GET
 {login}/API/GetToken?username=&key=` -> `{"token"}`; `GetRO?event=E&start=&end=` with E in
 started | finished | invoiced (`created` is refused unless `allow_created`: never seen in public
 code) and ISO 8601 date-times at most one month apart (a longer window is refused, as a pipeline
@@ -43,8 +43,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from dev.server import serve_in_thread
-from shared.fleetrock import contract
-from shared.fleetrock.dates import parse_time
+from shared.fleetrock.remote import contract
+from shared.fleetrock.remote.dates import parse_time
 
 API_CALLS = ("GetToken", "GetRO", *contract.UNIT_CALLS_SEEN, *contract.UNIT_CALLS_ASSUMED)
 US_FORMAT = "%m/%d/%Y %I:%M %p"  # as a public client parses them: a US date, then a time; no zone (UTC)

@@ -11,8 +11,8 @@ from datetime import timedelta
 from shared.auth.principal import Principal
 from shared.base_models import Address
 from shared.ids import utc_now
-from shared.portal import customers, links, sites, users
-from shared.portal.models import (
+from shared.portal.setup import customers, links, sites, users
+from shared.portal.setup.models import (
     CustomerCreate,
     CustomerUserCreate,
     LatLng,

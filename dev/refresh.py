@@ -55,7 +55,8 @@ def _stack_is_up(endpoint: str) -> bool:
 
 
 def _tasks(run_date: str) -> list[Any]:
-    from shared.fleetrock import integration_dal, refresh_dal
+    from shared.fleetrock.integration import dal as integration_dal
+    from shared.fleetrock.refresh import dal as refresh_dal
 
     found = (refresh_dal.get_item(i.integration_id, run_date) for i in integration_dal.active_integrations())
     return [t for t in found if t is not None]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.auth.dependencies import route_dependencies
-from shared.auth.permissions import Action, signed_in
+from shared.auth.dependencies import route_credential
+from shared.auth.permissions import Action
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,9 @@ def all_routes() -> list[RouteInfo]:
         requirement: Action | str | None = None
         if not route.include_in_schema:
             requirement = "public"
-        for dependency in route_dependencies(route.func):
-            requirement = (
-                "signed_in"
-                if dependency is signed_in
-                # an Action (role table), or a scheme named by the dependency itself for
-                # routes without a user token: "portal_session", "portal_link", "webhook_signature"
-                else getattr(dependency, "action", None) or getattr(dependency, "requirement", None)
-            )
+        # an Action (role table), "signed_in", or a scheme the route checks itself for routes without
+        # a user token: "portal_session", "portal_link", "webhook_signature"
+        if (found := route_credential(route.func)) is not None:
+            requirement = found[1].requirement
         routes.append(RouteInfo(route.method, route.path, requirement))
     return sorted(routes, key=lambda r: (r.path, r.method))

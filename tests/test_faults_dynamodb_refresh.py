@@ -20,7 +20,8 @@ import pytest
 from dev.apigw import LocalContext
 from dev.fleetrock_standin import FleetrockStandin, us_time
 from functions.push_retry.handler import lambda_handler as push_retry
-from shared.fleetrock import refresh, refresh_dal
+from shared.fleetrock.refresh import dal as refresh_dal
+from shared.fleetrock.refresh import refresh
 from shared.push import snapshots as push_snapshots
 from tests.conftest import FLEETROCK_API_KEY, FLEETROCK_USERNAME, call_api
 from tests.factories import Caller, create_asset, sign_up

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from shared.fleetrock.client import (
+from shared.fleetrock.remote.client import (
     FleetrockAuthError,
     FleetrockClient,
     FleetrockRefused,

@@ -1,4 +1,4 @@
-"""docs/fleetrock-contract.md says what shared/fleetrock/contract.py holds, and names what it names.
+"""docs/fleetrock-contract.md says what shared/fleetrock/remote/contract.py holds, and names what it names.
 
 Its JSON block is CONTRACT itself (`make docs` rewrites it); its prose must name every Fleetrock
 call and GetRO event CONTRACT names, and list the unit field map, so a change to the contract
@@ -12,7 +12,7 @@ import json
 import pytest
 
 from dev import fleetrock_contract
-from shared.fleetrock.contract import CONTRACT
+from shared.fleetrock.remote.contract import CONTRACT
 
 RUN_MAKE_DOCS = "docs/fleetrock-contract.md is out of date: run `make docs`"
 

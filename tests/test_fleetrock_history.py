@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from shared.fleetrock import history
-from shared.fleetrock.dates import FleetrockDateError
-from shared.fleetrock.models import RepairOrderItem
+from shared.fleetrock.history import events as history
+from shared.fleetrock.inbox.models import RepairOrderItem
+from shared.fleetrock.remote.dates import FleetrockDateError
 from tests.conftest import call_api
 from tests.factories import Caller, add_user, create_asset, make_vin, sign_up
 from tests.fleetrock_support import active_integration, repair_order, send

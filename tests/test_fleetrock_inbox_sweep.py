@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.fleetrock.inbox_sweep import BACKOFF
+from shared.db.tasks import BACKOFF
 from tests import refresh_support
 from tests.conftest import call_api
 from tests.factories import create_asset, sign_up

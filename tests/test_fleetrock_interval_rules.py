@@ -1,4 +1,4 @@
-"""Scheduled maintenance intervals as pure rules (shared/fleetrock/intervals.py): no I/O."""
+"""Scheduled maintenance intervals as pure rules (shared/maintenance/intervals.py): no I/O."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from shared.fleetrock.intervals import (
+from shared.maintenance.intervals import (
     DuePoints,
     Intervals,
     Reading,
@@ -16,8 +16,8 @@ from shared.fleetrock.intervals import (
     status_at,
     with_thresholds,
 )
-from shared.fleetrock.maintenance import effective, ordered, with_thresholds_of_fleet
-from shared.fleetrock.models import MaintenanceStatus, Meters, StoredCause
+from shared.maintenance.models import MaintenanceStatus, Meters, StoredCause
+from shared.maintenance.rules import effective, ordered, with_thresholds_of_fleet
 
 S = MaintenanceStatus
 DEFAULTS = Thresholds()

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from dev.fleetrock_standin import us_time
-from shared.fleetrock import status_dal
-from shared.fleetrock.causes import commit
-from shared.fleetrock.maintenance import today_eastern
-from shared.fleetrock.models import Meters, RepairOrderItem
+from shared.fleetrock.inbox import sources_dal
+from shared.fleetrock.inbox.causes import commit
+from shared.fleetrock.inbox.models import RepairOrderItem
+from shared.maintenance import dal as maintenance_dal
+from shared.maintenance.models import Meters
+from shared.maintenance.rules import today_eastern
 from tests.conftest import call_api
 from tests.factories import Caller, create_asset, sign_up
 from tests.fleetrock_support import active_integration, dispatch, repair_order, send
@@ -57,8 +59,8 @@ def events(admin: Caller, integration_id: str) -> dict[str, dict[str, Any]]:
 def read_meters(admin: Caller, integration_id: str, asset_id: str, ro_id: str, at: datetime,
                 miles: float | None = None, hours: float | None = None) -> None:
     """What repair_orders.py does with a repair order's odometer and engine hours: commit(meters=...)."""
-    stored = status_dal.get_repair_order(integration_id, ro_id) or RepairOrderItem(
-        status_dal.ro_partition(integration_id), ro_id, integration_id=integration_id, org_id=admin.org_id,
+    stored = sources_dal.get_repair_order(integration_id, ro_id) or RepairOrderItem(
+        sources_dal.ro_partition(integration_id), ro_id, integration_id=integration_id, org_id=admin.org_id,
         ro_id=ro_id)
     stored.status, stored.as_of, stored.asset_id = "Finished", at, asset_id
     assert commit(admin.org_id, stored, None, None, asset_id, None,
@@ -128,16 +130,16 @@ def test_a_day_based_item_turns_upcoming_then_overdue_by_the_morning_refresh(fle
         "SM-D", truck["vin"], service="Annual DOT inspection", interval_days=30, last_service_date=days_ago(10))]})
     stream.drain()
     assert seen(admin, truck)["maintenance_status"] is None  # due in 20 days
-    [cause] = status_dal.get_asset_maintenance(admin.org_id, truck["asset_id"]).causes.values()  # type: ignore[union-attr]
+    [cause] = maintenance_dal.get_asset_maintenance(admin.org_id, truck["asset_id"]).causes.values()  # type: ignore[union-attr]
     assert cause["status"] is None and cause["due_date"] == (today_eastern() + timedelta(days=20)).isoformat()
 
     scheduled(five_am(7))  # due in 13 days: almost due
     stream.drain()
-    stored = status_dal.get_asset_maintenance(admin.org_id, truck["asset_id"])
+    stored = maintenance_dal.get_asset_maintenance(admin.org_id, truck["asset_id"])
     assert stored is not None and stored.top_status == "upcoming"
     scheduled(five_am(21))  # a day past it
     stream.drain()
-    stored = status_dal.get_asset_maintenance(admin.org_id, truck["asset_id"])
+    stored = maintenance_dal.get_asset_maintenance(admin.org_id, truck["asset_id"])
     assert stored is not None and stored.top_status == "overdue" and stored.computed_at == five_am(21)
     assert [t["status"] for t in refreshes(admin, integration_id)] == ["succeeded", "succeeded"]
 
@@ -153,7 +155,7 @@ def test_in_status_repair_order_the_item_counts_through_its_order(fleet, stream)
          {"items": [{**overdue, "status": "Repair Order", "ro_number": "RO-9"}]})
     stream.drain()
     assert statuses(admin, truck) == [("RO-9", "in_shop")]
-    stored = status_dal.get_maintenance_item(integration_id, "SM-2")
+    stored = sources_dal.get_maintenance_item(integration_id, "SM-2")
     assert stored is not None and (stored.state, stored.ro_number) == ("Repair Order", "RO-9")
     # the order done, Fleetrock schedules the item again from that service
     send(integration_id, secret, "repair_order.updated", repair_order("RO-9", truck["vin"], "Finished"))
@@ -173,7 +175,7 @@ def test_a_deleted_item_is_removed(fleet, stream):
     send(integration_id, secret, "scheduled_maintenance.updated", {"items": [{**due, "status": "Deleted"}]})
     stream.drain()
     assert statuses(admin, truck) == []
-    assert status_dal.get_asset_maintenance(admin.org_id, truck["asset_id"]).causes == {}  # type: ignore[union-attr]
+    assert maintenance_dal.get_asset_maintenance(admin.org_id, truck["asset_id"]).causes == {}  # type: ignore[union-attr]
 
 
 def test_a_replayed_older_body_does_not_regress_the_item(fleet, stream):
@@ -194,12 +196,12 @@ def test_a_replayed_older_body_does_not_regress_the_item(fleet, stream):
          sent_at=earlier)
     stream.drain()
     assert statuses(admin, truck) == []
-    stored = status_dal.get_maintenance_item(integration_id, "SM-4")
+    stored = sources_dal.get_maintenance_item(integration_id, "SM-4")
     assert stored is not None and (stored.state, stored.last_service_date) == ("Scheduled", days_ago(1))
     # the same last service sent later does apply
     send(integration_id, secret, "scheduled_maintenance.updated", {"items": [{**new, "status": "Deleted"}]})
     stream.drain()
-    assert status_dal.get_maintenance_item(integration_id, "SM-4").state == "Deleted"  # type: ignore[union-attr]
+    assert sources_dal.get_maintenance_item(integration_id, "SM-4").state == "Deleted"  # type: ignore[union-attr]
     assert all(e["status"] == "applied" for e in events(admin, integration_id).values())
 
 

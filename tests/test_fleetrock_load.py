@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from dev.fleetrock_standin import FleetrockStandin
-from shared.fleetrock.maintenance import repair_order_status
+from shared.maintenance.rules import repair_order_status
 from tests.conftest import call_api
 from tests.factories import create_asset, sign_up
 from tests.fleetrock_support import active_integration, dispatch, envelope, repair_order

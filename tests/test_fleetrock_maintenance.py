@@ -6,14 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from shared.fleetrock.dates import FleetrockDateError, parse_time
-from shared.fleetrock.maintenance import (
+from shared.fleetrock.remote.dates import FleetrockDateError, parse_time
+from shared.maintenance.models import Cause, MaintenanceStatus
+from shared.maintenance.rules import (
     maintenance_state_status,
     ordered,
     repair_order_status,
     top_status,
 )
-from shared.fleetrock.models import Cause, MaintenanceStatus
 
 S = MaintenanceStatus
 

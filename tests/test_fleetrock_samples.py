@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from shared.fleetrock import integration_dal, samples, samples_dal
-from shared.fleetrock.contract import SIGNATURE_HEADERS
-from shared.fleetrock.models import IntegrationItem
+from shared.fleetrock.inbox import samples, samples_dal
+from shared.fleetrock.integration import dal as integration_dal
+from shared.fleetrock.integration.models import IntegrationItem
+from shared.fleetrock.remote.contract import SIGNATURE_HEADERS
 from tests.conftest import TEST_ENV, call_api
 from tests.factories import Caller, add_user, sign_up
 from tests.fleetrock_support import active_integration, configure, envelope, post_webhook

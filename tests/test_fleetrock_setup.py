@@ -116,7 +116,7 @@ def test_activation_without_getro_created_finds_started_orders_and_says_what_it_
 def test_a_fleetrock_that_hangs_gets_the_caller_a_422_after_one_short_try(fleetrock, monkeypatch):
     """A request waits: one attempt per call with a short timeout, so the answer (422) comes inside the
     function's timeout, never API Gateway's 5xx. (Scaled down here: 0.3 s timeout, 1 s delay.)"""
-    from shared.fleetrock import credentials
+    from shared.fleetrock.integration import credentials
 
     monkeypatch.setattr(credentials, "IN_REQUEST_SECONDS", 0.3)
     admin = sign_up("fleet")
@@ -133,8 +133,9 @@ def test_a_unit_a_stream_sync_links_during_activation_does_not_fail_it(fleetrock
     """Linking reads each asset's sync state, then writes in a transaction: a sync written between the two
     (by the stream) made the whole activation a 500; now the others are linked and it is left alone."""
     from shared.db.keys import org_pk
-    from shared.fleetrock import logic, sync_dal
-    from shared.fleetrock.models import UnitSyncItem
+    from shared.fleetrock.integration import logic
+    from shared.fleetrock.sync import dal as sync_dal
+    from shared.fleetrock.sync.models import UnitSyncItem
 
     admin = sign_up("fleet")
     first, second = create_asset(admin), create_asset(admin)

@@ -178,7 +178,7 @@ def test_a_sync_that_never_succeeds_leaves_the_sweep_after_its_tries(fleet, flee
 
 def test_a_sync_failing_on_our_side_is_recorded_and_swept_too(fleet, fleetrock, stream, monkeypatch):
     """Not only Fleetrock's errors: the API key's decryption failing (KMS down) is a failed sync the sweep retries."""
-    from shared.fleetrock import sync
+    from shared.fleetrock.sync import sync
 
     admin, integration_id = fleet
     real_client_for = sync.client_for

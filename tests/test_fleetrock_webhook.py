@@ -16,9 +16,9 @@ import pytest
 from dev.apigw import LocalContext
 from dev.fleetrock_standin import sign
 from functions.fleetrock_webhook.handler import lambda_handler
-from shared.fleetrock import integration_dal
-from shared.fleetrock.credentials import encrypt_webhook_secret
-from shared.fleetrock.models import IntegrationItem
+from shared.fleetrock.integration import dal as integration_dal
+from shared.fleetrock.integration.credentials import encrypt_webhook_secret
+from shared.fleetrock.integration.models import IntegrationItem
 from tests.conftest import call_api
 from tests.factories import create_asset, sign_up
 from tests.fleetrock_support import active_integration, configure, dispatch, envelope, post_webhook, send

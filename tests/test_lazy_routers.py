@@ -78,7 +78,7 @@ def test_a_raw_body_route_keeps_its_limits_on_the_first_request():
 def test_the_stream_processor_imports_each_work_with_its_first_record():
     """Cold, the processor loads none of the work modules; every route names a function that exists."""
     modules = sorted(work_modules())
-    assert "shared.portal.job_services" in modules and "shared.connections.grants" in modules
+    assert "shared.portal.setup.job_services" in modules and "shared.connections.grants" in modules
     run_probe(
         "import sys\n"
         "import functions.stream_processor.handler\n"

@@ -42,7 +42,7 @@ def test_routes_that_authenticate_themselves_document_their_own_credential():
 
 def test_every_schema_describes_something():
     """A model whose schema came out empty ({}) lets any response through the fuzz's schema check:
-    SiteDetail was one (its serializer's return annotation, shared/portal/portal_models.py)."""
+    SiteDetail was one (its serializer's return annotation, shared/portal/view/models.py)."""
     spec = json.loads(generate())
     empty = [name for name, schema in spec["components"]["schemas"].items() if not schema]
     assert not empty, f"component schemas with no content: {empty}"

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDE
 
 from shared.observability import logger as powertools_logger
 from shared.portal import keys, tokens
-from shared.portal.links import add_months
+from shared.portal.setup.links import add_months
 from shared.settings import get_settings
 from tests.conftest import call_api
 from tests.factories import Caller, sign_up
@@ -260,6 +260,7 @@ def secrets_manager(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_SecretsMa
     thread.start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", f"http://127.0.0.1:{server.server_address[1]}")
     monkeypatch.setenv("PORTAL_SIGNING_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:000000000000:secret:portal")
+    monkeypatch.delenv("PORTAL_SIGNING_KEYS")  # as in AWS: the secret, not local keys (Settings refuses both)
     DEFAULT_PROVIDERS.pop("secrets", None)
     clear_caches()
     get_settings.cache_clear()

@@ -208,7 +208,7 @@ def test_a_cursor_of_another_list_in_the_same_partition_is_a_422():
 def test_a_customer_cannot_gain_a_primary_while_another_goes_under_it(monkeypatch):
     """The check that a customer has none under it reads an index before the transaction; a customer
     joining it meanwhile bumps its version, so its own versioned save loses (409), never two levels."""
-    from shared.portal import customers, customers_dal
+    from shared.portal.setup import customers, customers_dal
 
     vendor = sign_up("vendor", "Shop")
     top, middle = create_customer(vendor, name="Top"), create_customer(vendor, name="Middle")

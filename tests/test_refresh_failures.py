@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from dev.fleetrock_standin import FleetrockStandin
-from shared.fleetrock import refresh, refresh_dal
-from shared.fleetrock.models import IntegrationItem
+from shared.fleetrock.integration.models import IntegrationItem
+from shared.fleetrock.refresh import dal as refresh_dal
+from shared.fleetrock.refresh import refresh
 from shared.observability import logger as app_logger
 from tests.conftest import FLEETROCK_API_KEY, FLEETROCK_USERNAME
 from tests.factories import create_asset, sign_up

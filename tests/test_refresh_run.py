@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared.fleetrock import status_dal
-from shared.fleetrock.maintenance import today_eastern
+from shared.maintenance import dal as maintenance_dal
+from shared.maintenance.rules import today_eastern
 from tests.factories import create_asset, sign_up
 from tests.fleetrock_support import active_integration, dispatch, repair_order, send
 from tests.push_receiver import receiver_fixture, stream_fixture  # noqa: F401 - fixtures
@@ -80,7 +80,7 @@ def test_a_passed_due_date_turns_upcoming_into_overdue(fleetrock, receiver, stre
     stream.drain()
     [task] = refreshes(admin, integration_id)
     assert task["status"] == "succeeded" and (task["result"]["recomputed"], task["result"]["changed"]) == (1, 1)
-    stored = status_dal.get_asset_maintenance(admin.org_id, trailer["asset_id"])
+    stored = maintenance_dal.get_asset_maintenance(admin.org_id, trailer["asset_id"])
     assert stored is not None and stored.top_status == "overdue" and stored.computed_at == at
     [page] = snapshots(receiver, admin.org_id)
     [pushed] = page["assets"]

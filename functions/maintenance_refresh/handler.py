@@ -2,8 +2,8 @@
 
 The daily event writes one refresh task per active integration (the stream processor runs them);
 the sweep event (`detail-type` maintenance_refresh_sweep) queues the tasks whose retry fell due,
-the Fleetrock webhook events the stream never applied (shared/fleetrock/inbox_sweep.py), and the
-unit syncs that failed past the stream's retries (shared/fleetrock/sync_sweep.py), and the emails
+the Fleetrock webhook events the stream never applied (shared/fleetrock/inbox/sweep.py), and the
+unit syncs that failed past the stream's retries (shared/fleetrock/sync/sweep.py), and the emails
 the stream never sent (shared/outbox/sweep.py).
 The event's `time` (the schedule's <aws.scheduler.scheduled-time>) is the run's "now".
 """
@@ -15,9 +15,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.coldstart import initialized
-from shared.fleetrock.inbox_sweep import sweep_inbox
-from shared.fleetrock.refresh import schedule_refresh, sweep
-from shared.fleetrock.sync_sweep import sweep_syncs
+from shared.fleetrock.inbox.sweep import sweep_inbox
+from shared.fleetrock.refresh.refresh import schedule_refresh, sweep
+from shared.fleetrock.sync.sweep import sweep_syncs
 from shared.ids import scheduled_time
 from shared.observability import logger, metrics, tracer
 from shared.outbox.sweep import sweep_outbox

@@ -28,7 +28,7 @@ from shared.api.cors import app_origin
 
 STAGE_NAME = "v1"
 # seconds; 15 unless a handler waits on a third party: integrations calls Fleetrock up to 3 times at
-# 7 s at most each (shared/fleetrock/credentials.py), under API Gateway's 29 s
+# 7 s at most each (shared/fleetrock/integration/credentials.py), under API Gateway's 29 s
 REQUEST_TIMEOUTS = {"integrations": 25}
 # Gateway-made errors (before our code runs), in the same shape our handlers answer with.
 GATEWAY_ERRORS: dict[apigw.ResponseType, tuple[str | None, str]] = {

@@ -77,13 +77,13 @@ class FleetrockIntegration(Construct):
             "a signed Fleetrock webhook had a shape we do not recognise: kept as unrecognized, not applied "
             "(GET /integrations/{id}/webhook-samples shows it as it arrived; the integration counts them)")
         self.unrecognized_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
-        # the inbox sweep (shared/fleetrock/inbox_sweep.py) stopped retrying an event: it needs a replay
+        # the inbox sweep (shared/fleetrock/inbox/sweep.py) stopped retrying an event: it needs a replay
         self.event_gave_up_alarm = above(
             self, "WebhookEventGaveUp", app_metric("FleetrockEventGaveUp"), 0,
             "a Fleetrock webhook event could not be applied after all its retries "
             "(GET /integrations/{id}/events shows it failed, with its last error; replay it)")
         self.event_gave_up_alarm.add_alarm_action(actions.SnsAction(alarm_topic))
-        # the sync sweep (shared/fleetrock/sync_sweep.py) stopped retrying a unit sync: it needs a manual retry
+        # the sync sweep (shared/fleetrock/sync/sweep.py) stopped retrying a unit sync: it needs a manual retry
         self.sync_gave_up_alarm = above(
             self, "UnitSyncGaveUp", app_metric("FleetrockSyncGaveUp"), 0,
             "an asset could not be synced to Fleetrock after all its retries (GET /integrations/{id}/units"

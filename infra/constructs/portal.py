@@ -14,7 +14,7 @@ from constructs import Construct
 
 from infra.constructs.nag import acknowledge
 
-PICTURES_PREFIX = "vendors/*"  # shared/portal/pictures.py: vendors/{org}/sites/{site}/...
+PICTURES_PREFIX = "vendors/*"  # shared/portal/setup/pictures.py: vendors/{org}/sites/{site}/...
 
 
 class Portal(Construct):
@@ -79,7 +79,7 @@ class Portal(Construct):
                 fn.role,
                 f"AwsSolutions-IAM5[Resource::<{self._logical_id()}.Arn>/vendors/*]",
                 "Pictures live under vendors/{org}/sites/{site}/; the function presigns URLs for one site's keys "
-                "at a time, which the code checks (shared/portal/pictures.py): the prefix is the narrowest ARN.",
+                "at a time, which the code checks (shared/portal/setup/pictures.py): the prefix is the narrowest ARN.",
             )
             acknowledge(fn.role, "AwsSolutions-IAM5[Action::s3:GetObject*]",
                         "grant_read's object reads (GetObject, GetObjectVersion...) on the pictures prefix only.")

@@ -11,7 +11,7 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "organizations": {"shared.orgs.routes": ("organizations", "users", "me")},
     # an asset's events (its Fleetrock repair orders) are served with the assets
     "assets": {"shared.assets.routes": ("assets",), "shared.assets.groups.routes": ("groups",),
-               "shared.fleetrock.history_routes": ("assets",)},
+               "shared.fleetrock.history.routes": ("assets",)},
     "audit": {"shared.audit.routes": ("audit",)},
     "connections": {
         "shared.connections.routes": ("connections", "notifications", "fleets"),
@@ -27,13 +27,14 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
         "shared.jobs.partner_routes": ("partner", "vehicles"),
     },
     # portal.md, vendor side: customers, sites, customer users, portal links, completed services
-    "customers": {"shared.portal.vendor_routes": ("customers", "sites", "customer-users")},
+    "customers": {"shared.portal.setup.routes": ("customers", "sites", "customer-users")},
     # portal.md, the customer's side: link exchange and portal views (portal session token)
-    "portal": {"shared.portal.customer_routes": ("portal",)},
-    # fleetrock.md: integration set-up, inbox replay, dispatch
-    "integrations": {"shared.fleetrock.routes": ("integrations", "dispatch")},
+    "portal": {"shared.portal.view.routes": ("portal",)},
+    # fleetrock.md: integration set-up, inbox replay; dispatch (maintenance statuses, fed by Fleetrock)
+    "integrations": {"shared.fleetrock.integration.routes": ("integrations",),
+                     "shared.maintenance.routes": ("dispatch",)},
     # fleetrock.md: Fleetrock's signed webhooks
-    "fleetrock_webhook": {"shared.fleetrock.webhook_routes": ("webhooks",)},
+    "fleetrock_webhook": {"shared.fleetrock.inbox.webhook_routes": ("webhooks",)},
     # fleetrock.md: push subscriptions and their deliveries
     "subscriptions": {"shared.push.routes": ("subscriptions",)},
     "docs": {"shared.api.docs": ("swagger", "openapi.json")},

@@ -1,8 +1,9 @@
 """Which credential each route takes, for the OpenAPI: read from the dependencies it declares.
 
-Most routes take the user's Cognito JWT (the document's default, `bearerAuth`). A dependency with
-a `requirement` attribute authenticates the request itself: the portal's link and session tokens
-(shared/portal/auth.py) and Fleetrock's webhook signature (shared/fleetrock/webhook.py).
+Most routes take the user's Cognito JWT (the document's default, `bearerAuth`). A dependency declared
+with another scheme (shared/auth/dependencies.py: Credential) authenticates the request itself: the
+portal's link and session tokens (shared/portal/view/auth.py) and Fleetrock's webhook signature
+(shared/fleetrock/inbox/webhook.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.auth.dependencies import route_dependencies
+from shared.auth.dependencies import route_credential
 
 # requirement -> the operation's `security` (an empty list: no scheme OpenAPI can express)
 OPERATION_SECURITY: dict[str, list[dict[str, list[str]]]] = {
@@ -22,8 +23,5 @@ OPERATION_SECURITY: dict[str, list[dict[str, list[str]]]] = {
 
 def operation_security(func: Callable[..., Any]) -> list[dict[str, list[str]]] | None:
     """The route's own `security`, or None for the document's default (the user's JWT)."""
-    for dependency in route_dependencies(func):
-        requirement = getattr(dependency, "requirement", None)
-        if requirement in OPERATION_SECURITY:
-            return OPERATION_SECURITY[requirement]
-    return None
+    found = route_credential(func)
+    return OPERATION_SECURITY.get(found[1].requirement) if found else None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pynamodb.transactions import TransactWrite
+
 from shared.assets.models import Asset, AssetItem, AssetKind, AssetStatus, VinClaimItem
 from shared.db.batch import batch_get_all
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
+from shared.ids import utc_now
 
 
 def asset_sk(asset_id: str) -> str:
@@ -26,6 +29,16 @@ def index_status(item: AssetItem) -> None:
     """Keep the status index keys in step with the asset's status."""
     item.gsi1pk = status_partition(item.org_id, item.status)
     item.gsi1sk = asset_sk(item.asset_id)
+
+
+def save_status(tx: TransactWrite, item: AssetItem, status: AssetStatus) -> None:
+    """Change the asset's status in the caller's transaction (another capability's change, e.g. a
+    repair order putting it In Shop): the status index follows, and the write is versioned as any
+    asset write, so a client holding the old version gets 409."""
+    item.status = status.value
+    item.updated_at = utc_now()
+    index_status(item)
+    tx.save(item)
 
 
 def set_claim_active(claim: VinClaimItem, active: bool) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
 
-from shared.auth.dependencies import route_dependencies
+from shared.auth.dependencies import Credential, declare, route_credential
 from shared.auth.principal import Identity, Principal, Role, identity_from_event, principal_from_event
 from shared.errors import Forbidden
 
@@ -100,8 +100,7 @@ def requires(action: Action) -> Callable[[Request], Principal]:
         return principal
 
     caller.__name__ = f"requires_{action.name.lower()}"
-    caller.action = action  # type: ignore[attr-defined]
-    return caller
+    return declare(caller, Credential(action))
 
 
 def signed_in(request: Request) -> Identity:
@@ -109,28 +108,24 @@ def signed_in(request: Request) -> Identity:
     return identity_from_event(request.resolved_event.raw_event)
 
 
+declare(signed_in, Credential("signed_in", precheck=signed_in))
+
+
 def check_caller(route_func: Callable[..., Any], request: Request) -> None:
     """The route's own credential and role checks, run before its input is validated
     (shared/api/resolver.py), so 401 and 403 come before 422: a caller who may not use a route
-    learns nothing about what it accepts. The route's dependency checks the same again (a
-    dependency with a `precheck`, such as the portal's, runs only that here)."""
-    dependency = _credential_dependency(route_func)
-    if dependency is None:
+    learns nothing about what it accepts. The route's dependency checks the same again (one with a
+    `precheck`, such as the portal's, runs only that here)."""
+    found = _route_credential(route_func)
+    if found is None:
         return
-    action = getattr(dependency, "action", None)
-    if isinstance(action, Action):
-        authorize(principal_from_event(request.resolved_event.raw_event), action)
-    elif dependency is signed_in:
-        signed_in(request)
-    elif (precheck := getattr(dependency, "precheck", None)) is not None:
+    requirement, precheck = found[1].requirement, found[1].precheck
+    if isinstance(requirement, Action):
+        authorize(principal_from_event(request.resolved_event.raw_event), requirement)
+    elif precheck is not None:
         precheck(request)
 
 
 @cache
-def _credential_dependency(route_func: Callable[..., Any]) -> Callable[..., Any] | None:
-    """The route's dependency that authenticates its caller (requires(), signed_in, or one with a
-    `requirement`), or None."""
-    for dependency in route_dependencies(route_func):
-        if dependency is signed_in or hasattr(dependency, "action") or hasattr(dependency, "requirement"):
-            return dependency
-    return None
+def _route_credential(route_func: Callable[..., Any]) -> tuple[Callable[..., Any], Credential] | None:
+    return route_credential(route_func)

@@ -3,7 +3,7 @@
 An item waiting for its time carries `{PREFIX}#{shard}` / `{due time}#{id}` in an index's keys;
 a scheduled sweep Queries each shard for keys up to "now". Shards spread the sweep's reads and
 the index's writes; the time is fixed-width UTC, so text order is time order. Used by push
-deliveries (gsi4), maintenance refresh tasks (gsi3), and the sweeps' queues (shared/db/sweep.py:
+deliveries (gsi4), maintenance refresh tasks (gsi3), and the sweeps' queues (shared/db/tasks.py:
 Fleetrock inbox events, unit syncs, outbox messages; gsi4).
 """
 

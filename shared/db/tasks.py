@@ -46,7 +46,7 @@ class Task(Generic[M]):
     due_key: Callable[[M], tuple[str, ...]]  # (owner id, *unique rest) of the item's place in the queue
     status: str = "status"
     attempts: str = "attempts"
-    lease_until: str = "lease_until"
+    lease_until: str | None = "lease_until"  # None: the item is never leased (applied or synced at once)
     # a claimed item is due again when its lease ends (push retry and the refresh sweep look then);
     # False: it keeps its place, and the lifecycle's sweep checks the lease itself
     due_at_lease_end: bool = True
@@ -54,11 +54,15 @@ class Task(Generic[M]):
     def _attribute(self, name: str) -> Attribute[Any]:
         return cast(Attribute[Any], getattr(self.model, name))
 
-    def _lease(self, until: datetime) -> Any:
-        """The lease's end as the item stores it: epoch seconds, or a date-time."""
-        if isinstance(self._attribute(self.lease_until), NumberAttribute):
-            return int(until.timestamp())
-        return until
+    def _lease(self, until: datetime | None) -> list[Any]:
+        """The action that sets the lease's end as the item stores it (epoch seconds, or a date-time), or
+        removes it (None); none for an item that is never leased."""
+        if self.lease_until is None:
+            return []
+        attribute = self._attribute(self.lease_until)
+        if until is None:
+            return [attribute.remove()]
+        return [attribute.set(int(until.timestamp()) if isinstance(attribute, NumberAttribute) else until)]
 
     def queued_at(self, item: M, due: datetime | None) -> list[Any]:
         """Actions that put the item in the due queue at `due`, or take it out (None)."""
@@ -83,21 +87,20 @@ class Task(Generic[M]):
         return update_if(item, [
             self._attribute(self.status).set(to),
             self._attribute(self.attempts).add(1),
-            self._attribute(self.lease_until).set(self._lease(now + lease)),
+            *self._lease(now + lease),
             *(self.queued_at(item, now + lease) if self.due_at_lease_end else ()),
             *also,
         ], seen)
 
     def release(self, item: M, *, to: str, seen: Condition, also: Sequence[Any] = ()) -> bool:
         """Give the lease back after a failed attempt: status `to`, no lease, its place in the queue kept."""
-        return update_if(item, [self._attribute(self.status).set(to), self._attribute(self.lease_until).remove(),
-                                *also], seen)
+        return update_if(item, [self._attribute(self.status).set(to), *self._lease(None), *also], seen)
 
     def finish(self, item: M, *, to: str, seen: Condition, also: Sequence[Any] = ()) -> bool:
         """Done (or given up for good): status `to`, no lease, out of the due queue."""
         return update_if(item, [
             self._attribute(self.status).set(to),
-            self._attribute(self.lease_until).remove(),
+            *self._lease(None),
             *self.queued_at(item, None),
             *also,
         ], seen)
@@ -106,7 +109,7 @@ class Task(Generic[M]):
         """Not now: status `to`, no lease, due again at `at`."""
         return update_if(item, [
             self._attribute(self.status).set(to),
-            self._attribute(self.lease_until).remove(),
+            *self._lease(None),
             *self.queued_at(item, at),
             *also,
         ], seen)

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from shared.assets.vin import Vin
+from shared.assets.public import Vin
 from shared.base_models import Ids, Model, PartialUpdate, RequestBody, VersionedUpdate
 from shared.jobs.models import Configuration, Description, JobStatus, PartnerId, Reason, SiteId, Title
 from shared.jobs.templates_models import TemplateName

@@ -1,6 +1,7 @@
-"""Building job items: a new PENDING job, and assigning it to an ACCEPTED partner.
+"""Building job items: a new PENDING job; the fleet's ACCEPTED partner it may be assigned to, and the
+check, at commit, that the partner still is.
 
-Used by the single create, the CSV import and the transitions alike.
+Used by the single create, the CSV import and the transitions alike (assigning: transitions.py).
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from shared.assets.models import AssetItem
+from shared.assets.public import AssetItem
 from shared.auth.principal import Principal
 from shared.db.keys import org_pk
 from shared.errors import Unprocessable
 from shared.ids import new_id
 from shared.jobs import changes, dal
 from shared.jobs.models import JobItem, JobStatus
-from shared.partners import dal as partners_dal
-from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus
+from shared.partners.public import PartnerInvitationItem, PartnerRecord, PartnerStatus, accepted_partner, invitation_sk
 
 JOB_DATA = ("title", "description", "configuration", "due_date", "site_id")
 
@@ -38,25 +38,11 @@ def new_job_item(caller: Principal, asset: AssetItem, kind: str, data: dict[str,
 
 def accepted(fleet_id: str, partner_id: str, field: str = "partner_id") -> PartnerRecord:
     """The fleet's ACCEPTED partner with this partner ID, or 422 on `field`."""
-    record = partners_dal.accepted_partner(fleet_id, partner_id)
+    record = accepted_partner(fleet_id, partner_id)
     if record is None:
         raise Unprocessable.field(field, f"{partner_id} is not an ACCEPTED installation partner of your fleet: "
                                          "invite it first (POST /partners/invitations)")
     return record
-
-
-def assign(item: JobItem, partner: PartnerRecord, caller: Principal, at: datetime) -> None:
-    """PENDING -> ASSIGNED in memory; the caller writes it with `partner_still_accepted` and the grant."""
-    item.partner_id, item.partner_org_id = partner.partner_id, partner.partner_org_id
-    item.partner_name, item.partner_invitation_id = partner.partner_name, partner.invitation_id
-    item.status, item.updated_at = JobStatus.ASSIGNED.value, at
-    changes.append_history(item, caller, at, "assigned", JobStatus.PENDING, note=f"to partner {partner.partner_id}")
-    dal.index(item)
-
-
-def unassign(item: JobItem) -> None:
-    item.partner_id = item.partner_org_id = item.partner_name = item.partner_invitation_id = None
-    dal.index(item)
 
 
 def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False) -> None:
@@ -66,5 +52,5 @@ def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool =
         PartnerInvitationItem.partner_org_id == item.partner_org_id)
     if override:
         condition &= PartnerInvitationItem.allow_override == True  # noqa: E712
-    tx.condition_check(PartnerInvitationItem, org_pk(item.fleet_id), partners_dal.invitation_sk(
+    tx.condition_check(PartnerInvitationItem, org_pk(item.fleet_id), invitation_sk(
         item.partner_invitation_id), condition=condition)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.errors import Conflict, DomainError, NotFound
 from shared.jobs import dal

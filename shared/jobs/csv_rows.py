@@ -13,17 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.assets import dal as assets_dal
-from shared.assets.models import AssetItem, AssetStatus
-from shared.assets.vin import normalize_vin
+from shared.assets.public import AssetItem, AssetStatus, get_asset_items, normalize_vin
 from shared.auth.principal import Principal
 from shared.base_models import MAX_ID
 from shared.jobs import rules, templates, templates_dal, vehicles
 from shared.jobs.csv_parse import ParsedCsv, RowError
 from shared.jobs.models import JobKind
 from shared.jobs.templates_models import MAX_NAME, JobTemplateItem
-from shared.partners import dal as partners_dal
-from shared.partners.models import PartnerRecord
+from shared.partners.public import PartnerRecord, accepted_partner
 
 PARTNER_ID = re.compile(r"^[A-Z0-9]{5}$")
 SITE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -67,9 +64,9 @@ def _lookups(caller: Principal, rows: list[dict[str, str]]) -> _Lookups:
     partner_ids = {c["assigned_installer_company_id"].upper() for c in rows if c.get("assigned_installer_company_id")}
     return _Lookups(
         claims=claims,
-        assets=assets_dal.get_asset_items(caller.org_id, asset_ids),
+        assets=get_asset_items(caller.org_id, asset_ids),
         templates=templates_dal.templates_named(caller.org_id, names),
-        partners={p: partners_dal.accepted_partner(caller.org_id, p) for p in partner_ids if PARTNER_ID.match(p)},
+        partners={p: accepted_partner(caller.org_id, p) for p in partner_ids if PARTNER_ID.match(p)},
     )
 
 

@@ -24,16 +24,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.transactions import TransactWrite
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import TableItem, atomic
 from shared.db.batch import batch_get_all
 from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from shared.ids import new_id, utc_now
-from shared.jobs import building, changes, csv_parse, csv_rows, dal, imports_dal, rules
+from shared.jobs import building, changes, csv_parse, csv_rows, dal, imports_dal, rules, transitions
 from shared.jobs.bodies import ImportResult
 from shared.jobs.imports_dal import LEASE_SECONDS
-from shared.jobs.models import JobItem, VehicleAccessItem
+from shared.jobs.models import JobItem, JobStatus, VehicleAccessItem
 
 BATCH = 25  # BatchWriteItem's limit
 MAX_PARTNERS = 40  # the starting transaction holds 2 items per partner (of at most 100)
@@ -99,8 +99,8 @@ def _items(caller: Principal, plan: list[csv_rows.PlannedJob], import_id: str,
     for n, row in enumerate(plan):
         item = building.new_job_item(caller, row.asset, row.kind, row.data, now, template_id=row.template_id,
                                      import_id=import_id, job_id=job_ids[n] if job_ids else None)
-        if row.partner is not None:
-            building.assign(item, row.partner, caller, now)
+        if row.partner is not None:  # its grant goes beside it in the batch (_pending_writes)
+            transitions.apply(caller, item, JobStatus.ASSIGNED, now, partner=row.partner)
         items.append(item)
     return items
 

@@ -16,7 +16,7 @@ from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.ids import utc_now
-from shared.jobs import building, changes, dal, rules, templates, templates_dal, vehicles
+from shared.jobs import building, changes, dal, rules, templates, templates_dal, transitions, vehicles
 from shared.jobs.bodies import AssignBody, JobCreate, JobUpdate, VersionBody, dump_set
 from shared.jobs.models import Job, JobItem, JobKind, JobStatus
 from shared.jobs.templates_models import JobTemplateItem
@@ -66,17 +66,14 @@ def create_job(caller: Principal, body: JobCreate) -> Job:
     partner = building.accepted(caller.org_id, body.partner_id) if body.partner_id else None
     now = utc_now()
     item = building.new_job_item(caller, asset, data["kind"], data, now, template_id=body.template_id)
-    if partner is not None:
-        building.assign(item, partner, caller, now)
+    assigned = transitions.apply(caller, item, JobStatus.ASSIGNED, now, partner=partner) if partner else None
     saved = templates.new_template_item(caller, body.save_as_template, data) if body.save_as_template else None
     with atomic(_create_conflict(caller, body.save_as_template)) as tx:
         tx.save(item, condition=JobItem.pk.does_not_exist())
         vehicles.still_usable(tx, asset)
         changes.audit(tx, caller, item, "job.created", None, [caller.org_id])
-        if partner is not None:
-            building.partner_still_accepted(tx, item)
-            dal.grant_access(tx, item)
-            changes.audit(tx, caller, item, "job.assigned", None, [caller.org_id, item.partner_org_id])
+        if assigned is not None:
+            transitions.write(tx, caller, item, assigned, None, item.partner_org_id)
         if saved is not None:
             templates.add_template(tx, caller, saved)
     return dal.to_job(item)
@@ -119,35 +116,16 @@ def update_job(caller: Principal, job_id: str, body: JobUpdate) -> Job:
 
 
 def assign_job(caller: Principal, job_id: str, body: AssignBody) -> Job:
+    """PENDING -> ASSIGNED: the partner's vehicle access starts in the same transaction."""
     item = fleet_job(caller, job_id)
-    rules.action_of(job_id, item.status, JobStatus.ASSIGNED)
-    changes.check_version(item, body.version)
-    partner = building.accepted(caller.org_id, body.partner_id)
-    before = changes.snapshot(item)
-    building.assign(item, partner, caller, utc_now())
-    with atomic(changes.lost_race(job_id)) as tx:
-        tx.save(item, condition=JobItem.status == JobStatus.PENDING.value)
-        building.partner_still_accepted(tx, item)
-        dal.grant_access(tx, item)
-        changes.audit(tx, caller, item, "job.assigned", before, [caller.org_id, item.partner_org_id])
-    return dal.to_job(item)
+    return dal.to_job(transitions.transition(caller, item, JobStatus.ASSIGNED, version=body.version,
+                                             partner_id=body.partner_id))
 
 
 def unassign_job(caller: Principal, job_id: str, body: VersionBody) -> Job:
     """ASSIGNED -> PENDING: the partner's vehicle access ends in the same transaction."""
     item = fleet_job(caller, job_id)
-    action = rules.action_of(job_id, item.status, JobStatus.PENDING)
-    changes.check_version(item, body.version)
-    before, partner_org = changes.snapshot(item), item.partner_org_id
-    now = utc_now()
-    with atomic(changes.lost_race(job_id)) as tx:
-        dal.revoke_access(tx, item)
-        item.status, item.updated_at = JobStatus.PENDING.value, now
-        changes.append_history(item, caller, now, action, JobStatus.ASSIGNED, note=f"from partner {item.partner_id}")
-        building.unassign(item)
-        tx.save(item, condition=JobItem.status == JobStatus.ASSIGNED.value)
-        changes.audit(tx, caller, item, "job.unassigned", before, [caller.org_id, partner_org])
-    return dal.to_job(item)
+    return dal.to_job(transitions.transition(caller, item, JobStatus.PENDING, version=body.version))
 
 
 def delete_job(caller: Principal, job_id: str, version: int | None) -> None:

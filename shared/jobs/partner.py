@@ -12,10 +12,10 @@ from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.ids import utc_now
-from shared.jobs import building, changes, dal, rules
+from shared.jobs import building, changes, dal, rules, transitions
 from shared.jobs.bodies import FailBody, OverrideUpdate, SucceedBody, VersionBody, dump_set
 from shared.jobs.models import ACCESS_STATUSES, Job, JobItem, JobStatus
-from shared.partners import dal as partners_dal
+from shared.partners.public import accepted_partner
 
 
 def partner_job(caller: Principal, job_id: str) -> JobItem:
@@ -45,25 +45,9 @@ def get_job(caller: Principal, job_id: str) -> Job:
 
 
 def _transition(caller: Principal, job_id: str, to: JobStatus, version: int | None, note: str | None = None) -> Job:
+    """The partner's transition of its job (SUCCEEDED and FAILED end its vehicle access)."""
     item = partner_job(caller, job_id)
-    action = rules.action_of(job_id, item.status, to)
-    changes.check_version(item, version)
-    before, expected = changes.snapshot(item), item.status
-    now = utc_now()
-    item.status, item.updated_at = to.value, now
-    if to == JobStatus.RUNNING:
-        item.started_at = now
-    else:
-        item.finished_at = now
-        item.failure_reason = note if to == JobStatus.FAILED else None
-    changes.append_history(item, caller, now, action, expected, note=note)
-    dal.index(item)
-    with atomic(changes.lost_race(job_id)) as tx:
-        tx.save(item, condition=JobItem.status == expected)
-        if to in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-            dal.revoke_access(tx, item)  # the vehicle access ends with the job, in this transaction
-        changes.audit(tx, caller, item, f"job.{action}", before, [item.fleet_id, item.partner_org_id])
-    return partner_view(dal.to_job(item))
+    return partner_view(dal.to_job(transitions.transition(caller, item, to, version=version, note=note)))
 
 
 def start_job(caller: Principal, job_id: str, body: VersionBody) -> Job:
@@ -85,7 +69,7 @@ def override_job(caller: Principal, job_id: str, body: OverrideUpdate) -> Job:
     item = partner_job(caller, job_id)
     if item.status not in rules.OVERRIDABLE:
         raise rules.status_conflict(job_id, item.status, "change it: only ASSIGNED or RUNNING jobs can be overridden")
-    record = partners_dal.accepted_partner(item.fleet_id, item.partner_id or "")
+    record = accepted_partner(item.fleet_id, item.partner_id or "")
     if record is None or not record.allow_override:
         raise Forbidden("the fleet has not allowed your organization to override job configuration and data")
     changes.check_version(item, body.version)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
-from shared.assets.models import Asset
+from shared.assets.public import Asset
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page

@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from shared.audit.dal import add_audit_event
+from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic, expect_version
 from shared.db.keys import org_pk

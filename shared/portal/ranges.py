@@ -1,14 +1,18 @@
-"""The `from`/`to` query parameters: an ISO date (a whole day) or an ISO date-time (UTC unless it says)."""
+"""The `from`/`to` query parameters (ISO date: a whole day; ISO date-time: UTC unless it says), their range."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.base_models import in_utc
 from shared.errors import Unprocessable
+from shared.ids import utc_now
+
+DEFAULT_RANGE = timedelta(days=30)
+MAX_RANGE = timedelta(days=366)
 
 From = Annotated[str | None, Query(alias="from", max_length=40,
                                    description="start of the range: ISO date or date-time (default: 30 days ago)")]
@@ -30,3 +34,16 @@ def parse_when(value: str | None, field: str, *, end_of_day: bool = False) -> da
         return in_utc(at if at.tzinfo else at.replace(tzinfo=UTC))
     except ValueError as exc:
         raise Unprocessable.field(field, str(exc)) from None
+
+
+def date_range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The range asked for (default: the 30 days up to `to`, or up to now), at most 366 days."""
+    end = end or utc_now()
+    if start is None and end < datetime.min.replace(tzinfo=UTC) + DEFAULT_RANGE:
+        raise Unprocessable.field("to", f"is too early for the default range ({DEFAULT_RANGE.days} days before it)")
+    start = start or end - DEFAULT_RANGE
+    if start > end:
+        raise Unprocessable.field("from", "must not be after `to`")
+    if end - start > MAX_RANGE:
+        raise Unprocessable.field("from", "the range may span at most 366 days")
+    return start, end

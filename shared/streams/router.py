@@ -53,40 +53,40 @@ def empty_deleted_group() -> Work:
 
 def record_completed_service() -> Work:
     """Portal: a SUCCEEDED job at a site is a completed service there."""
-    from shared.portal.job_services import record_job_service
+    from shared.portal.setup.job_services import record_job_service
 
     return record_job_service
 
 
 def take_in_webhook() -> Work:
     """A stored Fleetrock webhook: sample it, count it, apply it."""
-    from shared.fleetrock.apply import inbox_inserted
+    from shared.fleetrock.inbox.apply import inbox_inserted
 
     return inbox_inserted
 
 
 def apply_replayed_webhook() -> Work:
-    from shared.fleetrock.apply import apply_inbox_record
+    from shared.fleetrock.inbox.apply import apply_inbox_record
 
     return apply_inbox_record
 
 
 def sync_unit_to_fleetrock() -> Work:
-    from shared.fleetrock.sync import sync_asset_record
+    from shared.fleetrock.sync.sync import sync_asset_record
 
     return sync_asset_record
 
 
 def retry_unit_sync() -> Work:
     """A failed sync queued again by the sweep, or a unit linked at activation."""
-    from shared.fleetrock.sync import retry_sync_record
+    from shared.fleetrock.sync.sync import retry_sync_record
 
     return retry_sync_record
 
 
 def attach_waiting_repair_orders() -> Work:
     """An asset with a VIN Fleetrock told us about earlier gets its repair orders."""
-    from shared.fleetrock.attach import attach_waiting_record
+    from shared.fleetrock.inbox.attach import attach_waiting_record
 
     return attach_waiting_record
 
@@ -100,7 +100,7 @@ def send_push_delivery() -> Work:
 
 def run_refresh_task() -> Work:
     """One fleet's daily refresh, or a retry the sweep queued; other changes: nothing."""
-    from shared.fleetrock.refresh_run import run_task_record
+    from shared.fleetrock.refresh.run import run_task_record
 
     return run_task_record
 

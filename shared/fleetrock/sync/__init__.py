@@ -1,0 +1,1 @@
+"""Our assets to Fleetrock units, by VIN: the stream work, its state and its sweep."""

@@ -1,0 +1,50 @@
+"""What Fleetrock (which feeds it) may use of maintenance: the statuses' rules, intervals, stored
+status, and dispatch's view of a fleet's assets."""
+
+from shared.maintenance.dal import (
+    get_asset_maintenance,
+    get_asset_maintenances,
+    maintenance_sk,
+    meters_of,
+    set_meters,
+    stored_causes,
+)
+from shared.maintenance.dispatch import LABELS, fleet_assets_page
+from shared.maintenance.intervals import Intervals, Reading, Thresholds, due_points
+from shared.maintenance.models import AssetMaintenanceItem, Cause, MaintenanceStatus, Meters, StoredCause
+from shared.maintenance.rules import (
+    OPEN_RO_STATUSES,
+    maintenance_state_status,
+    ordered,
+    parse_date,
+    repair_order_status,
+    today_eastern,
+    with_thresholds_of_fleet,
+)
+
+__all__ = [
+    "LABELS",
+    "OPEN_RO_STATUSES",
+    "AssetMaintenanceItem",
+    "Cause",
+    "Intervals",
+    "MaintenanceStatus",
+    "Meters",
+    "Reading",
+    "StoredCause",
+    "Thresholds",
+    "due_points",
+    "fleet_assets_page",
+    "get_asset_maintenance",
+    "get_asset_maintenances",
+    "maintenance_sk",
+    "maintenance_state_status",
+    "meters_of",
+    "ordered",
+    "parse_date",
+    "repair_order_status",
+    "set_meters",
+    "stored_causes",
+    "today_eastern",
+    "with_thresholds_of_fleet",
+]
