@@ -97,8 +97,9 @@ def _items(caller: Principal, plan: list[csv_rows.PlannedJob], import_id: str,
     now = utc_now()
     items = []
     for n, row in enumerate(plan):
-        item = building.new_job_item(caller, row.asset, row.kind, row.data, now, template_id=row.template_id,
-                                     import_id=import_id, job_id=job_ids[n] if job_ids else None)
+        origin = building.JobOrigin(template_id=row.template_id, import_id=import_id,
+                                    job_id=job_ids[n] if job_ids else None)
+        item = building.new_job_item(caller, row.asset, row.kind, row.data, now, origin)
         if row.partner is not None:  # its grant goes beside it in the batch (_pending_writes)
             transitions.apply(caller, item, JobStatus.ASSIGNED, now, partner=row.partner)
         items.append(item)
