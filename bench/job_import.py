@@ -53,10 +53,11 @@ def fleet_and_partner(rows: int) -> tuple[Any, str, list[str]]:
     from shared.assets import dal as assets_dal
     from shared.assets.models import AssetItem, VinClaimItem
     from shared.auth.principal import Identity, OrgKind, Principal, Role
+    from shared.base_models import Address
     from shared.db.keys import org_pk
     from shared.ids import new_id, utc_now
     from shared.orgs.logic import create_organization
-    from shared.orgs.models import Address, OrganizationCreate
+    from shared.orgs.models import OrganizationCreate
     from shared.partners.logic import accept_invitation, invite_partner
     from shared.partners.models import PartnerAccept, PartnerInvite
 

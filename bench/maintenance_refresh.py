@@ -71,6 +71,7 @@ def run_size(endpoint: str, standin: PartitionedStandin, fleets: int, assets: in
     from shared.fleetrock.refresh import dal as refresh_dal
     from shared.fleetrock.refresh import refresh
     from shared.fleetrock.refresh import run as refresh_run
+    from shared.fleetrock.refresh.models import RefreshTaskItem
 
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     fresh_table(client)
@@ -84,7 +85,7 @@ def run_size(endpoint: str, standin: PartitionedStandin, fleets: int, assets: in
     run = refresh.schedule_refresh(at)
     scheduled = time.perf_counter() - started
     assert run.created == fleets, run
-    tasks = [t for shard in range(refresh_dal.DUE.shards) for t in refresh_dal.RefreshTaskItem.query(
+    tasks = [t for shard in range(refresh_dal.DUE.shards) for t in RefreshTaskItem.query(
         refresh_dal.DUE.partition(shard), index_name="gsi3")]
     images = [{"type": "maintenance_refresh_task", "status": "pending", "integration_id": t.integration_id,
                "run_date": t.run_date} for t in tasks]

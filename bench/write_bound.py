@@ -160,7 +160,7 @@ def import_items() -> list[Item]:
         job = building.new_job_item(fleet, asset, "installation", {
             "title": f"Install box #{n}", "due_date": "2031-05-01",
             "configuration": {"apn": "iot.fleet", "report_interval_s": 30, "can_bus": True}}, now,
-            import_id=import_id)
+            building.JobOrigin(import_id=import_id))
         if n % 2:
             transitions.apply(fleet, job, JobStatus.ASSIGNED, now, partner=partner)
         job.version = 1

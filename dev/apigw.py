@@ -35,9 +35,9 @@ def rest_event(
     headers: dict[str, str] | None = None,
     body: str | bytes | None = None,
     source_ip: str = "127.0.0.1",
-    stage: str = "local",
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy (`/{proxy+}`) event, with `claims` where the authorizer puts them."""
+    """An API Gateway REST proxy (`/{proxy+}`) event, with `claims` where the authorizer puts them; in
+    stage `local`, as behind a custom domain (the path carries no stage)."""
     hdrs = {k.lower(): v for k, v in (headers or {}).items()}
     is_b64 = isinstance(body, bytes)
     body_text = base64.b64encode(body).decode() if isinstance(body, bytes) else body
@@ -66,7 +66,7 @@ def rest_event(
             "requestTimeEpoch": int(time.time() * 1000),
             "resourceId": "local",
             "resourcePath": "/{proxy+}",
-            "stage": stage,
+            "stage": "local",
         },
         "body": body_text,
         "isBase64Encoded": is_b64,

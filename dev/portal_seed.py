@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.auth.principal import Principal
+from shared.base_models import Address
 from shared.ids import utc_now
-from shared.orgs.models import Address
 from shared.portal.setup import customers, links, sites, users
 from shared.portal.setup.models import (
     CustomerCreate,

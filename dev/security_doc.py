@@ -67,7 +67,7 @@ def _resource(value: Any) -> str:
         return f"<{_name(logical_id)}.{attr}>"
     if "Fn::Join" in value:
         sep, parts = value["Fn::Join"]
-        return sep.join(_resource(p) for p in parts)
+        return str(sep).join(_resource(p) for p in parts)
     return json.dumps(value, sort_keys=True)
 
 

@@ -20,13 +20,14 @@ from shared.assets.logic import create_asset
 from shared.assets.models import AssetCreate, AssetKind
 from shared.assets.vin import check_digit
 from shared.auth.principal import Identity, OrgKind, Principal, Role
+from shared.base_models import Address
 from shared.connections import logic as connections
 from shared.connections.grants import set_grant
 from shared.connections.models import ConnectionRequest, GrantUpdate
 from shared.invitations.logic import invite
 from shared.invitations.models import InvitationCreate
 from shared.orgs.logic import create_organization, create_user
-from shared.orgs.models import Address, OrganizationCreate, UserCreate
+from shared.orgs.models import OrganizationCreate, UserCreate
 from shared.partners.logic import accept_invitation, invite_partner
 from shared.partners.models import PartnerAccept, PartnerInvite
 from shared.services.logic import create_service, decide, place_order, request_connection

@@ -13,7 +13,7 @@ import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -60,7 +60,7 @@ class SmtpSink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """aiosmtpd's hook for a received message."""
         raw = (envelope.original_content or envelope.content).replace(b"\r\n", b"\n")  # SMTP's CRLF
-        message = cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
+        message = message_from_bytes(raw, policy=policy.default)
         message["X-MailFrom"] = envelope.mail_from
         message["X-RcptTo"] = ", ".join(envelope.rcpt_tos)
         with self._changed:

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,42 +89,35 @@ class _Failure:
     whole_batch: bool
 
 
+@dataclass(kw_only=True, eq=False)
 class StreamPoller:
     """Polls every shard of the table's current stream; `poll_once`/`drain` for tests, `start` for dev."""
 
-    def __init__(
-        self,
-        *,
-        table_name: str,
-        endpoint_url: str,
-        region: str,
-        target: StreamTarget = default_target,
-        batch_size: int = 100,
-        max_attempts: int = 3,
-        backoff_seconds: float = 0.2,
-        start_position: str = "TRIM_HORIZON",
-        poll_interval: float = 0.5,
-        dead_letter_path: Path | None = None,
-    ) -> None:
-        if start_position not in ("TRIM_HORIZON", "LATEST"):
+    table_name: str
+    endpoint_url: str
+    region: str
+    target: StreamTarget = default_target
+    batch_size: int = 100
+    max_attempts: int = 3
+    backoff_seconds: float = 0.2
+    start_position: str = "TRIM_HORIZON"
+    poll_interval: float = 0.5
+    dead_letter_path: Path | None = None
+    dead_letters: list[DeadLetter] = field(default_factory=list, init=False)
+    _dynamodb: Any = field(init=False, repr=False)  # boto3 clients: boto3 has no types
+    _streams: Any = field(init=False, repr=False)
+    _stream_arn: str | None = field(default=None, init=False, repr=False)
+    _shards: dict[str, _Shard] = field(default_factory=dict, init=False, repr=False)
+    # poll_once from a test and the thread never interleave
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.start_position not in ("TRIM_HORIZON", "LATEST"):
             raise ValueError("start_position is TRIM_HORIZON or LATEST")
-        self.table_name = table_name
-        self.region = region
-        self.target = target
-        self.batch_size = batch_size
-        self.max_attempts = max_attempts
-        self.backoff_seconds = backoff_seconds
-        self.start_position = start_position
-        self.poll_interval = poll_interval
-        self.dead_letter_path = dead_letter_path
-        self.dead_letters: list[DeadLetter] = []
-        self._dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
-        self._streams = boto3.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region)
-        self._stream_arn: str | None = None
-        self._shards: dict[str, _Shard] = {}
-        self._lock = threading.RLock()  # poll_once from a test and the thread never interleave
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._dynamodb = boto3.client("dynamodb", endpoint_url=self.endpoint_url, region_name=self.region)
+        self._streams = boto3.client("dynamodbstreams", endpoint_url=self.endpoint_url, region_name=self.region)
 
     @classmethod
     def from_settings(cls, **kwargs: Any) -> StreamPoller:

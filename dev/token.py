@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--org and --role go together")
     settings.load_dev_environment(args.dev_dir)
     token = tokens.mint(args.sub, org_id=args.org, role=args.role, email=args.email,
-                        ttl=timedelta(hours=args.hours))
+                        issue=tokens.Issue(ttl=timedelta(hours=args.hours)))
     sys.stdout.write(token + "\n")
     return 0
 

@@ -8,6 +8,7 @@ good for a laptop, never for anything reachable from outside.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,25 +28,33 @@ class TokenError(Exception):
     """The token must be refused; the message says why, for a 401 a person can act on."""
 
 
+@dataclass(frozen=True)
+class Issue:
+    """Who issues a token, when, for how long: by default ours, now, for DEFAULT_TTL (tests change one
+    to get a token that must be refused)."""
+
+    ttl: timedelta = DEFAULT_TTL
+    now: float | None = None  # epoch seconds; None: the clock
+    issuer: str = ISSUER
+
+
 def mint(
     sub: str,
     *,
     org_id: str | None = None,
     role: str | None = None,
     email: str | None = None,
-    ttl: timedelta = DEFAULT_TTL,
-    now: float | None = None,
     secret: str | None = None,
-    issuer: str = ISSUER,
+    issue: Issue = Issue(),
 ) -> str:
     """A signed token for `sub`; without org_id/role it is a user who has not joined an org yet."""
-    issued = int(time.time() if now is None else now)
+    issued = int(time.time() if issue.now is None else issue.now)
     claims: dict[str, Any] = {
         "sub": sub,
-        "iss": issuer,
+        "iss": issue.issuer,
         "aud": AUDIENCE,
         "iat": issued,
-        "exp": issued + int(ttl.total_seconds()),
+        "exp": issued + int(issue.ttl.total_seconds()),
         "token_use": "id",
     }
     if email:
@@ -70,25 +79,31 @@ def verify(token: str | None, *, secret: str | None = None) -> dict[str, Any]:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
-    except jwt.ExpiredSignatureError:
-        raise TokenError("token expired") from None
-    except jwt.InvalidSignatureError:
-        raise TokenError("bad token signature (signed with another key?)") from None
-    except jwt.InvalidIssuerError:
-        raise TokenError(f"wrong token issuer: expected {ISSUER!r}") from None
-    except jwt.InvalidAudienceError:
-        raise TokenError(f"wrong token audience: expected {AUDIENCE!r}") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise TokenError(f"token lacks the {exc.claim!r} claim") from None
-    except jwt.InvalidAlgorithmError:
-        raise TokenError(f"token not signed with {ALGORITHM}") from None
-    except jwt.ImmatureSignatureError:
-        raise TokenError("token not valid yet (issued in the future)") from None
     except jwt.InvalidTokenError as exc:
-        raise TokenError(f"malformed token: {exc}") from None
+        raise TokenError(_refusal(exc)) from None
     if not str(claims["sub"]):
         raise TokenError("token has an empty 'sub' claim")
     return claims
+
+
+# why PyJWT refused a token, in words a person can act on; the first that matches
+_REFUSALS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.InvalidSignatureError, "bad token signature (signed with another key?)"),
+    (jwt.InvalidIssuerError, f"wrong token issuer: expected {ISSUER!r}"),
+    (jwt.InvalidAudienceError, f"wrong token audience: expected {AUDIENCE!r}"),
+    (jwt.InvalidAlgorithmError, f"token not signed with {ALGORITHM}"),
+    (jwt.ImmatureSignatureError, "token not valid yet (issued in the future)"),
+)
+
+
+def _refusal(exc: jwt.InvalidTokenError) -> str:
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"token lacks the {exc.claim!r} claim"
+    for kind, reason in _REFUSALS:
+        if isinstance(exc, kind):
+            return reason
+    return f"malformed token: {exc}"
 
 
 def authorizer_claims(claims: dict[str, Any]) -> dict[str, str]:

@@ -90,9 +90,21 @@ def build_layer(uv: str) -> bool:
     present = all((d / "python").is_dir() for d in (LAYER_SOURCE_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR))
     if present and LAYER_STAMP.is_file() and LAYER_STAMP.read_text() == stamp:
         return False
+    staging = BUILD_DIR / "layer.tmp"
+    _install(uv, install, requirements, staging)
+    _prune(staging / "python")
+    docs_staging, geo_staging = _split_off_docs_and_geo(staging)
+    for built, final in ((staging, LAYER_SOURCE_DIR), (docs_staging, DOCS_LAYER_DIR), (geo_staging, GEO_LAYER_DIR)):
+        shutil.rmtree(final, ignore_errors=True)
+        built.rename(final)
+    LAYER_STAMP.write_text(stamp)
+    return True
+
+
+def _install(uv: str, install: list[str], requirements: str, staging: Path) -> None:
+    """`requirements` installed afresh into staging/python."""
     req_file = BUILD_DIR / "requirements.txt"
     req_file.write_text(requirements)
-    staging = BUILD_DIR / "layer.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     target = ["--target", str(staging / "python"), "-r", str(req_file)]
     # Offline first (uv's cache usually has the wheels); online only when something is missing.
@@ -100,15 +112,25 @@ def build_layer(uv: str) -> bool:
     if offline.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         subprocess.run([uv, *install, *target], cwd=ROOT, check=True)
-    shutil.rmtree(staging / "python" / "bin", ignore_errors=True)  # console scripts, useless in a layer
+
+
+def _prune(packages: Path) -> None:
+    """Remove what is never read at run time (PRUNED_GLOBS, console scripts, the folders that leaves
+    empty) and trim every METADATA."""
+    shutil.rmtree(packages / "bin", ignore_errors=True)  # console scripts, useless in a layer
     for pattern in PRUNED_GLOBS:
-        for path in list((staging / "python").glob(f"**/{pattern}")):
+        for path in list(packages.glob(f"**/{pattern}")):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-    for folder in sorted((staging / "python").glob("**/"), reverse=True):  # emptied by the pruning
+    for folder in sorted(packages.glob("**/"), reverse=True):  # emptied by the pruning
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
-    for metadata in (staging / "python").glob("*.dist-info/METADATA"):
+    for metadata in packages.glob("*.dist-info/METADATA"):
         trim_metadata(metadata)
+
+
+def _split_off_docs_and_geo(staging: Path) -> tuple[Path, Path]:
+    """Move the Swagger UI's files and the GEO_PACKAGES out of the staged layer into their own
+    staged layers; those two."""
     docs_staging, geo_staging = BUILD_DIR / "docs-layer.tmp", BUILD_DIR / "geo-layer.tmp"
     for extra in (docs_staging, geo_staging):
         shutil.rmtree(extra, ignore_errors=True)
@@ -119,11 +141,7 @@ def build_layer(uv: str) -> bool:
     for path in (staging / "python").iterdir():
         if path.name.split("-")[0].split(".")[0] in GEO_PACKAGES:  # the package and its .dist-info
             path.rename(geo_staging / "python" / path.name)
-    for built, final in ((staging, LAYER_SOURCE_DIR), (docs_staging, DOCS_LAYER_DIR), (geo_staging, GEO_LAYER_DIR)):
-        shutil.rmtree(final, ignore_errors=True)
-        built.rename(final)
-    LAYER_STAMP.write_text(stamp)
-    return True
+    return docs_staging, geo_staging
 
 
 def trim_metadata(path: Path) -> None:
@@ -136,20 +154,38 @@ def trim_metadata(path: Path) -> None:
 def sync_app() -> int:
     """Mirror the .py files of shared/ and functions/ (and APP_FILES) into APP_SOURCE_DIR; returns
     how many files changed."""
+    wanted = _app_files()
+    return _remove_unwanted(wanted) + _copy_changed(wanted)
+
+
+def _app_files() -> dict[Path, Path]:
+    """Each file the app is made of: its path in the app -> its source."""
     wanted: dict[Path, Path] = {Path(name): ROOT / name for name in APP_FILES}
     for package in APP_PACKAGES:
         for src in (ROOT / package).rglob("*.py"):
             if "__pycache__" not in src.parts:
                 wanted[src.relative_to(ROOT)] = src
-    changed = 0
+    return wanted
+
+
+def _remove_unwanted(wanted: dict[Path, Path]) -> int:
+    """Delete the files of APP_SOURCE_DIR the app is no longer made of, and the folders left empty;
+    how many files."""
+    removed = 0
     if APP_SOURCE_DIR.exists():
         for existing in sorted(APP_SOURCE_DIR.rglob("*"), reverse=True):  # children before their folders
             rel = existing.relative_to(APP_SOURCE_DIR)
             if existing.is_file() and rel not in wanted:
                 existing.unlink()
-                changed += 1
+                removed += 1
             elif existing.is_dir() and not any(existing.iterdir()):
                 existing.rmdir()
+    return removed
+
+
+def _copy_changed(wanted: dict[Path, Path]) -> int:
+    """Write the wanted files that are missing or differ into APP_SOURCE_DIR; how many."""
+    copied = 0
     for rel, src in wanted.items():
         dest = APP_SOURCE_DIR / rel
         data = src.read_bytes()
@@ -158,8 +194,8 @@ def sync_app() -> int:
         if not dest.is_file() or dest.read_bytes() != data:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
-            changed += 1
-    return changed
+            copied += 1
+    return copied
 
 
 def tree_digest(root: Path) -> str:

@@ -45,9 +45,10 @@ def test_no_token_is_401_without_reaching_the_handler(dev_server):
 @pytest.mark.parametrize(
     ("header", "reason"),
     [
-        (lambda: f"Bearer {tokens.mint('usr_1', now=time.time() - 7200, ttl=timedelta(hours=1))}", "expired"),
+        (lambda: f"Bearer {tokens.mint('usr_1', issue=tokens.Issue(ttl=timedelta(hours=1), now=time.time() - 7200))}",
+         "expired"),
         (lambda: f"Bearer {tokens.mint('usr_1', secret='k' * 40)}", "signature"),
-        (lambda: f"Bearer {tokens.mint('usr_1', issuer='cognito')}", "issuer"),
+        (lambda: f"Bearer {tokens.mint('usr_1', issue=tokens.Issue(issuer='cognito'))}", "issuer"),
         (lambda: "Basic dXNlcjpwYXNz", "Bearer"),
         (lambda: "Bearer not.a.jwt", "malformed"),
     ],
@@ -101,7 +102,8 @@ def test_behind_the_default_execute_api_url_the_documents_server_is_the_stage():
     from dev.apigw import LocalContext, rest_event
     from functions.docs.handler import lambda_handler
 
-    event = rest_event("GET", "/openapi.json", stage="v1")
+    event = rest_event("GET", "/openapi.json")
+    event["requestContext"]["stage"] = "v1"
     event["requestContext"]["path"] = "/v1/openapi.json"  # https://{api}.execute-api.{region}.amazonaws.com/v1/...
     assert json.loads(lambda_handler(event, cast(Any, LocalContext()))["body"])["servers"] == [{"url": "/v1"}]
 

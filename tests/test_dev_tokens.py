@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from dev import tokens
+from dev.settings import dev_jwt_secret
 
 
 def test_round_trip_carries_cognito_claim_names(dev_jwt_secret):
@@ -33,13 +34,13 @@ def test_user_without_org_has_no_org_claims(dev_jwt_secret):
     [
         (lambda: None, "missing token"),
         (lambda: "not-a-jwt", "malformed token"),
-        (lambda: tokens.mint("u", now=time.time() - 7200, ttl=timedelta(hours=1)), "token expired"),
+        (lambda: tokens.mint("u", issue=tokens.Issue(ttl=timedelta(hours=1), now=time.time() - 7200)), "token expired"),
         (lambda: tokens.mint("u", secret="another-key-that-is-long-enough-0123456789"), "bad token signature"),
-        (lambda: tokens.mint("u", issuer="someone-else"), "wrong token issuer"),
+        (lambda: tokens.mint("u", issue=tokens.Issue(issuer="someone-else")), "wrong token issuer"),
         (lambda: jwt.encode({"sub": "u", "iss": tokens.ISSUER, "aud": "other", "iat": int(time.time()),
-                             "exp": int(time.time()) + 60}, tokens.dev_jwt_secret(), "HS256"), "wrong token audience"),
+                             "exp": int(time.time()) + 60}, dev_jwt_secret(), "HS256"), "wrong token audience"),
         (lambda: jwt.encode({"sub": "u", "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "iat": int(time.time())},
-                            tokens.dev_jwt_secret(), "HS256"), "lacks the 'exp' claim"),
+                            dev_jwt_secret(), "HS256"), "lacks the 'exp' claim"),
         (lambda: jwt.encode({"sub": "u", "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "iat": 1, "exp": 2**40},
                             "", "none"), "not signed with HS256"),
     ],

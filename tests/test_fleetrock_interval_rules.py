@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shared.maintenance.intervals import (
+    AsOf,
     DuePoints,
     Intervals,
     Reading,
@@ -28,8 +29,9 @@ LAST = Reading(JAN1, 100_000, 5_000)
 def status(intervals: Intervals, today: date, miles: float | None = None, hours: float | None = None, *,
            last: Reading = LAST, recurring: bool = True, became_due: date | None = None,
            baseline: Reading | None = None, thresholds: Thresholds = DEFAULTS) -> S | None:
-    _, found = evaluate(intervals, last, recurring=recurring, today=today, meters=Reading(None, miles, hours),
-                        thresholds=thresholds, became_due=became_due, baseline=baseline)
+    _, found = evaluate(intervals, last, recurring=recurring,
+                        as_of=AsOf(today, Reading(None, miles, hours), thresholds), became_due=became_due,
+                        baseline=baseline)
     return found
 
 

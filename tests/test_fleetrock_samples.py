@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from shared import observability
 from shared.fleetrock.inbox import samples, samples_dal
 from shared.fleetrock.integration import dal as integration_dal
 from shared.fleetrock.integration.models import IntegrationItem
@@ -211,7 +212,7 @@ def test_a_database_error_while_recording_is_logged_and_counted_never_raised(fle
     admin = sign_up("fleet")
     item = _integration(admin, fleetrock)
     counted: list[str] = []
-    monkeypatch.setattr(samples.metrics, "add_metric", lambda name, unit, value: counted.append(name))
+    monkeypatch.setattr(observability.metrics, "add_metric", lambda name, unit, value: counted.append(name))
     monkeypatch.setattr(samples_dal, "samples_pk", lambda integration_id: "X" * 3000)
     _record(item)
     samples.note_unrecognized(item.integration_id, datetime.now(UTC))

@@ -133,7 +133,6 @@ def test_a_unit_a_stream_sync_links_during_activation_does_not_fail_it(fleetrock
     """Linking reads each asset's sync state, then writes in a transaction: a sync written between the two
     (by the stream) made the whole activation a 500; now the others are linked and it is left alone."""
     from shared.db.keys import org_pk
-    from shared.fleetrock.integration import logic
     from shared.fleetrock.sync import dal as sync_dal
     from shared.fleetrock.sync.models import UnitSyncItem
 
@@ -152,7 +151,7 @@ def test_a_unit_a_stream_sync_links_during_activation_does_not_fail_it(fleetrock
                          updated_at=datetime.now(UTC)).save()
         return found
 
-    monkeypatch.setattr(logic.sync_dal, "get_sync", a_sync_lands_after_the_read)
+    monkeypatch.setattr(sync_dal, "get_sync", a_sync_lands_after_the_read)
     r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
     assert r.status == 200, r.body
     assert r.json()["units_linked"] == 1 and r.json()["integration"]["status"] == "active"

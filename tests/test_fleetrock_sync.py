@@ -181,7 +181,8 @@ def test_a_sync_failing_on_our_side_is_recorded_and_swept_too(fleet, fleetrock, 
     from shared.fleetrock.sync import sync
 
     admin, integration_id = fleet
-    real_client_for = sync.client_for
+    from shared.fleetrock.integration.credentials import client_for as real_client_for
+
 
     def kms_down(integration):
         raise RuntimeError("KMS is unavailable")

@@ -205,10 +205,10 @@ def test_sample_events_are_signed_with_the_sample_secret_and_accepted(path, flee
 
 def test_every_answer_is_counted_for_the_4xx_and_5xx_rate_alarms(fleetrock, monkeypatch):
     """The spec's 'webhook 4xx/5xx rate' alarms (infra) divide these counts: every answer, and the errors."""
-    from shared.api import resolver
+    from shared import observability
 
     counted: list[str] = []
-    monkeypatch.setattr(resolver.metrics, "add_metric", lambda name, unit, value: counted.append(name))
+    monkeypatch.setattr(observability.metrics, "add_metric", lambda name, unit, value: counted.append(name))
     integration_id, secret = active_integration(sign_up("fleet"), fleetrock)
     body = envelope("repair_order.updated", {"id": "RO-1", "status": "Waiting"})
     assert post_webhook(integration_id, secret, body).status == 202

@@ -16,7 +16,7 @@ from shared.auth.principal import Principal, Role
 from shared.ids import utc_now
 from shared.partners import logic
 from shared.partners.dal import accepted_partner
-from shared.partners.models import PartnerInvite, PartnerStatus
+from shared.partners.models import PartnerAccept, PartnerInvite, PartnerStatus
 from tests.conftest import TEST_ENV, Mailbox, call_api
 from tests.factories import Caller, add_user, sign_up
 
@@ -196,9 +196,9 @@ def test_a_link_expires_after_14_days(fleet, vendor, mailbox):
     result = logic.invite_partner(principal(fleet), PartnerInvite(email="days@example.com"))
     assert result.token
     with pytest.raises(logic.Gone):
-        logic.accept_invitation(principal(vendor), logic.PartnerAccept(token=result.token),
+        logic.accept_invitation(principal(vendor), PartnerAccept(token=result.token),
                                 now=utc_now() + timedelta(days=14, minutes=1))
-    record = logic.accept_invitation(principal(vendor), logic.PartnerAccept(token=result.token),
+    record = logic.accept_invitation(principal(vendor), PartnerAccept(token=result.token),
                                      now=utc_now() + timedelta(days=13))
     assert record.status is PartnerStatus.ACCEPTED
 

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS, clear_caches
+from aws_lambda_powertools.utilities.parameters.base import clear_caches
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
 from shared.observability import logger as powertools_logger
 from shared.portal import keys, tokens

@@ -208,7 +208,7 @@ def test_a_cursor_of_another_list_in_the_same_partition_is_a_422():
 def test_a_customer_cannot_gain_a_primary_while_another_goes_under_it(monkeypatch):
     """The check that a customer has none under it reads an index before the transaction; a customer
     joining it meanwhile bumps its version, so its own versioned save loses (409), never two levels."""
-    from shared.portal.setup import customers, customers_dal
+    from shared.portal.setup import customers_dal
 
     vendor = sign_up("vendor", "Shop")
     top, middle = create_customer(vendor, name="Top"), create_customer(vendor, name="Middle")
@@ -222,7 +222,7 @@ def test_a_customer_cannot_gain_a_primary_while_another_goes_under_it(monkeypatc
             joined[0] = create_customer(vendor, name="Branch", primary_customer_id=middle["customer_id"])
         return found
 
-    monkeypatch.setattr(customers.dal, "sub_customer_ids", check_then_a_customer_joins)
+    monkeypatch.setattr(customers_dal, "sub_customer_ids", check_then_a_customer_joins)
     r = call_api("PATCH", f"/customers/{middle['customer_id']}", as_user=vendor,
                  json_body={"version": middle["version"], "primary_customer_id": top["customer_id"]})
     assert r.status == 409, r.body

@@ -303,7 +303,6 @@ def test_a_subscription_failing_3_days_in_a_row_is_paused_and_its_fleet_told(rec
 
 
 def test_a_snapshot_forgotten_while_the_next_is_queued_does_not_make_it_skip_the_day(receiver, stream, monkeypatch):
-    from shared.push import snapshots
     from shared.push.dal import subscriptions as subs_dal
 
     admin = sign_up("fleet")
@@ -320,7 +319,7 @@ def test_a_snapshot_forgotten_while_the_next_is_queued_does_not_make_it_skip_the
             subs_dal.forget_snapshot(fresh, item.snapshot_hash)
         return items
 
-    monkeypatch.setattr(snapshots.subs_dal, "active_items", read_then_a_failed_snapshot_is_forgotten)
+    monkeypatch.setattr(subs_dal, "active_items", read_then_a_failed_snapshot_is_forgotten)
     assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=1))) == 1  # not skipped
 
 

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from infra.constructs.auth import Auth
 from infra.constructs.nag import acknowledge
-from infra.constructs.runtime import LambdaRuntime
+from infra.constructs.runtime import LambdaRuntime, TableAccess
 from shared.api.catalog import (
     API_HANDLERS,
     PUBLIC_HANDLERS,
@@ -47,6 +47,12 @@ def _error_template(code: str) -> str:
     body = json.dumps({"error": {"code": code, "message": "MESSAGE", "details": []}})
     # $context.error.messageString is API Gateway's message as a quoted JSON string.
     return body.replace('"MESSAGE"', "$context.error.messageString")
+
+
+def _table_access(handler: str) -> TableAccess:
+    if handler in PUBLIC_HANDLERS:  # public routes never touch tenant data
+        return TableAccess.NONE
+    return TableAccess.READ if handler in READ_ONLY_HANDLERS else TableAccess.READ_WRITE
 
 
 class _ProxyIntegration(apigw.LambdaIntegration):
@@ -115,8 +121,7 @@ class Api(Construct):
                 handler=name,
                 description=f"Fleetbridge API: /{', /'.join(segments)}",
                 timeout=Duration.seconds(REQUEST_TIMEOUTS.get(name, 15)),
-                data_access=name not in PUBLIC_HANDLERS,  # public routes never touch tenant data
-                read_only=name in READ_ONLY_HANDLERS,
+                table_access=_table_access(name),
             )
             self.functions[name] = fn
             for segment in segments:

@@ -12,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
-from infra.constructs.runtime import LambdaRuntime
+from infra.constructs.runtime import LambdaRuntime, TableAccess
 
 TENANCY_ATTRIBUTES = ("org_id", "role")
 
@@ -65,7 +65,7 @@ class Auth(Construct):
             handler="token_claims",
             description="Fleetbridge token_claims: each ID token's org, role and user id, from the table",
             timeout=Duration.seconds(5),
-            read_only=True,
+            table_access=TableAccess.READ,
         )
         self.user_pool.add_trigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, self.token_claims)
         acknowledge(

@@ -7,6 +7,7 @@ arm64, X-Ray, the same settings and read/write on the table only; callers add wh
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -34,6 +35,17 @@ TABLE_ACTIONS = (
 )
 # a function that only reads: items by key, Query, batch reads
 TABLE_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query")
+
+
+class TableAccess(Enum):
+    """What a function may do on the table: nothing (the public docs), read (TABLE_READ_ACTIONS), or
+    read and write (TABLE_ACTIONS)."""
+
+    NONE = ()
+    READ = TABLE_READ_ACTIONS
+    READ_WRITE = TABLE_ACTIONS
+
+
 # infra/bundle.py installs the layer for exactly this interpreter and architecture.
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -85,13 +97,12 @@ class LambdaRuntime(Construct):
         description: str,
         timeout: Duration,
         memory_size: int = 512,
-        data_access: bool = True,
-        read_only: bool = False,
+        table_access: TableAccess = TableAccess.READ_WRITE,
     ) -> lambda_.Function:
         """The function for `functions/<handler>/handler.py`, with its own role and log group.
 
-        `data_access=False` for functions that must never read tenant data (the public docs);
-        `read_only=True` for those that only read it (TABLE_READ_ACTIONS).
+        `table_access`: NONE for functions that must never read tenant data (the public docs), READ
+        for those that only read it.
         """
         role = iam.Role(
             scope,
@@ -118,8 +129,8 @@ class LambdaRuntime(Construct):
             memory_size=memory_size,
             environment=dict(self.environment),
         )
-        if data_access:
-            self.table.grant(role, *(TABLE_READ_ACTIONS if read_only else TABLE_ACTIONS))
+        if table_access is not TableAccess.NONE:
+            self.table.grant(role, *table_access.value)
             acknowledge(
                 role,
                 f"AwsSolutions-IAM5[Resource::<{self._table_logical_id()}.Arn>/index/*]",

@@ -58,7 +58,7 @@ def openapi_options() -> dict[str, Any]:
 
 def error_response(
     status: int, code: str, message: str, details: list[Any] | None = None, headers: dict[str, str] | None = None
-) -> Response:
+) -> Response[str]:
     body = {"error": {"code": code, "message": message, "details": details or []}}
     return Response(
         status_code=status,
@@ -126,7 +126,10 @@ class CallerFirstValidation(OpenAPIRequestValidationMiddleware):
     it before any dependency, so without this a caller whose role may not use a route got a 422
     listing what the route accepts instead of a 403."""
 
-    def handler(self, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response:
+    def __init__(self) -> None:  # typed here, so that building one is a typed call
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools' __init__ has no annotations
+
+    def handler(self, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
         from shared.auth.permissions import check_caller  # with the routes, on first use
 
         route = app.context.get("_route")
@@ -194,15 +197,13 @@ def build_resolver(*routers: Router, lazy: Mapping[str, tuple[str, ...]] | None 
     for router in routers:
         app.include_router(router)
 
-    @app.exception_handler(DomainError)
-    def domain_error(exc: DomainError) -> Response:
+    def domain_error(exc: DomainError) -> Response[str]:
         headers = None
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.retry_after_seconds)}
         return error_response(exc.status, exc.code, exc.message, exc.details, headers)
 
-    @app.exception_handler(RequestValidationError)
-    def invalid_request(exc: RequestValidationError) -> Response:
+    def invalid_request(exc: RequestValidationError) -> Response[str]:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(400, "malformed_json", "the request body is not valid JSON")
@@ -210,12 +211,10 @@ def build_resolver(*routers: Router, lazy: Mapping[str, tuple[str, ...]] | None 
             return error_response(400, "malformed_json", "the request body's JSON is nested too deeply")
         return error_response(422, "validation_error", "the request is not valid", _validation_details(errors))
 
-    @app.not_found
-    def no_route(_: NotFoundError) -> Response:
+    def no_route(_: NotFoundError) -> Response[str]:
         return error_response(404, "not_found", "no such route")
 
-    @app.exception_handler(Exception)
-    def unexpected(exc: Exception) -> Response:
+    def unexpected(exc: Exception) -> Response[str]:
         if dynamodb_unavailable(exc):  # refused, timed out or overloaded: the caller may simply retry
             logger.warning("database unavailable", extra={"error_type": type(exc).__name__, "error": str(exc)[:300]})
             metrics.add_metric(name="DatabaseUnavailable", unit="Count", value=1)
@@ -224,6 +223,12 @@ def build_resolver(*routers: Router, lazy: Mapping[str, tuple[str, ...]] | None 
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
         return error_response(500, "internal_error", "something went wrong on our side; it is logged")
 
+    # registered by calling, not as decorators: Powertools' exception_handler has no return annotation,
+    # and as a decorator it would turn each handler into an untyped function
+    app.exception_handler(DomainError)(domain_error)
+    app.exception_handler(RequestValidationError)(invalid_request)
+    app.not_found(no_route)
+    app.exception_handler(Exception)(unexpected)
     return app
 
 

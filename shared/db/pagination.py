@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from pynamodb.exceptions import QueryError
 
@@ -47,19 +47,23 @@ def decode_cursor(cursor: str | None, partition: str, partition_attr: str = PART
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
-        key = data["k"]
-        ok = (
-            data["p"] == partition
-            and isinstance(key, dict)
-            and set(key) <= set(key_attribute_names())
-            and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
-            and key.get(partition_attr, {}).get("S") == partition
-        )
+        key: object = data["k"]
+        in_partition = data["p"] == partition
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
-        ok = False
-    if not ok:
+        key, in_partition = None, False
+    if not (in_partition and _is_start_key(key, partition, partition_attr)):
         raise Unprocessable.field("cursor", "not a cursor of this list; start again without it")
     return key
+
+
+def _is_start_key(key: object, partition: str, partition_attr: str) -> TypeGuard[dict[str, Any]]:
+    """Key attributes only, each a string, and the partition's."""
+    return (
+        isinstance(key, dict)
+        and set(key) <= set(key_attribute_names())
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        and key.get(partition_attr, {}).get("S") == partition
+    )
 
 
 def query_page(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pynamodb.attributes import Attribute, NumberAttribute
 from pynamodb.expressions.condition import Condition
@@ -52,7 +52,7 @@ class Task(Generic[M]):
     due_at_lease_end: bool = True
 
     def _attribute(self, name: str) -> Attribute[Any]:
-        return getattr(self.model, name)
+        return cast(Attribute[Any], getattr(self.model, name))
 
     def _lease(self, until: datetime | None) -> list[Any]:
         """The action that sets the lease's end as the item stores it (epoch seconds, or a date-time), or
@@ -78,7 +78,8 @@ class Task(Generic[M]):
     def as_read(self, item: M) -> Condition:
         """The item is still at the place in the due queue it was read at (not done or swept since)."""
         sort_key = self._attribute(f"{self.queue.index_name}sk")
-        return sort_key == getattr(item, f"{self.queue.index_name}sk")
+        read_at: str | None = getattr(item, f"{self.queue.index_name}sk")
+        return sort_key == read_at
 
     def claim(self, item: M, *, to: str, seen: Condition, now: datetime, lease: timedelta,
               also: Sequence[Any] = ()) -> bool:

@@ -6,6 +6,7 @@ Used by the single create, the CSV import and the transitions alike (assigning: 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +24,26 @@ from shared.partners.public import PartnerInvitationItem, PartnerRecord, Partner
 JOB_DATA = ("title", "description", "configuration", "due_date", "site_id")
 
 
-def new_job_item(caller: Principal, asset: AssetItem, kind: str, data: dict[str, Any], at: datetime, *,
-                 template_id: str | None = None, import_id: str | None = None, job_id: str | None = None) -> JobItem:
-    job_id = job_id or new_id("job")
+@dataclass(frozen=True)
+class JobOrigin:
+    """Where a new job comes from, all optional: the template it was made from, the CSV import that
+    created it, and the job id that import fixed for it (a resumed import writes the same ids)."""
+
+    template_id: str | None = None
+    import_id: str | None = None
+    job_id: str | None = None
+
+
+BY_HAND = JobOrigin()  # no template, no import, a new id
+
+
+def new_job_item(caller: Principal, asset: AssetItem, kind: str, data: dict[str, Any], at: datetime,
+                 origin: JobOrigin = BY_HAND) -> JobItem:
+    job_id = origin.job_id or new_id("job")
     item = JobItem(dal.job_pk(job_id), dal.JOB, job_id=job_id, fleet_id=caller.org_id, kind=kind,
-                   status=JobStatus.PENDING.value, asset_id=asset.asset_id, vin=asset.vin, template_id=template_id,
-                   import_id=import_id, created_by=caller.user_id, created_at=at, updated_at=at, history=[])
+                   status=JobStatus.PENDING.value, asset_id=asset.asset_id, vin=asset.vin,
+                   template_id=origin.template_id, import_id=origin.import_id, created_by=caller.user_id,
+                   created_at=at, updated_at=at, history=[])
     for key in JOB_DATA:
         setattr(item, key, data.get(key))
     changes.append_history(item, caller, at, "created", None)

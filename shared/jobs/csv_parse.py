@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shared.errors import PayloadTooLarge
@@ -57,23 +58,46 @@ def _not_utf8(value: str) -> str | None:
 
 
 def _header(cells: list[str], errors: list[RowError]) -> list[str] | None:
+    """The column names (trimmed, lower case), or None with the errors that make the header unusable."""
     names = [c.strip().lower() for c in cells]
+    unreadable = _undecodable_name(names) or _other_delimiter(names) or _not_a_header(cells, names)
+    if unreadable is not None:
+        errors.append(unreadable)
+        return None
+    errors.extend(_column_errors(names))
+    return None if errors else names
+
+
+def _undecodable_name(names: list[str]) -> RowError | None:
+    """A column name with bytes that are not UTF-8: the whole file was saved in another encoding."""
     for i, name in enumerate(names):
         if reason := _not_utf8(name):
-            errors.append(RowError(1, f"column {i + 1}", reason))
-            return None
+            return RowError(1, f"column {i + 1}", reason)
+    return None
+
+
+def _other_delimiter(names: list[str]) -> RowError | None:
+    """One column holding a semicolon, tab or pipe: a spreadsheet's export with another delimiter."""
     if len(names) == 1:
         for delimiter, label in OTHER_DELIMITERS.items():
             if delimiter in names[0]:
-                errors.append(RowError(1, "(header)", f"the columns are separated by {label}: separate them "
-                                                      "with commas (save as CSV, comma delimited)"))
-                return None
-    known = [n for n in names if n in COLUMNS]
-    if not known:
-        shown = ", ".join(repr(c) for c in cells[:3])
-        errors.append(RowError(1, "(header)", f"the first row must be the header naming the columns "
-                                              f"({', '.join(COLUMNS)}); it holds {shown}"))
+                return RowError(1, "(header)", f"the columns are separated by {label}: separate them "
+                                               "with commas (save as CSV, comma delimited)")
+    return None
+
+
+def _not_a_header(cells: list[str], names: list[str]) -> RowError | None:
+    """No known column at all: the first row is data (the header is missing); shows what it holds."""
+    if any(n in COLUMNS for n in names):
         return None
+    shown = ", ".join(repr(c) for c in cells[:3])
+    return RowError(1, "(header)", f"the first row must be the header naming the columns "
+                                   f"({', '.join(COLUMNS)}); it holds {shown}")
+
+
+def _column_errors(names: list[str]) -> list[RowError]:
+    """Each unnamed, unknown or repeated column, and a missing vehicle column (vin or asset_id)."""
+    errors = []
     for i, name in enumerate(names):
         if not name:
             errors.append(RowError(1, f"column {i + 1}", "this column has no name: name it or remove it"))
@@ -83,7 +107,7 @@ def _header(cells: list[str], errors: list[RowError]) -> list[str] | None:
             errors.append(RowError(1, name, "this column appears twice"))
     if "vin" not in names and "asset_id" not in names:
         errors.append(RowError(1, "vin", "the header needs a vin or an asset_id column"))
-    return None if errors else names
+    return errors
 
 
 def parse(data: bytes) -> ParsedCsv:
@@ -93,34 +117,54 @@ def parse(data: bytes) -> ParsedCsv:
     if error is not None:
         out.errors.append(error)
         return out
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
-    while True:
-        row_number = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            out.errors.append(RowError(row_number, "(row)", f"the row cannot be read as CSV ({exc}): check its "
-                                                            "quotes (a quote inside a cell is written twice: \"\")"))
-            break
-        if not any(c.strip() for c in cells):
-            continue  # an empty line
+    for row_number, cells in _records(text, out.errors):
         if header is None:
             header = _header(cells, out.errors)
             if header is None:
                 break
             continue
-        if len(out.rows) >= MAX_ROWS:
-            raise PayloadTooLarge(f"the file has more than {MAX_ROWS} rows; the limit is {MAX_ROWS} rows per "
-                                  "import: split it", [{"field": "body", "message": f"at most {MAX_ROWS} rows"}])
+        _within_limit(out)
         _row(row_number, header, cells, out)
-    if header is None and not out.errors:
-        out.errors.append(RowError(1, "(header)", "the file is empty: send a header row and at least one job"))
-    elif header is not None and not out.rows and not out.errors:
-        out.errors.append(RowError(2, "(row)", "the file has a header but no jobs"))
+    if (nothing := _nothing_to_import(header, out)) is not None:
+        out.errors.append(nothing)
     return out
+
+
+def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """The file's non-empty records with their line numbers; a record the csv module cannot read (a
+    stray quote) ends the file with its error: what follows it cannot be trusted."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        row_number = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(RowError(row_number, "(row)", f"the row cannot be read as CSV ({exc}): check its "
+                                                        "quotes (a quote inside a cell is written twice: \"\")"))
+            return
+        if any(c.strip() for c in cells):  # else an empty line
+            yield row_number, cells
+
+
+def _within_limit(out: ParsedCsv) -> None:
+    """413 before one more data row than MAX_ROWS, so a huge file is not read to its end."""
+    if len(out.rows) >= MAX_ROWS:
+        raise PayloadTooLarge(f"the file has more than {MAX_ROWS} rows; the limit is {MAX_ROWS} rows per "
+                              "import: split it", [{"field": "body", "message": f"at most {MAX_ROWS} rows"}])
+
+
+def _nothing_to_import(header: list[str] | None, out: ParsedCsv) -> RowError | None:
+    """A file read without error that holds no job says why: empty, or a header alone."""
+    if out.errors:
+        return None
+    if header is None:
+        return RowError(1, "(header)", "the file is empty: send a header row and at least one job")
+    if not out.rows:
+        return RowError(2, "(row)", "the file has a header but no jobs")
+    return None
 
 
 def _row(row_number: int, header: list[str], cells: list[str], out: ParsedCsv) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,7 @@ SITE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LIMITS = {"title": 200, "description": 4000}
 # cells looked up by key: longer than an id or a template name can be is the row's error, never looked up
 KEY_LIMITS = {"asset_id": MAX_ID, "template": MAX_NAME}
+_Err = Callable[[str, str], None]  # records one error of the row being checked: (column, message)
 
 
 def _key_cell(cells: dict[str, str], column: str) -> str:
@@ -87,51 +89,21 @@ def validate(caller: Principal, parsed: ParsedCsv) -> tuple[list[PlannedJob], li
 
 
 def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowError]) -> PlannedJob | None:
+    """The row as a job to create, or None with its errors: every column group is checked, so all of a
+    row's errors are reported at once (in column-group order)."""
     def err(column: str, message: str) -> None:
         errors.append(RowError(n, column, message))
 
-    template = None
-    if len(cells.get("template") or "") > KEY_LIMITS["template"]:
-        err("template", f"is over {KEY_LIMITS['template']} characters: no template has such a name")
-    elif name := cells.get("template"):
-        template = found.templates.get(name.casefold())
-        if template is None:
-            err("template", f"no job template named {name!r} in your fleet")
+    template = _template(cells, found, err)
     base: dict[str, Any] = {k: getattr(template, k) for k in templates.TEMPLATE_FIELDS} if template else {}
-    kind = cells.get("kind", "").lower() or base.get("kind") or ""
-    if kind not in (JobKind.INSTALLATION, JobKind.MAINTENANCE):
-        err("kind", f"{kind!r} is not a kind: installation or maintenance" if kind else
-            "give the kind: installation or maintenance")
+    kind = _kind(cells, base, err)
     data = {k: base.get(k) for k in ("title", "description", "configuration", "site_id", "due_date")}
-    for column, limit in LIMITS.items():
-        if (value := cells.get(column)) and len(value) > limit:
-            err(column, f"is over {limit} characters")
-        elif value:
-            data[column] = value
-    if not data["title"]:
-        err("title", "give a title (or a template that has one)")
-    if value := cells.get("due_date"):
-        try:
-            data["due_date"] = date.fromisoformat(value).isoformat()
-        except ValueError:
-            err("due_date", f"{value!r} is not a date: write it as YYYY-MM-DD")
-    if value := cells.get("configuration"):
-        try:
-            data["configuration"] = json.loads(value)
-        except json.JSONDecodeError as exc:
-            err("configuration", f"is not valid JSON ({exc.msg} at character {exc.pos + 1}); a JSON object in "
-                                 "a CSV cell is quoted, its quotes doubled: \"{\"\"apn\"\": \"\"iot\"\"}\"")
-        except RecursionError:
-            err("configuration", "is nested too deeply to be a job's configuration")
-        except ValueError:  # valid syntax json.loads still refuses: a number of over 4,300 digits
-            err("configuration", "holds a number too long to read")
-    if (value := cells.get("site_id")) and not SITE_ID.match(value):
-        err("site_id", "is not a site id (letters, digits, _ and -)")
-    elif value:
-        data["site_id"] = value
-    if kind in (JobKind.INSTALLATION, JobKind.MAINTENANCE) and not any(e.column == "configuration" for e in errors):
-        for column, message in rules.data_errors(kind, data["description"], data["configuration"]):
-            err(column, message)
+    _texts(cells, data, err)
+    _due_date(cells, data, err)
+    configuration_read = _configuration(cells, data, err)
+    _site(cells, data, err)
+    if configuration_read:
+        _kind_rules(kind, data, err)
     asset = _vehicle(cells, found, err)
     partner = _partner(cells, found, err)
     if errors or asset is None:
@@ -139,7 +111,85 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
     return PlannedJob(n, kind, asset, data, template.template_id if template else None, partner)
 
 
-def _vehicle(cells: dict[str, str], found: _Lookups, err: Any) -> AssetItem | None:
+def _template(cells: dict[str, str], found: _Lookups, err: _Err) -> JobTemplateItem | None:
+    """The template the row names (case-insensitive): its fields are the defaults the row's cells override."""
+    name = cells.get("template") or ""
+    if len(name) > KEY_LIMITS["template"]:
+        err("template", f"is over {KEY_LIMITS['template']} characters: no template has such a name")
+        return None
+    if not name:
+        return None
+    template = found.templates.get(name.casefold())
+    if template is None:
+        err("template", f"no job template named {name!r} in your fleet")
+    return template
+
+
+def _kind(cells: dict[str, str], base: dict[str, Any], err: _Err) -> str:
+    """The row's kind, else its template's: installation or maintenance."""
+    kind: str = cells.get("kind", "").lower() or base.get("kind") or ""
+    if kind not in (JobKind.INSTALLATION, JobKind.MAINTENANCE):
+        err("kind", f"{kind!r} is not a kind: installation or maintenance" if kind else
+            "give the kind: installation or maintenance")
+    return kind
+
+
+def _texts(cells: dict[str, str], data: dict[str, Any], err: _Err) -> None:
+    """Title and description within their limits; a job needs a title (its own or its template's)."""
+    for column, limit in LIMITS.items():
+        if (value := cells.get(column)) and len(value) > limit:
+            err(column, f"is over {limit} characters")
+        elif value:
+            data[column] = value
+    if not data["title"]:
+        err("title", "give a title (or a template that has one)")
+
+
+def _due_date(cells: dict[str, str], data: dict[str, Any], err: _Err) -> None:
+    """An ISO date (YYYY-MM-DD), kept as such."""
+    if value := cells.get("due_date"):
+        try:
+            data["due_date"] = date.fromisoformat(value).isoformat()
+        except ValueError:
+            err("due_date", f"{value!r} is not a date: write it as YYYY-MM-DD")
+
+
+def _configuration(cells: dict[str, str], data: dict[str, Any], err: _Err) -> bool:
+    """The configuration cell as JSON; False when it cannot be read (then its content is not checked).
+    The messages say how a JSON object is written in a CSV cell, the usual mistake."""
+    if not (value := cells.get("configuration")):
+        return True
+    try:
+        data["configuration"] = json.loads(value)
+    except json.JSONDecodeError as exc:
+        err("configuration", f"is not valid JSON ({exc.msg} at character {exc.pos + 1}); a JSON object in "
+                             "a CSV cell is quoted, its quotes doubled: \"{\"\"apn\"\": \"\"iot\"\"}\"")
+    except RecursionError:
+        err("configuration", "is nested too deeply to be a job's configuration")
+    except ValueError:  # valid syntax json.loads still refuses: a number of over 4,300 digits
+        err("configuration", "holds a number too long to read")
+    else:
+        return True
+    return False
+
+
+def _site(cells: dict[str, str], data: dict[str, Any], err: _Err) -> None:
+    """A site id: letters, digits, _ and -."""
+    if (value := cells.get("site_id")) and not SITE_ID.match(value):
+        err("site_id", "is not a site id (letters, digits, _ and -)")
+    elif value:
+        data["site_id"] = value
+
+
+def _kind_rules(kind: str, data: dict[str, Any], err: _Err) -> None:
+    """What the kind requires of the description and configuration (rules.data_errors), once the kind is
+    known: checked against the row's data as the template completed it."""
+    if kind in (JobKind.INSTALLATION, JobKind.MAINTENANCE):
+        for column, message in rules.data_errors(kind, data["description"], data["configuration"]):
+            err(column, message)
+
+
+def _vehicle(cells: dict[str, str], found: _Lookups, err: _Err) -> AssetItem | None:
     raw_vin, asset_id = cells.get("vin"), cells.get("asset_id")
     if asset_id and len(asset_id) > KEY_LIMITS["asset_id"]:
         err("asset_id", f"is over {KEY_LIMITS['asset_id']} characters: not an asset id")
@@ -169,7 +219,7 @@ def _vehicle(cells: dict[str, str], found: _Lookups, err: Any) -> AssetItem | No
     return asset
 
 
-def _partner(cells: dict[str, str], found: _Lookups, err: Any) -> PartnerRecord | None:
+def _partner(cells: dict[str, str], found: _Lookups, err: _Err) -> PartnerRecord | None:
     partner_id = cells.get("assigned_installer_company_id", "").upper()
     if not partner_id:
         return None

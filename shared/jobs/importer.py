@@ -32,7 +32,7 @@ from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.jobs import building, changes, csv_parse, csv_rows, dal, imports_dal, rules, transitions
 from shared.jobs.bodies import ImportResult
-from shared.jobs.imports_dal import LEASE_SECONDS
+from shared.jobs.imports_dal import LEASE_SECONDS, JobImportItem
 from shared.jobs.models import JobItem, JobStatus, VehicleAccessItem
 
 BATCH = 25  # BatchWriteItem's limit
@@ -48,27 +48,10 @@ def import_jobs(caller: Principal, body: bytes, key: str | None, *, dry_run: boo
     key = key or content_key
     record = None if dry_run else imports_dal.get_import(caller.org_id, key)
     same_file = None if dry_run or key == content_key else imports_dal.get_import(caller.org_id, content_key)
-    if record is not None and record.content_sha256 != digest:
-        raise Conflict("this Idempotency-Key was used for another file: send a new key with a new file")
-    for found in (record, same_file):  # same_file: this file under another key
-        if found is not None and found.status == "done":
-            return ImportResult.model_validate(found.result), True
-        if found is not None and found.lease_until >= int(time.time()):
-            raise Conflict("this import is running: send the same request again in a minute to get its result")
-    if record is None and same_file is not None:
-        raise Conflict("an import of this file under another Idempotency-Key was interrupted: send it again with "
-                       "that key to finish it")
-    parsed = csv_parse.parse(body)
-    plan, errors = csv_rows.validate(caller, parsed)
-    if errors:
-        rows = len({e.row for e in errors})
-        raise Unprocessable(f"{rows} row{'s are' if rows > 1 else ' is'} wrong: nothing was imported"
-                            f"{' (dry run)' if dry_run else ''}", [e.detail() for e in errors])
+    if (earlier := _earlier_result(record, same_file, digest)) is not None:
+        return earlier, True
+    plan = _checked_plan(caller, body, dry_run=dry_run)
     assigned = sum(p.partner is not None for p in plan)
-    partners = {p.partner.partner_id for p in plan if p.partner is not None}
-    if len(partners) > MAX_PARTNERS:
-        raise Unprocessable.field("assigned_installer_company_id", f"the file names {len(partners)} partners: at "
-                                  f"most {MAX_PARTNERS} per import (split it)")
     if dry_run:
         return ImportResult(import_id=None, dry_run=True, rows=len(plan), created=len(plan), assigned=assigned,
                             job_ids=[]), False
@@ -90,6 +73,39 @@ def import_jobs(caller: Principal, body: bytes, key: str | None, *, dry_run: boo
     return result, False
 
 
+def _earlier_result(record: JobImportItem | None, same_file: JobImportItem | None,
+                    digest: str) -> ImportResult | None:
+    """The result of a finished import of this key, or of this file under another key: the replay.
+    409 when one is running, when the key was used for another file, or when this file's import under
+    another key was interrupted (only that key resumes it, with the job ids it fixed)."""
+    if record is not None and record.content_sha256 != digest:
+        raise Conflict("this Idempotency-Key was used for another file: send a new key with a new file")
+    for found in (record, same_file):  # same_file: this file under another key
+        if found is not None and found.status == "done":
+            return ImportResult.model_validate(found.result)
+        if found is not None and found.lease_until >= int(time.time()):
+            raise Conflict("this import is running: send the same request again in a minute to get its result")
+    if record is None and same_file is not None:
+        raise Conflict("an import of this file under another Idempotency-Key was interrupted: send it again with "
+                       "that key to finish it")
+    return None
+
+
+def _checked_plan(caller: Principal, body: bytes, *, dry_run: bool) -> list[csv_rows.PlannedJob]:
+    """Every row parsed and validated before anything is written: 422 listing every wrong row, or when
+    the file names more partners than the transaction that starts the import can hold."""
+    plan, errors = csv_rows.validate(caller, csv_parse.parse(body))
+    if errors:
+        rows = len({e.row for e in errors})
+        raise Unprocessable(f"{rows} row{'s are' if rows > 1 else ' is'} wrong: nothing was imported"
+                            f"{' (dry run)' if dry_run else ''}", [e.detail() for e in errors])
+    partners = {p.partner.partner_id for p in plan if p.partner is not None}
+    if len(partners) > MAX_PARTNERS:
+        raise Unprocessable.field("assigned_installer_company_id", f"the file names {len(partners)} partners: at "
+                                  f"most {MAX_PARTNERS} per import (split it)")
+    return plan
+
+
 def _items(caller: Principal, plan: list[csv_rows.PlannedJob], import_id: str,
            job_ids: list[str] | None) -> list[JobItem]:
     if job_ids is not None and len(job_ids) != len(plan):
@@ -97,8 +113,9 @@ def _items(caller: Principal, plan: list[csv_rows.PlannedJob], import_id: str,
     now = utc_now()
     items = []
     for n, row in enumerate(plan):
-        item = building.new_job_item(caller, row.asset, row.kind, row.data, now, template_id=row.template_id,
-                                     import_id=import_id, job_id=job_ids[n] if job_ids else None)
+        origin = building.JobOrigin(template_id=row.template_id, import_id=import_id,
+                                    job_id=job_ids[n] if job_ids else None)
+        item = building.new_job_item(caller, row.asset, row.kind, row.data, now, origin)
         if row.partner is not None:  # its grant goes beside it in the batch (_pending_writes)
             transitions.apply(caller, item, JobStatus.ASSIGNED, now, partner=row.partner)
         items.append(item)

@@ -65,7 +65,8 @@ def create_job(caller: Principal, body: JobCreate) -> Job:
     asset = vehicles.resolve(caller.org_id, body.asset_id, body.vin)
     partner = building.accepted(caller.org_id, body.partner_id) if body.partner_id else None
     now = utc_now()
-    item = building.new_job_item(caller, asset, data["kind"], data, now, template_id=body.template_id)
+    item = building.new_job_item(caller, asset, data["kind"], data, now,
+                                 building.JobOrigin(template_id=body.template_id))
     assigned = transitions.apply(caller, item, JobStatus.ASSIGNED, now, partner=partner) if partner else None
     saved = templates.new_template_item(caller, body.save_as_template, data) if body.save_as_template else None
     with atomic(_create_conflict(caller, body.save_as_template)) as tx:

@@ -11,6 +11,7 @@ by the CSV import) goes through `apply` in memory, and its creator writes it wit
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
@@ -73,7 +74,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *, part
     return action
 
 
-def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, before: dict | None,
+def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, before: dict[str, Any] | None,
           partner_org: str | None) -> None:
     """What the transition writes beside the job, in `tx`: on assign, the check that the partner is still
     ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails."""

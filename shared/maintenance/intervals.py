@@ -134,12 +134,21 @@ def _ordinal(day: date | None) -> int | None:
     return day.toordinal() if day is not None else None
 
 
-def evaluate(intervals: Intervals, last: Reading, *, recurring: bool, today: date, meters: Reading,
-             thresholds: Thresholds, became_due: date | None = None,
+@dataclass(frozen=True)
+class AsOf:
+    """What an item is evaluated against: the day, the asset's meters then (their `day` unused) and the
+    fleet's "almost due" thresholds; they travel together from the caller to the status."""
+
+    today: date
+    meters: Reading
+    thresholds: Thresholds
+
+
+def evaluate(intervals: Intervals, last: Reading, *, recurring: bool, as_of: AsOf, became_due: date | None = None,
              baseline: Reading | None = None) -> tuple[DuePoints | None, MaintenanceStatus | None]:
-    """The item's due points and its status today, with the asset's meters (`meters.day` unused)."""
-    points = due_points(intervals, last, recurring=recurring, thresholds=thresholds, became_due=became_due,
+    """The item's due points and its status as of `as_of` (today, the asset's meters, the thresholds)."""
+    points = due_points(intervals, last, recurring=recurring, thresholds=as_of.thresholds, became_due=became_due,
                         baseline=baseline)
     if points is None:
         return None, None
-    return points, status_at(points, today, meters.miles, meters.engine_hours)
+    return points, status_at(points, as_of.today, as_of.meters.miles, as_of.meters.engine_hours)

@@ -16,14 +16,13 @@ from pynamodb.attributes import (
 )
 
 from shared.auth.principal import OrgKind, Role
-from shared.base_models import (  # noqa: F401  (Address, Name, UsState: value types orgs bodies use)
+from shared.base_models import (
     Address,
     Email,
     Model,
     Name,
     RequestBody,
     StoredModel,
-    UsState,
     Version,
     VersionedUpdate,
 )

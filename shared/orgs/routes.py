@@ -12,11 +12,11 @@ from pydantic import Field
 from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from shared.auth.permissions import Action, requires, signed_in
 from shared.auth.principal import Identity, Principal
+from shared.base_models import Name
 from shared.db.pagination import Page
 from shared.orgs import logic
 from shared.orgs.models import (
     Me,
-    Name,
     Organization,
     OrganizationCreate,
     OrganizationUpdate,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import And, Condition, Or
 from pynamodb.transactions import TransactWrite
 
 from shared.db.due import DueQueue
@@ -81,8 +81,8 @@ def release(item: OutboxItem) -> None:
 
 def _claimable(now: int) -> Condition:
     """Not sent, and nobody holds a live lease on it."""
-    return OutboxItem.status.is_in("pending", "queued") | (
-        (OutboxItem.status == "sending") & (OutboxItem.lease_until < now))
+    return Or(OutboxItem.status.is_in("pending", "queued"),
+              And(OutboxItem.status == "sending", OutboxItem.lease_until < now))
 
 
 # -- the sweep (shared/outbox/sweep.py) ------------------------------------------------------------

@@ -45,8 +45,9 @@ SYSTEM = Identity(user_id="system:push")
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential (1 min, 2, 4 ... capped at 1 h) with equal jitter: half fixed, half random."""
-    step = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
-    return step / 2 + step / 2 * (rng or random).random()
+    step: timedelta = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)  # int ** int is Any to mypy
+    fraction = rng.random() if rng else random.random()
+    return step / 2 + step / 2 * fraction
 
 
 def signing_secrets(subscription: PushSubscriptionItem, now: datetime) -> list[str]:

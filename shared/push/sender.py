@@ -32,7 +32,10 @@ def _client(host: str) -> httpx.Client:
     """One client per subscriber host: keeps connections to it alive between deliveries. Per host,
     because in AWS the client connects to an address (public_address): a pool keyed by address
     could reuse a connection verified for another host that shares it."""
-    return traced_httpx().Client(follow_redirects=False, headers={"Accept": "*/*"})
+    traced_httpx()  # imports httpx and patches it for X-Ray, once
+    import httpx  # imported by now: this only names it, typed
+
+    return httpx.Client(follow_redirects=False, headers={"Accept": "*/*"})
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> SendResult:

@@ -23,6 +23,7 @@ from shared.observability import logger
 from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
 from shared.push.dal import deliveries as deliveries_dal
 from shared.push.dal import subscriptions as subs_dal
+from shared.push.dal.deliveries import DeliveryContent
 from shared.push.models import AssetSnapshot, DeliveryItem, DeliveryKind, PushSubscriptionItem, SubscriptionStatus
 
 PAGE_ASSETS = 500
@@ -79,9 +80,10 @@ def push_snapshot(fleet_id: str, assets: Sequence[AssetSnapshot], generated_at: 
 def _queue(subscription: PushSubscriptionItem, bodies: list[bytes], digest: str, now: datetime) -> list[str]:
     items = [
         deliveries_dal.new_item(delivery_id=new_id("dlv"), subscription_id=subscription.subscription_id,
-                                fleet_id=subscription.fleet_id, kind=DeliveryKind.SNAPSHOT, page=n, pages=len(bodies),
-                                body=body, now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE,
-                                content_hash=digest)
+                                fleet_id=subscription.fleet_id,
+                                content=DeliveryContent(DeliveryKind.SNAPSHOT, body, page=n, pages=len(bodies),
+                                                        content_hash=digest),
+                                now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
         for n, body in enumerate(bodies, start=1)
     ]
     chunks = _chunks(items)

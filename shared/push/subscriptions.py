@@ -25,9 +25,11 @@ from shared.push import signing
 from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
 from shared.push.dal import deliveries as deliveries_dal
 from shared.push.dal import subscriptions as dal
+from shared.push.dal.deliveries import DeliveryContent
 from shared.push.models import (
     IN_FLIGHT,
     Delivery,
+    DeliveryItem,
     DeliveryKind,
     PushSubscriptionItem,
     Subscription,
@@ -72,9 +74,9 @@ def _add_verification(tx: TransactWrite, item: PushSubscriptionItem, now: dateti
                        "subscription_id": item.subscription_id, "generated_at": now.isoformat()},
                       separators=(",", ":")).encode()
     delivery = deliveries_dal.new_item(delivery_id=delivery_id, subscription_id=item.subscription_id,
-                                       fleet_id=item.fleet_id, kind=DeliveryKind.VERIFICATION, page=1, pages=1,
-                                       body=body, now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
-    tx.save(delivery, condition=deliveries_dal.DeliveryItem.pk.does_not_exist())
+                                       fleet_id=item.fleet_id, content=DeliveryContent(DeliveryKind.VERIFICATION, body),
+                                       now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
+    tx.save(delivery, condition=DeliveryItem.pk.does_not_exist())
 
 
 def create(caller: Principal, body: SubscriptionCreate) -> SubscriptionWithSecret:

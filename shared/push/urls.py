@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from shared.errors import Unprocessable
 
@@ -28,6 +28,21 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
     In AWS (allow_loopback_http false) we never POST a fleet's data in clear text, nor to a
     loopback or private address (that would reach our own network, not a subscriber's).
     """
+    parts, host = _absolute_url(url)
+    loopback = host in _LOOPBACK_NAMES
+    if parts.scheme == "http" and allow_loopback_http and loopback:
+        return url
+    if parts.scheme != "https":
+        local = " (http is allowed for 127.0.0.1 and localhost in local development)" if allow_loopback_http else ""
+        raise Unprocessable.field("url", f"must be https{local}")
+    if not allow_loopback_http:
+        _check_public(url, host, loopback)
+    return url
+
+
+def _absolute_url(url: str) -> tuple[SplitResult, str]:
+    """The URL's parts and its host (lower case), or a 422 unless it is an absolute URL that both we and
+    the sender's httpx read, without credentials or a fragment."""
     if any(ord(c) < 0x21 or c == "\x7f" for c in url):
         raise Unprocessable.field("url", "must not hold spaces or control characters (percent-encode them)")
     try:
@@ -43,23 +58,21 @@ def check_push_url(url: str, *, allow_loopback_http: bool) -> str:
         raise Unprocessable.field("url", "must not carry credentials; we sign every delivery instead")
     if parts.fragment:
         raise Unprocessable.field("url", "must not have a #fragment")
-    loopback = host in _LOOPBACK_NAMES
-    if parts.scheme == "http" and allow_loopback_http and loopback:
-        return url
-    if parts.scheme != "https":
-        local = " (http is allowed for 127.0.0.1 and localhost in local development)" if allow_loopback_http else ""
-        raise Unprocessable.field("url", f"must be https{local}")
-    if not allow_loopback_http and (loopback or host.endswith(".localhost")):
+    return parts, host
+
+
+def _check_public(url: str, host: str, loopback: bool) -> None:
+    """A 422 unless the host is public, as written and as it resolves now (a name that does not resolve
+    yet passes: its deliveries fail and retry)."""
+    if loopback or host.endswith(".localhost"):
         raise Unprocessable.field("url", "must be a public host, not a loopback or private address")
-    if not allow_loopback_http:
-        try:
-            public_address(url)
-        except NotPublic as exc:
-            raise Unprocessable.field("url", f"must be a public host: it resolves to {exc.address}, a loopback or "
-                                             "private address") from None
-        except OSError:  # does not resolve now: its deliveries fail and retry
-            pass
-    return url
+    try:
+        public_address(url)
+    except NotPublic as exc:
+        raise Unprocessable.field("url", f"must be a public host: it resolves to {exc.address}, a loopback or "
+                                         "private address") from None
+    except OSError:  # does not resolve now: its deliveries fail and retry
+        pass
 
 
 def http_url(url: str) -> httpx.URL:

@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TypeVar
 
@@ -95,15 +95,43 @@ def split_depth(expected: float, cell_bits: str) -> int:
 def nearest_vendors(lat: float, lng: float, radius_miles: float, count: int) -> list[Nearby]:
     """The `count` vendors nearest to (lat, lng) within the radius, nearest first (fewer when there are fewer)."""
     start = geo.cover(lat, lng, radius_miles, START_PRECISION)
-    unread = [(distance, geo.to_bits(cell)) for cell, distance in start.items()]
-    heapq.heapify(unread)
-    found: dict[str, float] = {}
-    quota = 1
+    search = _Search(lat, lng, radius_miles, count, unread=[(d, geo.to_bits(cell)) for cell, d in start.items()])
+    heapq.heapify(search.unread)
+    while cells := search.next_cells():
+        for bits, result in zip(cells, _in_parallel(_read_cell, cells), strict=True):
+            search.add(search.queue_rest(bits, result) if result.truncated else result.vendors)
+    return sorted(Nearby(d, org_id) for org_id, d in search.found.items())[:count]
 
-    def read(bits: str) -> dal.CellRead:
-        return dal.read_cell(bits, SPLIT_AT if len(bits) < FINEST_BITS else None)
 
-    def queue_rest(bits: str, result: dal.CellRead) -> list[dal.IndexedVendor]:
+def _read_cell(bits: str) -> dal.CellRead:
+    return dal.read_cell(bits, SPLIT_AT if len(bits) < FINEST_BITS else None)
+
+
+@dataclass
+class _Search:
+    """One nearest_vendors search: the cells still to read, nearest first, and the vendors found within the radius."""
+
+    lat: float
+    lng: float
+    radius_miles: float
+    count: int
+    unread: list[tuple[float, str]]  # a heap of (the cell's least distance, its bits)
+    found: dict[str, float] = field(default_factory=dict)  # org id -> distance
+    quota: int = 1  # cells read in the next round: doubles every round, up to MAX_CELLS_PER_ROUND
+
+    def next_cells(self) -> list[str]:
+        """The next round's cells, nearest first; none once the page is final (no cell left, or no unread
+        cell can hold anything nearer than the `count`th vendor found)."""
+        distances = sorted(self.found.values())
+        needed_within = distances[self.count - 1] if len(distances) >= self.count else math.inf
+        cells: list[str] = []
+        while self.unread and len(cells) < self.quota and self.unread[0][0] <= needed_within:
+            cells.append(heapq.heappop(self.unread)[1])
+        if cells:
+            self.quota = min(2 * self.quota, MAX_CELLS_PER_ROUND)
+        return cells
+
+    def queue_rest(self, bits: str, result: dal.CellRead) -> list[dal.IndexedVendor]:
         """Queue what a stopped read left of a cell as sub-cells; the vendors of the sub-cells it read whole."""
         last = result.last_geohash or ""
         depth = split_depth(len(result.vendors) / fraction_read(bits, last), bits)  # the cell's estimated total
@@ -111,27 +139,16 @@ def nearest_vendors(lat: float, lng: float, radius_miles: float, count: int) -> 
         stopped_in = geo.to_bits(last)[:level]
         for sub in geo.descendants(bits, depth):
             if sub >= stopped_in:
-                distance = geo.min_distance_miles(lat, lng, geo.bits_bounds(sub))
-                if distance <= radius_miles + geo.TOLERANCE_MILES:
-                    heapq.heappush(unread, (distance, sub))
+                distance = geo.min_distance_miles(self.lat, self.lng, geo.bits_bounds(sub))
+                if distance <= self.radius_miles + geo.TOLERANCE_MILES:
+                    heapq.heappush(self.unread, (distance, sub))
         return [v for v in result.vendors if geo.to_bits(v.geohash)[:level] < stopped_in]
 
-    while unread:
-        distances = sorted(found.values())
-        if len(distances) >= count and distances[count - 1] < unread[0][0]:
-            break  # the page is final: no unread cell holds anything nearer
-        needed_within = distances[count - 1] if len(distances) >= count else math.inf
-        cells: list[str] = []
-        while unread and len(cells) < quota and unread[0][0] <= needed_within:
-            cells.append(heapq.heappop(unread)[1])
-        quota = min(2 * quota, MAX_CELLS_PER_ROUND)
-        for bits, result in zip(cells, _in_parallel(read, cells), strict=True):
-            vendors = queue_rest(bits, result) if result.truncated else result.vendors
-            for vendor in vendors:
-                distance = geo.haversine_miles(lat, lng, vendor.lat, vendor.lng)
-                if distance <= radius_miles:
-                    found[vendor.org_id] = distance
-    return sorted(Nearby(d, org_id) for org_id, d in found.items())[:count]
+    def add(self, vendors: Iterable[dal.IndexedVendor]) -> None:
+        for vendor in vendors:
+            distance = geo.haversine_miles(self.lat, self.lng, vendor.lat, vendor.lng)
+            if distance <= self.radius_miles:
+                self.found[vendor.org_id] = distance
 
 
 def _cursor_error() -> Unprocessable:

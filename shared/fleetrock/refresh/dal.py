@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import And, Condition
 
 from shared.db.base import save_if
 from shared.db.due import DueQueue
@@ -67,7 +67,7 @@ def due_items(now: datetime, limit_per_shard: int) -> Iterator[RefreshTaskItem]:
 
 
 def _as_seen(status: str, attempts: int) -> Condition:
-    return (RefreshTaskItem.status == status) & (RefreshTaskItem.attempts == attempts)
+    return And(RefreshTaskItem.status == status, RefreshTaskItem.attempts == attempts)
 
 
 def claim(item: RefreshTaskItem, *, seen_status: str, seen_attempts: int, now: datetime, lease: timedelta) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -180,34 +181,50 @@ class FleetrockClient:
     ) -> dict[str, Any]:
         """Send with retries. A call that is not idempotent (AddUnit) is retried only when Fleetrock
         surely did not run it (throttled: 403/429); after a 5xx or a lost answer the caller decides."""
-        httpx = traced_httpx()
         query = {**params, **({"username": self._username, "token": self._token or ""} if auth else {})}
         for attempt in range(1, self._attempts + 1):
-            retry_reason = ""
-            try:
-                response = self._http.request(method, f"{self._base}/{call}", params=query, json=body)
-            except httpx.TransportError as exc:  # timeout, refused, dropped: the URL stays out of it
-                retry_reason = type(exc).__name__
-                if not idempotent:
-                    raise FleetrockUnavailable(f"{call}: {retry_reason}; not resent (it may have run)") from None
-            else:
-                if response.status_code in THROTTLE_STATUSES:
-                    retry_reason = f"HTTP {response.status_code}"
-                elif response.status_code >= 500:
-                    retry_reason = f"HTTP {response.status_code}"
-                    if not idempotent:
-                        raise FleetrockUnavailable(f"{call}: {retry_reason}; not resent (it may have run)")
-                elif response.status_code == 401:
-                    raise FleetrockAuthError(f"{call}: Fleetrock refused the credentials")
-                elif response.status_code >= 400:
-                    raise FleetrockRefused(f"{call}: Fleetrock answered HTTP {response.status_code}: "
-                                           f"{_answer_text(response)}")
-                else:
-                    return _json(response, call)
+            outcome = self._send(method, call, query, body)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            if outcome.may_have_run and not idempotent:
+                raise FleetrockUnavailable(f"{call}: {outcome.reason}; not resent (it may have run)")
             if attempt == self._attempts:
-                raise FleetrockUnavailable(f"{call}: {retry_reason} after {attempt} attempts")
+                raise FleetrockUnavailable(f"{call}: {outcome.reason} after {attempt} attempts")
             self._sleep(self._backoff * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
+
+    def _send(self, method: str, call: str, query: dict[str, str], body: Any) -> dict[str, Any] | _Retry:
+        """One HTTP call: the answer, or why it is worth sending again; the retry policy is _request's."""
+        httpx = traced_httpx()
+        try:
+            response = self._http.request(method, f"{self._base}/{call}", params=query, json=body)
+        except httpx.TransportError as exc:  # timeout, refused, dropped: the URL stays out of it
+            return _Retry(type(exc).__name__, may_have_run=True)
+        return _answer(response, call)
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """An attempt that may succeed when sent again; `may_have_run`: Fleetrock may have run the call
+    (a 5xx, a lost answer), so a call that is not idempotent is not resent."""
+
+    reason: str
+    may_have_run: bool
+
+
+def _answer(response: httpx.Response, call: str) -> dict[str, Any] | _Retry:
+    """What Fleetrock's HTTP status means: a throttle (surely not run) or a 5xx is worth a retry; a 401
+    is the credentials (FleetrockAuthError: _call renews the token); any other 4xx is a refusal."""
+    status = response.status_code
+    if status in THROTTLE_STATUSES:
+        return _Retry(f"HTTP {status}", may_have_run=False)
+    if status >= 500:
+        return _Retry(f"HTTP {status}", may_have_run=True)
+    if status == 401:
+        raise FleetrockAuthError(f"{call}: Fleetrock refused the credentials")
+    if status >= 400:
+        raise FleetrockRefused(f"{call}: Fleetrock answered HTTP {status}: {_answer_text(response)}")
+    return _json(response, call)
 
 
 def _answer_text(response: httpx.Response) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from shared.db.keys import org_pk
 from shared.portal.items import CustomerUserItem, LinkUseItem
@@ -25,7 +26,8 @@ def get_user_item(org_id: str, customer_user_id: str) -> CustomerUserItem | None
     return CustomerUserItem.find(org_pk(org_id), user_sk(customer_user_id), consistent_read=True)
 
 
-def query_users(org_id: str, customer_id: str | None, *, limit: int, last_key: dict | None) -> tuple[list, dict | None]:
+def query_users(org_id: str, customer_id: str | None, *, limit: int, last_key: dict[str, Any] | None
+                ) -> tuple[list[Any], dict[str, Any] | None]:
     """One page of a vendor's (or one customer's) users: (items, LastEvaluatedKey)."""
     if customer_id:
         results = CustomerUserItem.query(customer_users_pk(org_id, customer_id), index_name="gsi1", limit=limit,

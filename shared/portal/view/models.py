@@ -21,7 +21,7 @@ class PermissionScoped(Model):
     schema would be `{}`; without, it is the model's own fields."""
 
     @model_serializer(mode="wrap")
-    def _only_set_fields(self, handler: SerializerFunctionWrapHandler):
+    def _only_set_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]  # see above
         data = handler(self)
         allowed = set()
         for name in self.model_fields_set:

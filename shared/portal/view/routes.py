@@ -5,6 +5,7 @@ No Cognito here: each route's dependency checks the portal token itself (shared/
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -33,7 +34,7 @@ def _source_ip() -> str | None:
     return str(ip) if ip else None
 
 
-def _range(from_: str | None, to: str | None) -> tuple:
+def _range(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
     return ranges.date_range(parse_when(from_, "from"), parse_when(to, "to", end_of_day=True))
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import And, Condition
 
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
@@ -44,14 +45,24 @@ def body_of(item: DeliveryItem) -> bytes:
     return zlib.decompress(item.body)
 
 
-def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, kind: DeliveryKind, page: int, pages: int,
-             body: bytes, now: datetime, retry_for: timedelta, queued_grace: timedelta,
-             content_hash: str | None = None) -> DeliveryItem:
+@dataclass(frozen=True)
+class DeliveryContent:
+    """What a delivery sends: its body, page `page` of `pages`, and a snapshot's content hash."""
+
+    kind: DeliveryKind
+    body: bytes
+    page: int = 1
+    pages: int = 1
+    content_hash: str | None = None
+
+
+def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, content: DeliveryContent, now: datetime,
+             retry_for: timedelta, queued_grace: timedelta) -> DeliveryItem:
     item = DeliveryItem(
         delivery_pk(subscription_id), delivery_sk(delivery_id), delivery_id=delivery_id,
-        subscription_id=subscription_id, fleet_id=fleet_id, kind=kind.value, page=page, pages=pages,
-        body=zlib.compress(body), status=DeliveryStatus.QUEUED.value, attempts=0, retry_until=now + retry_for,
-        created_at=now, updated_at=now, redeliveries=0, content_hash=content_hash,
+        subscription_id=subscription_id, fleet_id=fleet_id, kind=content.kind.value, page=content.page,
+        pages=content.pages, body=zlib.compress(content.body), status=DeliveryStatus.QUEUED.value, attempts=0,
+        retry_until=now + retry_for, created_at=now, updated_at=now, redeliveries=0, content_hash=content.content_hash,
         expires_at_epoch=int((now + retry_for + KEEP_DONE).timestamp()),
     )
     TASK.place(item, now + queued_grace)
@@ -91,7 +102,7 @@ def claim(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_due:
 
 
 def _attempt_is_ours(attempt: int) -> Condition:
-    return (DeliveryItem.status == DeliveryStatus.SENDING.value) & (DeliveryItem.attempts == attempt)
+    return And(DeliveryItem.status == DeliveryStatus.SENDING.value, DeliveryItem.attempts == attempt)
 
 
 def mark_delivered(item: DeliveryItem, attempt: int, *, status_code: int, now: datetime) -> bool:
