@@ -23,11 +23,13 @@ node_modules/.installed: package.json package-lock.json
 install: .venv/.installed node_modules/.installed
 	@command -v java >/dev/null || { echo "Java 17 is needed for DynamoDB Local: apt-get install -y openjdk-17-jre-headless"; exit 1; }
 
-# ruff, then the import contracts (pyproject.toml [tool.importlinter]: the kernel imports no capability)
+# ruff (complexity and argument counts included), then the import contracts (pyproject.toml
+# [tool.importlinter]: the layers, docs/architecture.md)
 lint: install
 	$(RUN) ruff check .
 	$(RUN) lint-imports
 
+# strict on shared, functions, infra and dev (pyproject.toml [tool.mypy])
 typecheck: install
 	$(RUN) mypy shared functions dev infra tests bench
 
