@@ -219,9 +219,8 @@ def test_an_import_whose_batch_writes_stay_throttled_is_a_503_and_its_retry_fini
     throttle.off()
     done, answers = import_as_a_client_does(s.fleet, body, "throttled-200")
     assert done.status == 201, done.body
-    # known limit: the import that answered 503 still holds its lease (shared/jobs/importer.py cannot yet
-    # tell it from a Lambda that died), so the retry is a 409 "running" until the lease ends (2 min)
-    assert [a.status for a in answers] in ([409, 201], [201]), [a.body for a in answers]
+    # the import that answered 503 gave its lease back: the same request again resumes it at once
+    assert [a.status for a in answers] == [201], [a.body for a in answers]
     assert_imported_once(s, done.json(), 200)
 
 

@@ -28,6 +28,7 @@ from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import TableItem, atomic
 from shared.db.batch import batch_get_all
+from shared.db.unavailable import dynamodb_unavailable
 from shared.errors import Conflict, DomainError, TooManyRequests, Unprocessable
 from shared.ids import new_id, utc_now
 from shared.jobs import building, changes, csv_parse, csv_rows, dal, imports_dal, rules, transitions
@@ -65,11 +66,20 @@ def import_jobs(caller: Principal, body: bytes, key: str | None, *, dry_run: boo
                               same_file)
         if record is None:  # a resumed import wrote them when it started
             _audit(tx, caller, import_id, items)
-    _write(_pending_writes(items, resuming=record is not None))
     result = ImportResult(import_id=import_id, rows=len(plan), created=len(items), assigned=assigned,
                           job_ids=[i.job_id for i in items])
-    for done_key in dict.fromkeys((key, content_key)):
-        imports_dal.finish(caller.org_id, done_key, import_id, result.model_dump(mode="json"))
+    keys = tuple(dict.fromkeys((key, content_key)))
+    try:
+        _write(_pending_writes(items, resuming=record is not None))
+        for done_key in keys:
+            imports_dal.finish(caller.org_id, done_key, import_id, result.model_dump(mode="json"))
+    except Exception as exc:
+        # DynamoDB unreachable or throttling past the retries: the caller gets a 503, and the same request
+        # again resumes the import at once instead of after the lease (which covers a Lambda that died)
+        if dynamodb_unavailable(exc):
+            for held_key in keys:
+                imports_dal.release(caller.org_id, held_key, import_id)
+        raise
     return result, False
 
 

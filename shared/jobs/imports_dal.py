@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
-from shared.db.base import TableItem
+from shared.db.base import TableItem, update_if
 from shared.ids import utc_now
+from shared.observability import logger
 
 IMPORT = "IMPORT"
 LEASE_SECONDS = 120  # a running import not done by then (its Lambda died) may be resumed
@@ -53,6 +55,17 @@ def claim(tx: TransactWrite, fleet_id: str, key: str, import_id: str, digest: st
         condition = (JobImportItem.status == "running") & (JobImportItem.lease_until < now) & (
             JobImportItem.import_id == stale.import_id)
     tx.save(item, condition=condition)
+
+
+def release(fleet_id: str, key: str, import_id: str) -> None:
+    """Give up the lease of an import that failed midway, so the next request resumes it at once.
+    Best effort: when this write fails too, the lease runs out in LEASE_SECONDS as for a dead Lambda."""
+    item = JobImportItem(import_pk(fleet_id, key), IMPORT)
+    try:
+        update_if(item, [JobImportItem.lease_until.set(0)],
+                  (JobImportItem.import_id == import_id) & (JobImportItem.status == "running"))
+    except PynamoDBException:
+        logger.warning("import lease not released: it runs out by itself", extra={"import_id": import_id})
 
 
 def finish(fleet_id: str, key: str, import_id: str, result: dict[str, object]) -> None:
