@@ -24,7 +24,9 @@ from shared.db.tasks import Task
 from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
 
 SK_PREFIX = "DELIVERY#"
-DUE = DueQueue("PUSHDUE", "gsi4")  # deliveries waiting for their next attempt, or for their lease to run out
+# deliveries waiting for their next attempt, or for their lease to run out; 32 shards: at 05:00 every
+# fleet's snapshot pages go through it, 4 would each take ~1,500 write units a second (docs/capacity.md)
+DUE = DueQueue("PUSHDUE", "gsi4", shards=32)
 TASK = Task(DeliveryItem, DUE, due_key=lambda item: (item.delivery_id,))
 KEEP_DONE = timedelta(days=30)  # delivered and failed deliveries stay listable (and replayable) this long
 
