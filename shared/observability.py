@@ -7,21 +7,39 @@ correlation id) -> log_metrics -> capture_lambda_handler(capture_response=False)
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from functools import cache
 from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from wrapt import register_post_import_hook  # X-Ray's own dependency: it wraps the patched functions
 
 SERVICE = "fleetbridge"
 
 logger = Logger(service=SERVICE)
-# X-Ray patches the AWS SDK (and PynamoDB) at import; httpx on first use (traced_httpx()).
-tracer = Tracer(service=SERVICE, patch_modules=("botocore", "pynamodb"))
+# X-Ray patches the AWS SDK (and PynamoDB) when the SDK's client module is first imported
+# (_patch_aws_sdk below); httpx on first use (traced_httpx()). auto_patch=False: no patch_all().
+tracer = Tracer(service=SERVICE, auto_patch=False)
 metrics = Metrics(namespace="Fleetbridge", service=SERVICE)
 # most requests record no business metric: that is normal, not worth a warning per invocation
 warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+def _patch_aws_sdk(client: ModuleType) -> None:
+    """X-Ray's patches of botocore (every AWS call: subsegment and trace header) and PynamoDB (its
+    requests), applied as soon as botocore.client has been imported: by PynamoDB's connection
+    module or boto3, with the first router or work that uses AWS, before any client can exist.
+    Patching at init imported botocore.client (its waiter and docs modules: about half of what
+    `import boto3` costs) into every cold start, even one whose first request sends nothing."""
+    # the hook runs as the module's import ends, just before the import binds it to its package;
+    # the patch reads it there (botocore.client), so bind it now, as the import is about to
+    vars(sys.modules["botocore"])["client"] = client
+    tracer.patch(["botocore", "pynamodb"])
+
+
+register_post_import_hook(_patch_aws_sdk, "botocore.client")  # at once if it is already imported
 
 
 @cache

@@ -5,6 +5,7 @@ the first request to a segment must find its routes (and a raw-body route's own 
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,26 @@ def test_the_stream_processor_imports_each_work_with_its_first_record():
         "assert not early, early\n"
     )
     assert all(callable(loader()) for loaders in ROUTES.values() for loader in loaders)
+
+
+def test_x_ray_patches_the_aws_sdk_when_it_is_first_imported():
+    """With tracing on (as deployed), a cold handler has not imported botocore's client module (the
+    patch no longer pulls it in at init); the first import of it, PynamoDB's here as a router's,
+    applies X-Ray's botocore and PynamoDB patches before any client exists."""
+    env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_TRACE_DISABLED"}
+    env["LAMBDA_TASK_ROOT"] = str(ROOT)  # Powertools traces only in Lambda
+    probe = (
+        "import sys\n"
+        "import functions.assets.handler\n"
+        "from shared.observability import tracer\n"
+        "assert not tracer.disabled\n"
+        "assert 'botocore.client' not in sys.modules\n"
+        "import pynamodb.connection\n"
+        "import botocore.client, botocore.httpsession, wrapt\n"
+        "assert botocore.client._xray_enabled and botocore.httpsession._xray_enabled\n"
+        "assert isinstance(botocore.client.BaseClient.__dict__['_make_api_call'], wrapt.FunctionWrapper)\n"
+        "assert isinstance(botocore.httpsession.URLLib3Session.__dict__['send'], wrapt.FunctionWrapper)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
