@@ -64,7 +64,7 @@ def test_activation_imports_open_repair_orders_and_links_units_by_vin(fleetrock,
     created = configure(admin, fleetrock)
     r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
     assert r.status == 200, r.body
-    assert r.json()["repair_orders_imported"] == 2 and r.json()["units_linked"] == 1
+    assert r.json()["repair_orders_imported"] == 2 and r.json()["units_linked"] == 1, r.body
     assert r.json()["integration"]["status"] == "active"
     stream.drain()
     seen = dispatch(admin)
