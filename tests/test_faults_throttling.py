@@ -204,7 +204,9 @@ def test_a_1000_row_import_under_throttling_stores_every_job_and_grant_once(thro
     throttle.on(0.3)  # 3 calls in 10, every operation: lookups, the starting transaction, the batch writes
     done, _ = import_as_a_client_does(s.fleet, body, "throttled-1000")
     throttle.off()
-    assert done.status == 201 and sum(throttle.throttled.values()) > 10, throttle.throttled
+    # 201, or 200 replayed when a request wrote everything but was throttled past its retries recording the
+    # end under its second key (a 503): the retry then finds the import done
+    assert done.status in (200, 201) and sum(throttle.throttled.values()) > 10, throttle.throttled
     assert_imported_once(s, done.json(), 1000)
     assert send(s.fleet, body, key="throttled-1000").json() == done.json(), "the same key: the same result"
 
