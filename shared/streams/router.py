@@ -10,8 +10,6 @@ queue) by the event source mapping; when a record has several works, a retry run
 
 from __future__ import annotations
 
-import ast
-import inspect
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -127,7 +125,11 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
 
 def work_modules() -> tuple[str, ...]:
     """The modules the works import (the bundle compiles them ahead: infra/bundle.py), read from
-    their code, so the list cannot drift from the table."""
+    their code, so the list cannot drift from the table. Bundle time only: the processor's cold start
+    does not import ast and inspect."""
+    import ast
+    import inspect
+
     modules: dict[str, None] = {}
     for loaders in ROUTES.values():
         for loader in loaders:
