@@ -227,8 +227,8 @@ def test_webhooks_during_an_outage_get_503_and_every_accepted_one_is_applied_onc
 
 def test_deliveries_during_an_outage_are_all_sent_in_the_end_and_deduped_by_id(faulty: FaultyDynamoDB) -> None:
     from functions.push_retry.handler import lambda_handler as push_retry
+    from shared.maintenance.public import AssetState
     from shared.push.attempts import LEASE, QUEUED_GRACE
-    from shared.push.models import AssetSnapshot
     from shared.push.snapshots import PAGE_ASSETS, push_snapshot
 
     receiver = PushReceiver()
@@ -248,8 +248,8 @@ def test_deliveries_during_an_outage_are_all_sent_in_the_end_and_deduped_by_id(f
         first = threading.Event()
         outage = outage_when(faulty, first)
         now = datetime.now(UTC)
-        snapshot = [AssetSnapshot(asset_id=f"ast_{i:05d}", unit_number=f"T{i}", vin=make_vin(i), kind="truck",
-                                  asset_status="in_shop", maintenance_status="in_shop", statuses=[])
+        snapshot = [AssetState(asset_id=f"ast_{i:05d}", unit_number=f"T{i}", vin=make_vin(i), kind="truck",
+                               asset_status="in_shop", maintenance_status=None, statuses=[])
                     for i in range(5 * PAGE_ASSETS)]
         ids = push_snapshot(admin.org_id, snapshot, now)
         assert len(ids) == 5

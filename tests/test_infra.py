@@ -380,15 +380,15 @@ def schedule_of(template_json: dict[str, Any], detail_type: str) -> dict[str, An
     return found
 
 
-def test_maintenance_refresh_runs_daily_at_5_new_york_time_and_sweeps_every_minute(
+def test_maintenance_refresh_runs_daily_after_fleetrocks_5_am_est_data_and_sweeps_every_minute(
         template_json: dict[str, Any]) -> None:
     functions = resources(template_json, "AWS::Lambda::Function")
-    for detail_type, expression in (("maintenance_refresh", "cron(0 5 * * ? *)"),
+    for detail_type, expression in (("maintenance_refresh", "cron(30 5 * * ? *)"),
                                     ("maintenance_refresh_sweep", "rate(1 minute)")):
         props = schedule_of(template_json, detail_type)
         assert props["ScheduleExpression"] == expression and props["State"] == "ENABLED"
-        if expression.startswith("cron"):  # 05:00 in New York all year: DST is the scheduler's business
-            assert props["ScheduleExpressionTimezone"] == "America/New_York"
+        if expression.startswith("cron"):  # 05:30 EST all year: half an hour after Fleetrock's "5 AM EST" data
+            assert props["ScheduleExpressionTimezone"] == "Etc/GMT+5"
         assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
         target = props["Target"]
         target_fn = target["Arn"]["Fn::GetAtt"][0]

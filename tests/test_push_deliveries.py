@@ -16,10 +16,10 @@ from dev.apigw import LocalContext
 from dev.stream_poller import StreamPoller
 from functions.push_retry.handler import lambda_handler as push_retry
 from functions.stream_processor.handler import lambda_handler as stream_processor
+from shared.maintenance.public import AssetState, Cause
 from shared.push import sender
 from shared.push.attempts import LEASE
 from shared.push.dal import deliveries as deliveries_dal
-from shared.push.models import AssetSnapshot, SnapshotStatus
 from shared.push.snapshots import PAGE_ASSETS, push_snapshot
 from shared.settings import get_settings
 from tests.conftest import TEST_ENV, call_api
@@ -29,11 +29,15 @@ from tests.push_receiver import PushReceiver, receiver_fixture, stream_fixture  
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
 
-def assets(n: int, maintenance: str | None = None) -> list[AssetSnapshot]:
-    statuses = [SnapshotStatus(status=maintenance, source="repair_order", source_id="ro_1", detail="brakes")] \
-        if maintenance else []
-    return [AssetSnapshot(asset_id=f"ast_{i:05d}", unit_number=f"T{i}", vin=f"1FUJGLDR0CL{i:06d}", kind="truck",
-                          asset_status="active", maintenance_status=maintenance, statuses=statuses)
+SINCE = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
+def assets(n: int, maintenance: str | None = None) -> list[AssetState]:
+    statuses = [Cause.model_validate({"status": maintenance, "source": "repair_order", "source_id": "ro_1",
+                                      "detail": "brakes", "since": SINCE})] if maintenance else []
+    return [AssetState.model_validate({"asset_id": f"ast_{i:05d}", "unit_number": f"T{i}", "vin": f"1FUJGLDR0CL{i:06d}",
+                                       "kind": "truck", "asset_status": "active", "maintenance_status": maintenance,
+                                       "statuses": statuses})
             for i in range(n)]
 
 
@@ -64,7 +68,7 @@ def test_a_receiver_failing_n_times_gets_each_page_exactly_once(receiver, stream
     sub_id = active_subscription(admin, receiver, stream)
     receiver.fail_next = 4
     now = datetime.now(UTC)
-    ids = push_snapshot(admin.org_id, assets(2 * PAGE_ASSETS + 1, "In Shop"), now)
+    ids = push_snapshot(admin.org_id, assets(2 * PAGE_ASSETS + 1, "in_shop"), now)
     assert len(ids) == 3
     stream.drain()  # first attempts: all three answered 500
     assert {delivery(admin, sub_id, i)["status"] for i in ids} == {"retrying"}
@@ -79,8 +83,12 @@ def test_a_receiver_failing_n_times_gets_each_page_exactly_once(receiver, stream
     assert got == [a.asset_id for a in assets(2 * PAGE_ASSETS + 1)], "every asset once, in order"
     first = receiver.accepted[ids[0]].json()
     assert first["fleet_id"] == admin.org_id and first["generated_at"] == now.isoformat()
-    assert first["assets"][0]["statuses"] == [{"status": "In Shop", "source": "repair_order", "source_id": "ro_1",
-                                               "detail": "brakes"}]
+    assert first["assets"][0]["statuses"] == [{"status": "in_shop", "label": "In Shop", "source": "repair_order",
+                                               "source_id": "ro_1", "detail": "brakes", "since": "2026-12-01T10:00:00Z",
+                                               **dict.fromkeys(["unit_number", "due_date", "due_miles",
+                                                                "due_engine_hours", "upcoming_from_date",
+                                                                "upcoming_from_miles",
+                                                                "upcoming_from_engine_hours"])}]
     answered_200 = [r.delivery_id for r in receiver.requests if r.status == 200]
     assert sorted(answered_200) == sorted(ids), "nothing sent again after it was accepted"
     assert len(receiver.requests) == 3 + 4, "three first attempts and the retries of four failures"
@@ -91,7 +99,7 @@ def test_a_receiver_down_for_24_hours_ends_failed_then_redeliver_succeeds(receiv
     sub_id = active_subscription(admin, receiver, stream)
     receiver.stop()
     now = datetime.now(UTC)
-    [delivery_id] = push_snapshot(admin.org_id, assets(3, "Overdue"), now)
+    [delivery_id] = push_snapshot(admin.org_id, assets(3, "overdue"), now)
     stream.drain()
     hours = 0
     while delivery(admin, sub_id, delivery_id)["status"] != "failed":
@@ -114,10 +122,10 @@ def test_a_receiver_down_for_24_hours_ends_failed_then_redeliver_succeeds(receiv
     stream.drain()
     assert delivery(admin, sub_id, delivery_id)["status"] == "delivered"
     assert list(receiver.accepted) == [delivery_id]
-    assert [a["maintenance_status"] for a in receiver.accepted[delivery_id].json()["assets"]] == ["Overdue"] * 3
+    assert [a["maintenance_status"] for a in receiver.accepted[delivery_id].json()["assets"]] == ["overdue"] * 3
     assert call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()["failing_since"] is None
     # a snapshot that failed for good is not "unchanged data": the next morning pushes the same data again
-    assert len(push_snapshot(admin.org_id, assets(3, "Overdue"), now + timedelta(days=1))) == 1
+    assert len(push_snapshot(admin.org_id, assets(3, "overdue"), now + timedelta(days=1))) == 1
 
 
 def test_unchanged_data_is_not_pushed_twice(receiver, stream):
@@ -126,14 +134,14 @@ def test_unchanged_data_is_not_pushed_twice(receiver, stream):
     day = datetime.now(UTC)
     assert len(push_snapshot(admin.org_id, assets(2), day)) == 1
     assert push_snapshot(admin.org_id, list(reversed(assets(2))), day + timedelta(days=1)) == []
-    assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=2))) == 1
+    assert len(push_snapshot(admin.org_id, assets(2, "upcoming"), day + timedelta(days=2))) == 1
     stream.drain()
     assert len(receiver.accepted) == 2
     call_api("POST", f"/subscriptions/{sub_id}/pause", as_user=admin)
     assert push_snapshot(admin.org_id, assets(2), day + timedelta(days=3)) == [], "paused: nothing queued"
     call_api("POST", f"/subscriptions/{sub_id}/resume", as_user=admin)
     stream.drain()  # verified again
-    assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=4))) == 1, \
+    assert len(push_snapshot(admin.org_id, assets(2, "upcoming"), day + timedelta(days=4))) == 1, \
         "after a resume the next snapshot goes out in full"
 
 
@@ -279,7 +287,7 @@ def test_a_subscription_failing_3_days_in_a_row_is_paused_and_its_fleet_told(rec
     push_snapshot(admin.org_id, assets(1), now)
     stream.drain()
     for day in (1, 2):
-        push_snapshot(admin.org_id, assets(1, "Overdue" if day == 1 else "Upcoming"), now + timedelta(days=day),
+        push_snapshot(admin.org_id, assets(1, "overdue" if day == 1 else "upcoming"), now + timedelta(days=day),
                       now=now + timedelta(days=day))
         run_retry(now + timedelta(days=day, minutes=5))
         assert call_api("GET", f"/subscriptions/{sub_id}", as_user=admin).json()["status"] == "active"
@@ -320,7 +328,7 @@ def test_a_snapshot_forgotten_while_the_next_is_queued_does_not_make_it_skip_the
         return items
 
     monkeypatch.setattr(subs_dal, "active_items", read_then_a_failed_snapshot_is_forgotten)
-    assert len(push_snapshot(admin.org_id, assets(2, "Upcoming"), day + timedelta(days=1))) == 1  # not skipped
+    assert len(push_snapshot(admin.org_id, assets(2, "upcoming"), day + timedelta(days=1))) == 1  # not skipped
 
 
 def test_a_stored_url_the_sender_cannot_parse_is_a_failed_attempt_not_a_crash(receiver, stream):

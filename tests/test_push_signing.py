@@ -14,9 +14,9 @@ import pytest
 
 from dev.apigw import LocalContext
 from functions.push_retry.handler import lambda_handler as push_retry
+from shared.maintenance.public import AssetState
 from shared.push import signing
 from shared.push.attempts import BASE_DELAY, MAX_DELAY, backoff
-from shared.push.models import AssetSnapshot
 from shared.push.snapshots import PAGE_ASSETS, content_hash, pages
 from tests.push_receiver import BadSignature, verify
 
@@ -85,11 +85,12 @@ def test_backoff_grows_exponentially_with_jitter_up_to_an_hour():
     assert backoff(40) <= MAX_DELAY and backoff(1) >= timedelta(seconds=30)
 
 
-def snapshot(i: int, detail: str = "") -> AssetSnapshot:
-    statuses = [{"status": "Overdue", "source": "scheduled_maintenance", "source_id": f"sm_{i}", "detail": detail}]
-    return AssetSnapshot.model_validate({"asset_id": f"ast_{i:05d}", "unit_number": f"T{i}", "vin": "1FUJGLDR0CL000001",
-                                         "kind": "trailer", "asset_status": "in_shop",
-                                         "maintenance_status": "Overdue", "statuses": statuses})
+def snapshot(i: int, detail: str = "") -> AssetState:
+    statuses = [{"status": "overdue", "source": "scheduled_maintenance", "source_id": f"sm_{i}", "detail": detail,
+                 "since": "2026-12-01T10:00:00Z"}]
+    return AssetState.model_validate({"asset_id": f"ast_{i:05d}", "unit_number": f"T{i}", "vin": "1FUJGLDR0CL000001",
+                                      "kind": "trailer", "asset_status": "in_shop",
+                                      "maintenance_status": "overdue", "statuses": statuses})
 
 
 def test_pages_hold_at_most_500_assets_and_about_a_megabyte():
@@ -108,11 +109,11 @@ def test_the_content_hash_ignores_order_but_not_content():
 @pytest.mark.usefixtures("dynamodb")
 @pytest.mark.parametrize("path", sorted((ROOT / "events").glob("push_retry_*.json")), ids=lambda p: p.name)
 def test_push_retry_sample_events_run_through_the_handler(path):
-    assert push_retry(json.loads(path.read_text()), LocalContext()) == {"outcomes": {}}
+    assert push_retry(json.loads(path.read_text()), LocalContext()) == {"changes": {}, "outcomes": {}}
 
 
 @pytest.mark.usefixtures("dynamodb")
 def test_the_dev_stack_runs_push_retry_as_the_scheduler_would():
     from dev.push_retry_timer import PushRetryTimer
 
-    assert PushRetryTimer().run_once() == {"outcomes": {}}
+    assert PushRetryTimer().run_once() == {"changes": {}, "outcomes": {}}

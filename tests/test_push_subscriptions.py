@@ -12,8 +12,8 @@ import pytest
 from dev.apigw import LocalContext
 from functions.push_retry.handler import lambda_handler as push_retry
 from shared.errors import Unprocessable
+from shared.maintenance.public import AssetState
 from shared.observability import logger as app_logger
-from shared.push.models import AssetSnapshot
 from shared.push.snapshots import push_snapshot
 from shared.push.urls import check_push_url
 from tests.conftest import call_api
@@ -111,8 +111,8 @@ def test_rotation_signs_with_both_secrets_for_24_hours(receiver, stream):
     new_secret = r.json()["secret"]
     assert r.json()["previous_secret_expires_at"]
     # a subscriber that has not switched yet, and one that has, both accept the next delivery
-    asset = AssetSnapshot(asset_id="ast_1", unit_number="T1", vin="1FUJGLDR0CL000001", kind="truck",
-                          asset_status="active")
+    asset = AssetState(asset_id="ast_1", unit_number="T1", vin="1FUJGLDR0CL000001", kind="truck",
+                       asset_status="active", maintenance_status=None, statuses=[])
     [delivery_id] = push_snapshot(admin.org_id, [asset], datetime.now(UTC))
     stream.drain()
     header = receiver.accepted[delivery_id].headers["X-Fleetbridge-Signature"]

@@ -41,7 +41,7 @@ def test_the_scheduled_event_ends_in_a_signed_snapshot_the_receiver_verifies(fle
     assert (page["page"], page["pages"], page["generated_at"]) == (1, 1, five_am(1).isoformat())
     by_unit = {a["unit_number"]: a for a in page["assets"]}
     assert set(by_unit) == {"T-0", "T-1", "T-2", "TR-1"}
-    assert (by_unit["T-0"]["asset_status"], by_unit["T-0"]["maintenance_status"]) == ("in_shop", "In Shop")
+    assert (by_unit["T-0"]["asset_status"], by_unit["T-0"]["maintenance_status"]) == ("in_shop", "in_shop")
     assert by_unit["TR-1"] == {"asset_id": trailer["asset_id"], "unit_number": "TR-1", "vin": trailer["vin"],
                                "kind": "trailer", "asset_status": "active", "maintenance_status": None,
-                               "statuses": []}
+                               "maintenance_label": None, "statuses": []}

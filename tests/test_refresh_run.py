@@ -43,9 +43,14 @@ def test_a_missed_webhook_is_caught_by_reconcile(fleetrock, receiver, stream):
     assert seen[c["asset_id"]]["maintenance_status"] is None
     [page] = snapshots(receiver, admin.org_id)
     pushed = {x["asset_id"]: x for x in page["assets"]}
-    assert pushed[b["asset_id"]]["maintenance_status"] == "Awaiting Service"
-    assert pushed[b["asset_id"]]["statuses"] == [
-        {"status": "Awaiting Service", "source": "repair_order", "source_id": "RO-2", "detail": "Not Started"}]
+    # one vocabulary: the push says what /dispatch/assets says, codes with their labels
+    assert (pushed[b["asset_id"]]["maintenance_status"], pushed[b["asset_id"]]["maintenance_label"]) == \
+        ("awaiting_service", "Awaiting Service")
+    assert pushed[b["asset_id"]]["statuses"] == seen[b["asset_id"]]["statuses"]
+    [status] = pushed[b["asset_id"]]["statuses"]
+    assert {k: status[k] for k in ("status", "label", "source", "source_id", "detail")} == {
+        "status": "awaiting_service", "label": "Awaiting Service", "source": "repair_order", "source_id": "RO-2",
+        "detail": "Not Started"} and status["since"]
     assert pushed[a["asset_id"]]["asset_status"] == "active" and pushed[a["asset_id"]]["statuses"] == []
 
 
@@ -84,6 +89,15 @@ def test_a_passed_due_date_turns_upcoming_into_overdue(fleetrock, receiver, stre
     assert stored is not None and stored.top_status == "overdue" and stored.computed_at == at
     [page] = snapshots(receiver, admin.org_id)
     [pushed] = page["assets"]
-    assert pushed["maintenance_status"] == "Overdue" and page["generated_at"] == at.isoformat()
-    assert pushed["statuses"] == [{"status": "Overdue", "source": "scheduled_maintenance", "source_id": "SM-1",
-                                   "detail": "Annual DOT inspection"}]
+    assert pushed["maintenance_status"] == "overdue" and page["generated_at"] == at.isoformat()
+    [status] = pushed["statuses"]
+    assert {k: status[k] for k in ("status", "label", "source", "source_id", "detail")} == {
+        "status": "overdue", "label": "Overdue", "source": "scheduled_maintenance", "source_id": "SM-1",
+        "detail": "Annual DOT inspection"} and status["due_date"]
+    # the morning's recompute is a change too: the subscriber heard of it as it happened
+    [change] = [r.json() for r in receiver.accepted.values() if r.json()["type"] == "status_changed"]
+    assert (change["asset_id"], change["sequence"]) == (trailer["asset_id"], 2), "the webhook's Upcoming was 1"
+    before, after = change["previous"], change["current"]
+    assert (before["maintenance_status"], after["maintenance_status"]) == ("upcoming", "overdue")
+    assert change["cause"] == {"source": "scheduled_maintenance", "source_id": "SM-1",
+                               "detail": "Overdue as of the day"}

@@ -310,7 +310,7 @@ def test_a_refresh_run_under_throttling_ends_with_every_fleet_refreshed_and_push
             assert seen[trucks[0]["asset_id"]]["maintenance_status"] == "in_shop"
             [page] = snapshots(receiver, admin.org_id)
             pushed = {a["asset_id"]: a["maintenance_status"] for a in page["assets"]}
-            assert pushed[trucks[0]["asset_id"]] == "In Shop" and len(pushed) == 3
+            assert pushed[trucks[0]["asset_id"]] == "in_shop" and len(pushed) == 3
         assert sum(throttle.throttled.values()) > 5, throttle.throttled
     finally:
         receiver.stop()

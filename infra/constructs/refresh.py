@@ -1,8 +1,11 @@
-"""The daily maintenance refresh (fleetrock.md): maintenance_refresh at 05:00 America/New_York, and its sweep.
+"""The daily maintenance refresh (fleetrock.md): maintenance_refresh at 05:30 EST, and its sweep.
 
-EventBridge Scheduler invokes the function daily with a cron in the America/New_York time zone
-(so 05:00 stays 05:00 across DST) and every minute with the sweep event; each run that fails is
-retried by the scheduler, then lands in a dead-letter queue. The function only writes task
+Fleetrock sends its scheduled-maintenance data "daily at 5 AM EST" (seed 001): a fixed UTC-5, so
+06:00 in New York while DST is on. The run (reconcile, recompute, snapshot) waits for that data: it
+is scheduled at 05:30 in Etc/GMT+5 (EST all year: 05:30 in New York in winter, 06:30 in summer),
+half an hour after Fleetrock's send. What arrives later goes out as status_changed pushes at once.
+EventBridge Scheduler invokes the function daily with that cron and every minute with the sweep
+event; each run that fails is retried by the scheduler, then lands in a dead-letter queue. The function only writes task
 items and queues due retries: the fleets' refreshes run in the stream processor, which already
 holds the KMS rights to use Fleetrock API keys, so this function gets none. An alarm goes off when
 a fleet's refresh gives up after all its attempts.
@@ -22,6 +25,7 @@ from infra.constructs.monitoring import above, app_metric
 from infra.constructs.runtime import LambdaRuntime
 from infra.constructs.schedule import ScheduleInvoker
 
+AFTER_FLEETROCKS_DATA = TimeZone.ETC_GMT_PLUS_5  # EST all year (POSIX sign: GMT+5 is UTC-5)
 HANDLER = "maintenance_refresh"
 SWEEP = "maintenance_refresh_sweep"  # functions/maintenance_refresh/handler.py
 
@@ -48,8 +52,8 @@ class MaintenanceRefresh(Construct):
         self.daily = scheduler.Schedule(
             self,
             "DailySchedule",
-            description="Fleetbridge: daily maintenance refresh and push, 05:00 US Eastern",
-            schedule=scheduler.ScheduleExpression.cron(minute="0", hour="5", time_zone=TimeZone.AMERICA_NEW_YORK),
+            description="Fleetbridge: daily refresh and snapshot, 05:30 EST (after Fleetrock's 5 AM EST data)",
+            schedule=scheduler.ScheduleExpression.cron(minute="30", hour="5", time_zone=AFTER_FLEETROCKS_DATA),
             time_window=scheduler.TimeWindow.off(),
             # a run retried late still writes the day's tasks (the day is the scheduled time's, US Eastern)
             target=target(HANDLER, Duration.hours(2)),

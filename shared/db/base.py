@@ -125,9 +125,19 @@ def connection() -> Connection:
     )
 
 
+class _Transaction(TransactWrite):
+    """A transaction that nothing was added to commits nothing (DynamoDB refuses an empty one): a
+    step that found nothing to write need not be told apart by its caller."""
+
+    def _commit(self) -> Any:
+        if not (self._condition_check_items or self._delete_items or self._put_items or self._update_items):
+            return None
+        return super()._commit()
+
+
 def transaction() -> TransactWrite:
     """A write transaction on the bound connection (transactions do not use Meta.host)."""
-    return TransactWrite(connection=connection())
+    return _Transaction(connection=connection())
 
 
 _LOST_RACE = {"ConditionalCheckFailed", "TransactionConflict"}

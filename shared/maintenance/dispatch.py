@@ -6,6 +6,8 @@ evaluated as of today (US Eastern), so an Upcoming item past its due date alread
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.assets.public import AssetItem, AssetKind, AssetStatus, get_asset_items
 from shared.auth.principal import Principal
 from shared.db.keys import org_pk
@@ -13,7 +15,9 @@ from shared.db.pagination import Page, query_page
 from shared.errors import NotFound, Unprocessable
 from shared.maintenance import dal as maintenance_dal
 from shared.maintenance.models import (
+    LABELS,
     AssetMaintenanceItem,
+    AssetState,
     Cause,
     DispatchAsset,
     DispatchCheck,
@@ -22,16 +26,20 @@ from shared.maintenance.models import (
 )
 from shared.maintenance.rules import ordered, today_eastern
 
-LABELS = {"in_shop": "In Shop", "awaiting_service": "Awaiting Service", "overdue": "Overdue", "upcoming": "Upcoming"}
+
+def asset_state(asset: AssetItem, maintenance: AssetMaintenanceItem | None, today: date | None = None) -> AssetState:
+    """The asset with its statuses as of `today` (default: today, US Eastern), highest first."""
+    meters = maintenance_dal.meters_of(maintenance)
+    statuses = ordered(maintenance_dal.stored_causes(maintenance), today or today_eastern(), meters)
+    return AssetState(asset_id=asset.asset_id, unit_number=asset.unit_number, vin=asset.vin, kind=asset.kind,
+                      asset_status=asset.status, maintenance_status=statuses[0].status if statuses else None,
+                      statuses=statuses)
 
 
 def dispatch_asset(asset: AssetItem, maintenance: AssetMaintenanceItem | None) -> DispatchAsset:
     meters = maintenance_dal.meters_of(maintenance)
-    statuses = ordered(maintenance_dal.stored_causes(maintenance), today_eastern(), meters)
-    return DispatchAsset(asset_id=asset.asset_id, unit_number=asset.unit_number, vin=asset.vin, kind=asset.kind,
-                         asset_status=asset.status, maintenance_status=statuses[0].status if statuses else None,
-                         statuses=statuses, computed_at=maintenance.computed_at if maintenance else None,
-                         odometer_miles=meters.odometer_miles if meters else None,
+    return DispatchAsset(**dict(asset_state(asset, maintenance)), computed_at=maintenance.computed_at if maintenance
+                         else None, odometer_miles=meters.odometer_miles if meters else None,
                          engine_hours=meters.engine_hours if meters else None, meters_at=meters.at if meters else None)
 
 
@@ -73,7 +81,7 @@ def check(caller: Principal, body: DispatchCheck) -> DispatchCheckResult:
     views = [dispatch_asset(assets[a], maintenance.get(a)) for a in wanted.values()]
     warnings = [
         DispatchWarning(asset_id=v.asset_id, kind=v.kind, unit_number=v.unit_number, status=c.status, cause=c,
-                        message=f"{v.kind} {v.unit_number} is {LABELS[c.status.value]}: "
+                        message=f"{v.kind} {v.unit_number} is {LABELS[c.status]}: "
                                 f"{_source(c)}")
         for v in views for c in v.statuses
     ]

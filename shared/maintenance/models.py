@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, computed_field
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -30,6 +30,12 @@ class MaintenanceStatus(StrEnum):
 
 
 PRIORITY = list(MaintenanceStatus)
+LABELS = {
+    MaintenanceStatus.IN_SHOP: "In Shop",
+    MaintenanceStatus.AWAITING_SERVICE: "Awaiting Service",
+    MaintenanceStatus.OVERDUE: "Overdue",
+    MaintenanceStatus.UPCOMING: "Upcoming",
+}
 
 
 class AssetMaintenanceItem(TableItem, discriminator="asset_maintenance"):
@@ -80,9 +86,14 @@ class StoredCause(Model):
 
 
 class Cause(StoredCause):
-    """Why an asset has a maintenance status: the repair order or maintenance item behind it."""
+    """Why an asset has a maintenance status: the repair order or maintenance item behind it. The
+    same in the API (/dispatch/assets) and in what we push (shared/push/events.py)."""
 
     status: MaintenanceStatus
+
+    @computed_field(description="the status as people read it (In Shop, Awaiting Service, Overdue, Upcoming)")
+    def label(self) -> str:
+        return LABELS[self.status]
 
 
 class Meters(Model):
@@ -93,14 +104,30 @@ class Meters(Model):
     at: datetime
 
 
-class DispatchAsset(Model):
+class AssetState(Model):
+    """An asset and its maintenance statuses, highest first: what /dispatch/assets shows and what the
+    snapshot and status_changed pushes carry (one vocabulary: codes, with a label beside them)."""
+
     asset_id: str
     unit_number: str
     vin: str
     kind: str
     asset_status: str
-    maintenance_status: MaintenanceStatus | None
+    maintenance_status: MaintenanceStatus | None = Field(description="the top status; None when all is well")
     statuses: list[Cause]
+
+    @computed_field(description="the top status as people read it; None when all is well")
+    def maintenance_label(self) -> str | None:
+        return LABELS[self.maintenance_status] if self.maintenance_status else None
+
+    def signature(self) -> str:
+        """What a status_changed event is about: the asset status, the top status and the set of
+        statuses with their sources (not details, dates or meters)."""
+        statuses = sorted(f"{c.status.value}:{c.source}:{c.source_id}" for c in self.statuses)
+        return "|".join([self.asset_status, self.maintenance_status or "", *statuses])
+
+
+class DispatchAsset(AssetState):
     computed_at: datetime | None = None
     odometer_miles: float | None = Field(default=None, description="the latest odometer a repair order read")
     engine_hours: float | None = Field(default=None, description="the latest engine hours a repair order read")

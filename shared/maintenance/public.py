@@ -9,9 +9,17 @@ from shared.maintenance.dal import (
     set_meters,
     stored_causes,
 )
-from shared.maintenance.dispatch import LABELS, fleet_assets_page
+from shared.maintenance.dispatch import asset_state, fleet_assets_page
 from shared.maintenance.intervals import Intervals, Reading, Thresholds, due_points
-from shared.maintenance.models import AssetMaintenanceItem, Cause, MaintenanceStatus, Meters, StoredCause
+from shared.maintenance.models import (
+    LABELS,
+    AssetMaintenanceItem,
+    AssetState,
+    Cause,
+    MaintenanceStatus,
+    Meters,
+    StoredCause,
+)
 from shared.maintenance.rules import (
     OPEN_RO_STATUSES,
     maintenance_state_status,
@@ -26,6 +34,7 @@ __all__ = [
     "LABELS",
     "OPEN_RO_STATUSES",
     "AssetMaintenanceItem",
+    "AssetState",
     "Cause",
     "Intervals",
     "MaintenanceStatus",
@@ -33,6 +42,7 @@ __all__ = [
     "Reading",
     "StoredCause",
     "Thresholds",
+    "asset_state",
     "due_points",
     "fleet_assets_page",
     "get_asset_maintenance",

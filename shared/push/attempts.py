@@ -123,6 +123,8 @@ def _refusal(subscription: PushSubscriptionItem | None, item: DeliveryItem) -> s
     """Why this delivery must not go out now (it fails, and is replayable), or None."""
     if subscription is None:
         return "subscription deleted"
+    if item.kind == DeliveryKind.TEST.value:
+        return None  # asked for by an admin, whatever the subscription's status
     if subscription.status == SubscriptionStatus.PAUSED.value:
         return "subscription paused"
     if subscription.status == SubscriptionStatus.PENDING.value and item.kind != DeliveryKind.VERIFICATION.value:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import Field, StringConstraints
-from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pydantic import Field, StringConstraints, field_validator
+from pynamodb.attributes import (
+    BinaryAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 
-from shared.assets.public import AssetKind, AssetStatus
 from shared.base_models import Model, RequestBody, StoredModel
 from shared.db.base import TableItem
 
@@ -23,6 +30,19 @@ class SubscriptionStatus(StrEnum):
 class DeliveryKind(StrEnum):
     VERIFICATION = "verification"
     SNAPSHOT = "snapshot"
+    STATUS_CHANGED = "status_changed"
+    TEST = "test"  # on demand (POST /subscriptions/{id}/test): one attempt, no retries
+
+
+class EventType(StrEnum):
+    """What a subscription asked for (verification and test deliveries go to every subscription)."""
+
+    SNAPSHOT = "snapshot"  # the morning's full snapshot, paged
+    STATUS_CHANGED = "status_changed"  # an asset's statuses or asset status changed, within seconds
+
+
+ALL_EVENTS = [EventType.SNAPSHOT, EventType.STATUS_CHANGED]
+LEGACY_EVENTS = [EventType.SNAPSHOT]  # a subscription made before status_changed existed, until it opts in
 
 
 class DeliveryStatus(StrEnum):
@@ -57,6 +77,33 @@ class PushSubscriptionItem(TableItem, discriminator="push_subscription"):
     failing_since = UTCDateTimeAttribute(null=True)  # first failed attempt since the last success
     snapshot_hash = UnicodeAttribute(null=True)  # content of the last snapshot queued: unchanged data is not re-sent
     # (removed when a delivery of it fails for good, shared/push/attempts.py)
+    events = UnicodeSetAttribute(null=True)  # EventType values; absent: LEGACY_EVENTS
+
+    def wants(self, event: EventType) -> bool:
+        return event.value in (self.events if self.events is not None else [e.value for e in LEGACY_EVENTS])
+
+
+class AssetPushStateItem(TableItem, discriminator="asset_push_state"):
+    """pk=ORG#{fleet_id}, sk=PUSHSTATE#{asset_id}: the asset's last recorded state, its sequence, and the
+    change waiting to go out (the outbox of status_changed; shared/push/changes.py).
+
+    Written in the transaction of the change (or, for the asset's own status and deletion, by the
+    asset's stream record); status `pending` until the change is fanned out to the subscriptions'
+    deliveries. Several changes before that are one delivery: `previous` stays what subscribers last
+    got, `state` is the latest. gsi4 PUSHCHGDUE#{shard} while pending (the sweep's safety net).
+    """
+
+    fleet_id = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+    sequence = NumberAttribute(default=0)  # +1 per recorded change: receivers order by it and drop stale ones
+    signature = UnicodeAttribute(null=True)  # AssetState.signature() of `state` ("" when the asset is gone)
+    state = JSONAttribute(null=True)  # the latest AssetState; None: the asset was deleted
+    previous = JSONAttribute(null=True)  # the state subscribers last got (or had before the first change)
+    cause = JSONAttribute(null=True)  # ChangeCause of the latest change
+    changed_at = UTCDateTimeAttribute(null=True)
+    status = UnicodeAttribute(default="published")  # pending | published
+    attempts = NumberAttribute(default=0)  # sweeps of a pending change (the stream did not fan it out)
+    version = VersionAttribute()
 
 
 class DeliveryItem(TableItem, discriminator="push_delivery"):
@@ -87,35 +134,25 @@ class DeliveryItem(TableItem, discriminator="push_delivery"):
     expires_at_epoch = NumberAttribute(null=True)  # TTL
 
 
-# -- the snapshot we push (spec: fleetrock.md, the daily refresh and push) ----------------------
-class SnapshotStatus(Model):
-    """One current maintenance status of an asset and what causes it."""
-
-    status: str = Field(description="In Shop | Awaiting Service | Overdue | Upcoming")
-    source: Literal["repair_order", "scheduled_maintenance"]
-    source_id: str
-    detail: str | None = None
-
-
-class AssetSnapshot(Model):
-    """One asset of a pushed snapshot, as subscribers receive it."""
-
-    asset_id: str
-    unit_number: str
-    vin: str
-    kind: AssetKind
-    asset_status: AssetStatus
-    maintenance_status: str | None = Field(default=None, description="the top status, None when all is well")
-    statuses: list[SnapshotStatus] = Field(default_factory=list)
-
-
 # -- API bodies ----------------------------------------------------------------------------------
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
+Description = Annotated[str, StringConstraints(max_length=200)]
+Events = Annotated[list[EventType], Field(min_length=1, max_length=len(EventType))]
+
+
 class SubscriptionCreate(RequestBody):
     url: Url = Field(description="where we POST; https (http://127.0.0.1 or localhost only in local development)")
-    description: Annotated[str, StringConstraints(max_length=200)] | None = None
+    description: Description | None = None
+    events: Events = Field(default_factory=lambda: list(ALL_EVENTS), description="what to receive (default: both)")
+
+
+class SubscriptionUpdate(RequestBody):
+    """Change what a subscription receives or its description (e.g. opt in to status_changed)."""
+
+    description: Description | None = None
+    events: Events | None = None
 
 
 class Subscription(StoredModel):
@@ -126,6 +163,8 @@ class Subscription(StoredModel):
     url: str
     description: str | None = None
     status: SubscriptionStatus
+    events: list[EventType] = Field(description="what it receives; subscriptions older than status_changed: "
+                                    "snapshot only, until updated")
     paused_reason: str | None = None
     previous_secret_expires_at: datetime | None = Field(
         default=None, description="until then the previous secret signs too (a second v1= in the header)"
@@ -136,11 +175,28 @@ class Subscription(StoredModel):
     last_delivered_at: datetime | None = None
     failing_since: datetime | None = None
 
+    @field_validator("events", mode="before")
+    @classmethod
+    def _legacy(cls, value: object) -> object:
+        if value is None:
+            return list(LEGACY_EVENTS)
+        return sorted(value) if isinstance(value, set) else value
+
 
 class SubscriptionWithSecret(Subscription):
     """The answer of create and rotate: the only time the secret is shown."""
 
     secret: str = Field(description="signs our deliveries (HMAC-SHA256); shown once: store it now")
+
+
+class TestDeliveryResult(Model):
+    """The outcome of a test delivery, as the subscriber answered it."""
+
+    delivery_id: str
+    delivered: bool
+    status_code: int | None = Field(default=None, description="the subscriber's HTTP status; None: no answer")
+    duration_ms: int = Field(description="from sending to the answer (or the failure)")
+    error: str | None = None
 
 
 class Delivery(StoredModel):

@@ -13,7 +13,14 @@ from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
 from shared.push import subscriptions as logic
-from shared.push.models import Delivery, Subscription, SubscriptionCreate, SubscriptionWithSecret
+from shared.push.models import (
+    Delivery,
+    Subscription,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+    SubscriptionWithSecret,
+    TestDeliveryResult,
+)
 
 router = Router()
 SubscriptionId = Annotated[str, Path(max_length=64)]
@@ -22,7 +29,7 @@ Admin = Annotated[Principal, Depends(requires(Action.SUBSCRIPTION_MANAGE))]
 TAGS = ["subscriptions"]
 
 
-@router.post("/subscriptions", tags=TAGS, summary="Subscribe a URL to the daily maintenance push (secret shown once)",
+@router.post("/subscriptions", tags=TAGS, summary="Subscribe a URL to the maintenance pushes (secret shown once)",
              responses={201: {"description": "created"}})
 def create_subscription(
     body: Annotated[SubscriptionCreate, Body()], caller: Admin
@@ -44,6 +51,20 @@ def get_subscription(subscription_id: SubscriptionId, caller: Admin) -> Subscrip
 def delete_subscription(subscription_id: SubscriptionId, caller: Admin) -> tuple[None, int]:
     logic.delete(caller, subscription_id)
     return None, 204
+
+
+@router.patch("/subscriptions/<subscription_id>", tags=TAGS,
+              summary="Change what a subscription receives (events) or its description")
+def update_subscription(
+    subscription_id: SubscriptionId, body: Annotated[SubscriptionUpdate, Body()], caller: Admin
+) -> Subscription:
+    return logic.update(caller, subscription_id, body)
+
+
+@router.post("/subscriptions/<subscription_id>/test", tags=TAGS,
+             summary="Send a signed test delivery now (once, never retried) and see the subscriber's answer")
+def send_test_delivery(subscription_id: SubscriptionId, caller: Admin) -> TestDeliveryResult:
+    return logic.send_test(caller, subscription_id)
 
 
 @router.post("/subscriptions/<subscription_id>/pause", tags=TAGS, summary="Pause a push subscription")

@@ -1,4 +1,4 @@
-"""Push a fleet's maintenance snapshot to its active subscriptions: the entry point of the daily refresh.
+"""Push a fleet's maintenance snapshot to its active subscriptions that want it: the daily refresh's push.
 
 The snapshot is paged (500 assets, and at most ~1 MB of JSON, per page); for each active
 subscription one delivery per page is stored, in transactions, with the subscription's content
@@ -19,12 +19,13 @@ from pynamodb.transactions import TransactWrite
 from shared.db.base import atomic
 from shared.errors import Conflict
 from shared.ids import new_id, utc_now
+from shared.maintenance.public import AssetState
 from shared.observability import logger
 from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
 from shared.push.dal import deliveries as deliveries_dal
 from shared.push.dal import subscriptions as subs_dal
 from shared.push.dal.deliveries import DeliveryContent
-from shared.push.models import AssetSnapshot, DeliveryItem, DeliveryKind, PushSubscriptionItem, SubscriptionStatus
+from shared.push.models import DeliveryItem, DeliveryKind, EventType, PushSubscriptionItem, SubscriptionStatus
 
 PAGE_ASSETS = 500
 PAGE_BYTES = 1_000_000  # raw JSON; stored compressed, well under DynamoDB's 400 KB item limit
@@ -32,13 +33,13 @@ TX_ITEMS = 90  # DynamoDB allows 100 items per transaction
 TX_BYTES = 3_000_000  # and 4 MB
 
 
-def content_hash(assets: Sequence[AssetSnapshot]) -> str:
+def content_hash(assets: Sequence[AssetState]) -> str:
     """What the snapshot says, independent of when it was generated and of the assets' order."""
     canonical = sorted((a.model_dump(mode="json") for a in assets), key=lambda a: a["asset_id"])
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def pages(assets: Sequence[AssetSnapshot]) -> list[list[dict[str, object]]]:
+def pages(assets: Sequence[AssetState]) -> list[list[dict[str, object]]]:
     """Assets in pages of at most PAGE_ASSETS and about PAGE_BYTES of JSON; one (empty) page for no assets."""
     result: list[list[dict[str, object]]] = [[]]
     size = 0
@@ -54,12 +55,13 @@ def pages(assets: Sequence[AssetSnapshot]) -> list[list[dict[str, object]]]:
 
 
 def page_body(fleet_id: str, generated_at: datetime, page: int, total: int, assets: list[dict[str, object]]) -> bytes:
+    """A SnapshotEvent's JSON (shared/push/events.py), from assets already dumped (they were measured)."""
     return json.dumps({"type": DeliveryKind.SNAPSHOT.value, "fleet_id": fleet_id,
                        "generated_at": generated_at.isoformat(), "page": page, "pages": total, "assets": assets},
                       separators=(",", ":")).encode()
 
 
-def push_snapshot(fleet_id: str, assets: Sequence[AssetSnapshot], generated_at: datetime,
+def push_snapshot(fleet_id: str, assets: Sequence[AssetState], generated_at: datetime,
                   now: datetime | None = None) -> list[str]:
     """Store one delivery per page for every active subscription whose data changed; their ids.
 
@@ -70,6 +72,8 @@ def push_snapshot(fleet_id: str, assets: Sequence[AssetSnapshot], generated_at: 
     bodies = [page_body(fleet_id, generated_at, n, len(paged), p) for n, p in enumerate(paged, start=1)]
     queued: list[str] = []
     for subscription in subs_dal.active_items(fleet_id):
+        if not subscription.wants(EventType.SNAPSHOT):
+            continue
         if subscription.snapshot_hash == digest:
             logger.info("snapshot unchanged: not pushed", extra={"subscription_id": subscription.subscription_id})
             continue

@@ -12,6 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from shared.audit.public import add_audit_event
@@ -35,14 +36,18 @@ from shared.push.models import (
     Subscription,
     SubscriptionCreate,
     SubscriptionStatus,
+    SubscriptionUpdate,
     SubscriptionWithSecret,
+    TestDeliveryResult,
 )
+from shared.push.ondemand import send_test_delivery
 from shared.push.urls import check_push_url
 from shared.secrets.cipher import get_cipher
 from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET
 from shared.settings import get_settings
 
 ROTATION_OVERLAP = timedelta(hours=24)
+MAX_SUBSCRIPTIONS = 20  # a change's deliveries to all of them are stored in one transaction (changes.py)
 CHANGED = "the subscription changed meanwhile; reload it and try again"
 
 
@@ -88,7 +93,10 @@ def create(caller: Principal, body: SubscriptionCreate) -> SubscriptionWithSecre
         org_pk(caller.org_id), dal.subscription_sk(subscription_id), subscription_id=subscription_id,
         fleet_id=caller.org_id, url=url, description=body.description, status=SubscriptionStatus.PENDING.value,
         secret=_encrypt(secret, subscription_id), created_by=caller.user_id, created_at=now, updated_at=now,
+        events={e.value for e in body.events},
     )
+    if len(dal.all_items(caller.org_id)) >= MAX_SUBSCRIPTIONS:
+        raise Conflict(f"a fleet has at most {MAX_SUBSCRIPTIONS} push subscriptions: delete one first")
     with atomic(CHANGED) as tx:
         tx.save(item, condition=PushSubscriptionItem.pk.does_not_exist())
         _add_verification(tx, item, now)
@@ -102,6 +110,30 @@ def get(caller: Principal, subscription_id: str) -> Subscription:
 
 def list_subscriptions(caller: Principal, limit: int, cursor: str | None) -> Page[Subscription]:
     return dal.list_page(caller.org_id, limit=limit, cursor=cursor)
+
+
+def update(caller: Principal, subscription_id: str, body: SubscriptionUpdate) -> Subscription:
+    """Change what it receives (e.g. an older subscription opting in to status_changed) or its description."""
+    item = _get(caller, subscription_id)
+    before, now = dal.to_subscription(item), utc_now()
+    actions: list[Action] = [PushSubscriptionItem.updated_at.set(now)]
+    if body.events is not None:
+        item.events = {e.value for e in body.events}
+        actions.append(PushSubscriptionItem.events.set(item.events))
+    if "description" in body.model_fields_set:
+        item.description = body.description
+        actions.append(PushSubscriptionItem.description.set(body.description) if body.description
+                       else PushSubscriptionItem.description.remove())
+    item.updated_at = now
+    with atomic(CHANGED) as tx:
+        tx.update(item, actions=actions, condition=PushSubscriptionItem.updated_at == before.updated_at)
+        _audit(tx, caller, "updated", item, before, dal.to_subscription(item))
+    return dal.to_subscription(item)
+
+
+def send_test(caller: Principal, subscription_id: str) -> TestDeliveryResult:
+    """One signed `test` delivery now, whatever the subscription's status; its outcome, never retried."""
+    return send_test_delivery(_get(caller, subscription_id))
 
 
 def pause(caller: Principal, subscription_id: str) -> Subscription:

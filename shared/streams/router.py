@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from shared.coldstart import loading
 
+T = TypeVar("T")
+
 Image = dict[str, Any]
 Work = Callable[[Image], None]
+ChangeWork = Callable[[Image | None, Image | None], None]  # (old image, new image): what changed
 
 
 # -- the works, each imported when first needed; a work takes the image that matters (new for
@@ -96,6 +99,20 @@ def send_push_delivery() -> Work:
     return send_from_stream
 
 
+def fan_out_push_change() -> Work:
+    """An asset's change recorded for status_changed: one delivery per subscription that wants it."""
+    from shared.push.changes import fan_out_record
+
+    return fan_out_record
+
+
+def push_asset_change() -> ChangeWork:
+    """An asset's status set by a person, or the asset deleted: a status_changed push."""
+    from shared.push.asset_changes import asset_record_changed
+
+    return asset_record_changed
+
+
 def run_refresh_task() -> Work:
     """One fleet's daily refresh, or a retry the sweep queued; other changes: nothing."""
     from shared.fleetrock.refresh.run import run_task_record
@@ -120,6 +137,13 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
     ("MODIFY", "push_delivery"): (send_push_delivery,),
     ("INSERT", "maintenance_refresh_task"): (run_refresh_task,),
     ("MODIFY", "maintenance_refresh_task"): (run_refresh_task,),
+    ("INSERT", "asset_push_state"): (fan_out_push_change,),
+    ("MODIFY", "asset_push_state"): (fan_out_push_change,),
+}
+# works that need both images (the stream's view type is NEW_AND_OLD_IMAGES), after ROUTES' works
+CHANGE_ROUTES: dict[tuple[str, str], tuple[Callable[[], ChangeWork], ...]] = {
+    ("MODIFY", "asset"): (push_asset_change,),
+    ("REMOVE", "asset"): (push_asset_change,),
 }
 
 
@@ -131,7 +155,7 @@ def work_modules() -> tuple[str, ...]:
     import inspect
 
     modules: dict[str, None] = {}
-    for loaders in ROUTES.values():
+    for loaders in (*ROUTES.values(), *CHANGE_ROUTES.values()):
         for loader in loaders:
             for node in ast.walk(ast.parse(inspect.getsource(loader))):
                 if isinstance(node, ast.ImportFrom) and node.module:
@@ -146,14 +170,17 @@ def route(record: DynamoDBRecord) -> bool:
         return False
     event_name = record.raw_event.get("eventName", "")
     image = (stream.old_image if event_name == "REMOVE" else stream.new_image) or {}
-    loaders = ROUTES.get((event_name, str(image.get("type", ""))), ())
+    key = (event_name, str(image.get("type", "")))
+    loaders, change_loaders = ROUTES.get(key, ()), CHANGE_ROUTES.get(key, ())
     for loader in loaders:
         _loaded(loader)(image)
-    return bool(loaders)
+    for change_loader in change_loaders:
+        _loaded(change_loader)(stream.old_image, stream.new_image)
+    return bool(loaders or change_loaders)
 
 
 @cache
-def _loaded(loader: Callable[[], Work]) -> Work:
+def _loaded(loader: Callable[[], T]) -> T:
     """The work, its module imported once per process (like the handler's own import: shared/coldstart.py)."""
     with loading():
         return loader()

@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared.assets.public import AssetStatus, get_asset_item, get_vin_claim, save_status
+from shared.assets.public import AssetItem, AssetStatus, get_asset_item, get_vin_claim, save_status
 from shared.db.base import condition_failed, transaction
 from shared.db.keys import org_pk
 from shared.fleetrock.history import events as history
@@ -24,6 +24,7 @@ from shared.maintenance.public import (
     MaintenanceStatus,
     Meters,
     StoredCause,
+    asset_state,
     get_asset_maintenance,
     maintenance_sk,
     meters_of,
@@ -33,6 +34,7 @@ from shared.maintenance.public import (
     today_eastern,
 )
 from shared.observability import logger
+from shared.push.public import ChangeCause, record_change
 
 RACE_ATTEMPTS = 3
 
@@ -91,11 +93,14 @@ def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause:
 def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: StoredCause | None, *,
               meters: Meters | None = None) -> None:
     """Put or remove one cause on the asset's maintenance item, keep newer `meters`; statuses are
-    recomputed with the asset's meters; set or clear the asset's in_shop."""
+    recomputed with the asset's meters; set or clear the asset's in_shop; and record what subscribers
+    see change (a status_changed push) in the same transaction."""
     now = utc_now()
     maintenance = get_asset_maintenance(org_id, asset_id) or AssetMaintenanceItem(
         org_pk(org_id), maintenance_sk(asset_id), org_id=org_id, asset_id=asset_id, causes={},
         computed_at=now)
+    asset = get_asset_item(org_id, asset_id)
+    before = asset_state(asset, maintenance, today_eastern(now)) if asset is not None else None
     causes = dict(maintenance.causes or {})
     if cause is None:
         causes.pop(key, None)
@@ -107,19 +112,33 @@ def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: StoredCause 
                        meters_of(maintenance))
     maintenance.top_status = statuses[0].status.value if statuses else None
     maintenance.computed_at = now
-    in_shop = any(c.status is MaintenanceStatus.IN_SHOP for c in statuses)
-    asset = get_asset_item(org_id, asset_id)
-    if asset is not None and asset.status != AssetStatus.INACTIVE.value:
-        new_status = None
-        if in_shop and asset.status == AssetStatus.ACTIVE.value:
-            new_status, maintenance.set_in_shop = AssetStatus.IN_SHOP, True
-        elif not in_shop and asset.status == AssetStatus.IN_SHOP.value and maintenance.set_in_shop:
-            new_status, maintenance.set_in_shop = AssetStatus.ACTIVE, False
-        if new_status is not None:
-            save_status(tx, asset, new_status)  # versioned as any asset write: a client holding the old one gets 409
-            logger.info("asset status set from Fleetrock",
-                        extra={"asset_id": asset_id, "asset_status": asset.status, "cause": key})
+    if asset is not None:
+        _follow_in_shop(tx, asset, maintenance, any(c.status is MaintenanceStatus.IN_SHOP for c in statuses), key)
+        record_change(tx, org_id, asset_id, before=before, after=asset_state(asset, maintenance, today_eastern(now)),
+                      cause=change_cause(key, cause), now=now)
     tx.save(maintenance)
+
+
+def _follow_in_shop(tx: Any, asset: AssetItem, maintenance: AssetMaintenanceItem, in_shop: bool, key: str) -> None:
+    """In Shop while a cause says so (unless a person set another status); back to active after."""
+    if asset.status == AssetStatus.INACTIVE.value:
+        return
+    new_status = None
+    if in_shop and asset.status == AssetStatus.ACTIVE.value:
+        new_status, maintenance.set_in_shop = AssetStatus.IN_SHOP, True
+    elif not in_shop and asset.status == AssetStatus.IN_SHOP.value and maintenance.set_in_shop:
+        new_status, maintenance.set_in_shop = AssetStatus.ACTIVE, False
+    if new_status is not None:
+        save_status(tx, asset, new_status)  # versioned as any asset write: a client holding the old one gets 409
+        logger.info("asset status set from Fleetrock",
+                    extra={"asset_id": asset.asset_id, "asset_status": asset.status, "cause": key})
+
+
+def change_cause(key: str, cause: StoredCause | None) -> ChangeCause:
+    """The push's cause of a change of the cause `key` (RO#{id} / SM#{id}); `cause` None: it went away."""
+    kind, _, source_id = key.partition("#")
+    return ChangeCause(source="repair_order" if kind == "RO" else "scheduled_maintenance", source_id=source_id,
+                       detail=cause.detail if cause is not None else "closed or removed")
 
 
 def attach_waiting(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, asset_id: str) -> bool:

@@ -14,8 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from shared.db.base import update_if
+from pynamodb.expressions.update import Action
+
+from shared.assets.public import get_asset_item
+from shared.db.base import atomic, update_if
 from shared.db.keys import org_pk
+from shared.errors import Conflict
 from shared.fleetrock.inbox import dal as inbox_dal
 from shared.fleetrock.inbox import sources_dal
 from shared.fleetrock.inbox.causes import InvalidEvent
@@ -28,9 +32,11 @@ from shared.ids import utc_now
 from shared.maintenance.public import (
     OPEN_RO_STATUSES,
     AssetMaintenanceItem,
+    AssetState,
     Meters,
     StoredCause,
     Thresholds,
+    asset_state,
     meters_of,
     ordered,
     stored_causes,
@@ -38,6 +44,7 @@ from shared.maintenance.public import (
     with_thresholds_of_fleet,
 )
 from shared.observability import logger
+from shared.push.public import ChangeCause, record_change
 
 
 def reconcile(integration: IntegrationItem, client: FleetrockClient, now: datetime, result: RefreshResult) -> None:
@@ -82,7 +89,8 @@ def _apply(integration: IntegrationItem, order: dict[str, Any], read_at: datetim
 def recompute(org_id: str, as_of: datetime, result: RefreshResult, thresholds: Thresholds | None = None) -> None:
     """Store each asset's top status as of `as_of` (US Eastern day) and its meters where it has causes
     or changed. With `thresholds` (the fleet's, perhaps changed since an item came), the
-    upcoming-from points of items computed from intervals are derived anew."""
+    upcoming-from points of items computed from intervals are derived anew. Where what subscribers
+    see changed (an Upcoming item now Overdue), the status_changed push goes in the same transaction."""
     today = today_eastern(as_of)
     for item in AssetMaintenanceItem.query(org_pk(org_id), AssetMaintenanceItem.sk.startswith("MAINT#")):
         causes = stored_causes(item)
@@ -93,7 +101,7 @@ def recompute(org_id: str, as_of: datetime, result: RefreshResult, thresholds: T
         top, before = _top(renewed, today, meters_of(item)), item.top_status
         if not causes and top == before:
             continue
-        if _store(item, top, as_of, changed_causes):
+        if _store(item, top, as_of, changed_causes, today):
             result.recomputed += 1
             result.changed += top != before
 
@@ -103,10 +111,37 @@ def _top(causes: list[StoredCause], today: date, meters: Meters | None) -> str |
     return statuses[0].status.value if statuses else None
 
 
-def _store(item: AssetMaintenanceItem, top: str | None, as_of: datetime, causes: dict[str, Any] | None) -> bool:
+def _store(item: AssetMaintenanceItem, top: str | None, as_of: datetime, causes: dict[str, Any] | None,
+           today: date) -> bool:
     """Versioned: if a webhook changed the item meanwhile, it computed the statuses itself; keep its write."""
     field = AssetMaintenanceItem.top_status
-    actions = [field.set(top) if top else field.remove(), AssetMaintenanceItem.computed_at.set(as_of)]
+    actions: list[Action] = [field.set(top) if top else field.remove(), AssetMaintenanceItem.computed_at.set(as_of)]
     if causes is not None:
         actions.append(AssetMaintenanceItem.causes.set(causes))
-    return update_if(item, actions)
+    asset = get_asset_item(item.org_id, item.asset_id)
+    if asset is None:
+        return update_if(item, actions)
+    before = asset_state(asset, item, today_eastern(item.computed_at))
+    after_item = AssetMaintenanceItem.from_raw_data(item.serialize())
+    after_item.causes = causes if causes is not None else item.causes
+    after = asset_state(asset, after_item, today)
+    if before.signature() == after.signature():
+        return update_if(item, actions)
+    try:
+        with atomic("the asset's maintenance changed meanwhile") as tx:
+            tx.update(item, actions=list(actions))
+            record_change(tx, item.org_id, item.asset_id, before=before, after=after, now=as_of,
+                          cause=_first_changed(before, after))
+    except Conflict:
+        return False
+    return True
+
+
+def _first_changed(before: AssetState, after: AssetState) -> ChangeCause | None:
+    """The status whose coming or going the morning's recompute saw first (highest first)."""
+    seen = {(c.status, c.source_id) for c in before.statuses}
+    for status in after.statuses:
+        if (status.status, status.source_id) not in seen:
+            source = "repair_order" if status.source == "repair_order" else "scheduled_maintenance"
+            return ChangeCause(source=source, source_id=status.source_id, detail=f"{status.label} as of the day")
+    return None

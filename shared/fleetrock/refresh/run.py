@@ -19,9 +19,9 @@ from shared.fleetrock.refresh.models import RUNNABLE, RefreshResult, RefreshStat
 from shared.fleetrock.refresh.reconcile import recompute, reconcile
 from shared.fleetrock.remote.client import FleetrockError
 from shared.ids import utc_now
-from shared.maintenance.public import LABELS, Meters, fleet_assets_page, ordered, today_eastern
+from shared.maintenance.public import AssetState, Meters, fleet_assets_page, ordered, today_eastern
 from shared.observability import logger, metrics
-from shared.push.public import AssetSnapshot, SnapshotStatus, push_snapshot
+from shared.push.public import push_snapshot
 
 # the retry policy (refresh.MAX_ATTEMPTS, BACKOFF, LEASE) is the sweep's too: read from refresh.py
 SNAPSHOT_PAGE = 250
@@ -92,10 +92,11 @@ def refresh_fleet(integration: IntegrationItem, as_of: datetime) -> RefreshResul
     return result
 
 
-def snapshot(org_id: str, as_of: datetime) -> list[AssetSnapshot]:
-    """Every asset of the fleet (not the inactive ones) with its statuses as of `as_of`, as subscribers get it."""
+def snapshot(org_id: str, as_of: datetime) -> list[AssetState]:
+    """Every asset of the fleet (not the inactive ones) with its statuses as of `as_of`, as subscribers get it:
+    the same model and words as /dispatch/assets."""
     today = today_eastern(as_of)
-    assets: list[AssetSnapshot] = []
+    assets: list[AssetState] = []
     cursor: str | None = None
     while True:
         page = fleet_assets_page(org_id, limit=SNAPSHOT_PAGE, cursor=cursor)
@@ -103,12 +104,10 @@ def snapshot(org_id: str, as_of: datetime) -> list[AssetSnapshot]:
             meters = Meters(odometer_miles=view.odometer_miles, engine_hours=view.engine_hours,
                             at=view.meters_at) if view.meters_at else None
             statuses = ordered(view.statuses, today, meters)
-            assets.append(AssetSnapshot(
+            assets.append(AssetState(
                 asset_id=view.asset_id, unit_number=view.unit_number, vin=view.vin, kind=view.kind,
-                asset_status=view.asset_status,
-                maintenance_status=LABELS[statuses[0].status.value] if statuses else None,
-                statuses=[SnapshotStatus(status=LABELS[c.status.value], source=c.source, source_id=c.source_id,
-                                         detail=c.detail) for c in statuses]))
+                asset_status=view.asset_status, maintenance_status=statuses[0].status if statuses else None,
+                statuses=statuses))
         if not page.next_cursor:
             return assets
         cursor = page.next_cursor

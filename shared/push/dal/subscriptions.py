@@ -33,6 +33,12 @@ def list_page(fleet_id: str, *, limit: int, cursor: str | None) -> Page[Subscrip
                       limit=limit, cursor=cursor, convert=to_subscription)
 
 
+def all_items(fleet_id: str) -> list[PushSubscriptionItem]:
+    """Every subscription of a fleet (at most MAX_SUBSCRIPTIONS: one Query)."""
+    return list(PushSubscriptionItem.query(org_pk(fleet_id), PushSubscriptionItem.sk.startswith(SK_PREFIX),
+                                           consistent_read=True))
+
+
 def active_items(fleet_id: str) -> list[PushSubscriptionItem]:
     """Every active subscription of a fleet (a handful: one Query, consistent)."""
     return list(PushSubscriptionItem.query(
