@@ -1,10 +1,11 @@
 """A push subscriber for tests: a real local HTTP server that checks our deliveries as a subscriber would.
 
-`verify()` is the subscriber's side of the signature, written from the docs (README), not from our
-signing code: HMAC-SHA256 of "<t>.<delivery id>.<body>", compared in constant time against every
-`v1=` of the header, with `t` within 5 minutes of the receiver's clock. The server answers 400 to
-a bad signature, 500 while told to fail, and acknowledges a delivery id it already accepted
-without accepting it twice.
+`verify()` is the subscriber's side of X-Fleetbridge-Signature, written from the docs (the README's
+legacy recipe), not from our signing code: HMAC-SHA256 of "<t>.<delivery id>.<body>", compared in
+constant time against every `v1=` of the header, with `t` within 5 minutes of the receiver's
+clock. The server answers 400 to a bad signature, 500 while told to fail, and acknowledges a
+delivery id it already accepted without accepting it twice. It keeps each request's headers and
+body as they arrived, for the Standard Webhooks client to check (tests/test_push_standard_webhooks.py).
 """
 
 from __future__ import annotations

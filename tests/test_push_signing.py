@@ -1,16 +1,21 @@
-"""Our signature as subscribers verify it (the receiver helper, the README example); backoff; paging."""
+"""Our signatures as subscribers verify them (Standard Webhooks' package, the receiver helper, the README's
+examples); backoff; paging."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
+import secrets
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from dev.apigw import LocalContext
 from functions.push_retry.handler import lambda_handler as push_retry
@@ -24,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BODY = b'{"fleet_id":"org_1","assets":[]}'
 
 
-def signed(secrets: list[str], delivery_id: str = "dlv_1", at: int | None = None) -> dict[str, str]:
-    return signing.headers(secrets, int(time.time()) if at is None else at, delivery_id, BODY)
+def signed(signing_secrets: list[str], delivery_id: str = "dlv_1", at: int | None = None) -> dict[str, str]:
+    return signing.headers(signing_secrets, int(time.time()) if at is None else at, delivery_id, BODY)
 
 
 def test_a_subscriber_accepts_our_signature_with_its_secret_only():
@@ -55,25 +60,100 @@ def test_the_replay_window_is_five_minutes():
             verify(signed(["s"], at=at), BODY, ["s"], now=now)
 
 
-def test_the_readme_example_verifies_our_deliveries():
+def readme_examples() -> list[str]:
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Receiving pushes"):]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    assert code is not None
-    assert len(code.group(1).strip().splitlines()) <= 11
+    return re.findall(r"```python\n(.*?)```", section[:section.index("\n## ", 1)], re.S)
+
+
+class Subscriber:
+    """The functions the README's example leaves to the subscriber: a store of what it applied."""
+
+    def __init__(self) -> None:
+        self.handled: set[str] = set()
+        self.sequences: dict[str, int] = {}
+        self.applied: list[tuple[Any, ...]] = []
+
+    def already_handled(self, delivery_id: str) -> bool:
+        seen = delivery_id in self.handled
+        self.handled.add(delivery_id)
+        return seen
+
+    def save_page(self, *page: Any) -> None:
+        self.applied.append(("page", *page[2:4]))
+
+    def last_sequence(self, asset_id: str) -> int:
+        return self.sequences.get(asset_id, 0)
+
+    def save_status(self, asset_id: str, sequence: int, previous: str, current: str, cause: str) -> None:
+        self.sequences[asset_id] = sequence
+        self.applied.append(("status", asset_id, sequence, current))
+
+
+def readme_receiver(subscriber: Subscriber) -> Any:
+    code = readme_examples()[0]
+    assert len(code.strip().splitlines()) <= 16
+    namespace: dict[str, Any] = {name: getattr(subscriber, name) for name in
+                                 ("already_handled", "save_page", "last_sequence", "save_status")}
+    exec(code, namespace)  # our own README's example
+    return namespace["receive"]
+
+
+def status_changed(sequence: int) -> bytes:
+    return json.dumps({"type": "status_changed", "asset_id": "ast_1", "sequence": sequence, "previous": "Upcoming",
+                       "current": "Overdue", "cause": "date"}).encode()
+
+
+def test_the_readme_example_verifies_our_deliveries_and_dispatches_on_their_type():
+    new, old = signing.new_secret(), signing.new_secret()
+    subscriber = Subscriber()
+    receive = readme_receiver(subscriber)
+    now = int(time.time())
+    snapshot_page = json.dumps({"type": "snapshot", "fleet_id": "org_1", "generated_at": "2026-12-01T10:00:00Z",
+                                "page": 1, "pages": 2, "assets": []}).encode()
+    deliveries = [("dlv_1", snapshot_page), ("dlv_2", status_changed(2)), ("dlv_3", status_changed(1)),
+                  ("dlv_2", status_changed(2)), ("dlv_4", b'{"type":"verification"}'), ("dlv_5", b'{"type":"test"}')]
+    for delivery_id, body in deliveries:
+        receive(signing.headers([new, old], now, delivery_id, body), body, old)  # not switched yet: the old secret
+    assert subscriber.applied == [("page", 1, 2), ("status", "ast_1", 2, "Overdue")], \
+        "a lower sequence is dropped, a redelivered id skipped"
+    with pytest.raises(WebhookVerificationError):
+        receive(signing.headers([new], now, "dlv_6", BODY), BODY + b" ", new)  # body changed
+    with pytest.raises(WebhookVerificationError):
+        receive(signing.headers([new], now, "dlv_7", BODY), BODY, signing.new_secret())
+    with pytest.raises(WebhookVerificationError):
+        receive(signing.headers([new], now - 600, "dlv_8", BODY), BODY, new)  # signed 10 minutes ago
+
+
+def test_the_readme_legacy_recipe_verifies_our_deliveries():
     namespace: dict[str, Any] = {}
-    exec(code.group(1), namespace)  # our own README's example
-    readme_verify = namespace["verify"]
-    assert readme_verify(signed(["whsec_new", "whsec_old"]), BODY, "whsec_old") == "dlv_1"
+    exec(readme_examples()[1], namespace)  # our own README's example
+    verify_legacy = namespace["verify_legacy"]
+    assert verify_legacy(signed(["whsec_new", "whsec_old"]), BODY, "whsec_old") == "dlv_1"
     with pytest.raises(ValueError):
-        readme_verify(signed(["whsec_new"]), BODY, "whsec_other")
+        verify_legacy(signed(["whsec_new"]), BODY, "whsec_other")
     with pytest.raises(ValueError):
-        readme_verify(signed(["whsec_new"], at=int(time.time()) - 600), BODY, "whsec_new")
+        verify_legacy(signed(["whsec_new"], at=int(time.time()) - 600), BODY, "whsec_new")
 
 
-def test_secrets_are_random_and_recognizable():
+def test_secrets_are_random_standard_webhooks_secrets():
     a, b = signing.new_secret(), signing.new_secret()
-    assert a != b and a.startswith("whsec_") and len(a) > 40
+    assert a != b
+    assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", a), "standard base64 of 32 bytes, padded"
+    assert signing.standard_key(a) == base64.b64decode(a.removeprefix("whsec_"))
+    legacy = "whsec_" + secrets.token_urlsafe(32)  # as secrets were made before Standard Webhooks
+    assert signing.standard_key(legacy) is None
+
+
+def test_only_standard_secrets_sign_the_webhook_headers():
+    standard, legacy = signing.new_secret(), "whsec_" + secrets.token_urlsafe(32)
+    now = int(time.time())
+    both = signing.headers([standard, legacy], now, "dlv_1", BODY)
+    assert both["webhook-id"] == "dlv_1" and both["webhook-timestamp"] == str(now)
+    assert re.fullmatch(r"v1,[A-Za-z0-9+/]{43}=", both["webhook-signature"]), "one signature: the standard secret's"
+    assert both["X-Fleetbridge-Signature"].count(",v1=") == 2, "both sign our header"
+    assert Webhook(standard).verify(BODY, both) == json.loads(BODY)
+    assert not {"webhook-id", "webhook-timestamp", "webhook-signature"} & set(signed([legacy]))
 
 
 def test_backoff_grows_exponentially_with_jitter_up_to_an_hour():
