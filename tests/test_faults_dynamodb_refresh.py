@@ -140,7 +140,7 @@ def test_a_refresh_run_cut_by_an_outage_ends_with_every_fleet_refreshed_and_push
 
         assert scheduled(five_am(1))["created"] == 0, "the day's run again: no second task for anyone"
         assert sweep(later + timedelta(days=1)) == {"queued": 0, "failed": 0, "raced": 0}, "no task left behind"
-        idle = {"changes": {}, "outcomes": {}}
+        idle: dict[str, dict[str, int]] = {"changes": {}, "outcomes": {}}
         assert push_retry({"time": (later + timedelta(days=1)).isoformat()}, LocalContext()) == idle
         for (admin, integration_id, subscription_id, trucks), at_cut in zip(fleets, cut, strict=True):
             [task] = refreshes(admin, integration_id)

@@ -55,6 +55,7 @@ PATH_PROBES: dict[tuple[str, str], Probe] = {
     ("PATCH", "/organizations/<org_id>"): probe(body={"version": 1, "name": "Pwned"}),
     ("PATCH", "/users/<user_id>"): probe(body={"version": 1, "name": "Pwned"}),
     ("PATCH", "/groups/<group_id>"): probe(body={"version": 1, "name": "Pwned"}),
+    ("PATCH", "/subscriptions/<subscription_id>"): probe(body={"events": ["snapshot"]}),
     ("PATCH", "/integrations/<integration_id>"): probe(body={"version": 1, "default_group": "Pwned"}),
     ("PUT", "/connections/<connection_id>/groups"): probe(404, 422, body={"group_ids": ["{<group_id>}"],
                                                                           "version": 1}, own_path=True),

@@ -111,7 +111,8 @@ def test_subscriptions_choose_their_events_and_older_ones_opt_in(fleetrock, rece
     [change] = changes(receiver)
     assert change["sequence"] == 2 and change["current"]["maintenance_status"] is None
 
-    for bad in ({"events": []}, {"events": ["everything"]}, {"url": "https://elsewhere.example"}):
+    bad_bodies: list[dict[str, Any]] = [{"events": []}, {"events": ["everything"]}, {"url": "https://x.example"}]
+    for bad in bad_bodies:
         r = call_api("PATCH", f"/subscriptions/{subscription_id}", as_user=admin, json_body=bad)
         assert r.status == 422, (bad, r.body)
 

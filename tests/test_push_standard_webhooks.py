@@ -14,8 +14,9 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from shared.maintenance.public import AssetState
 from shared.push.dal import subscriptions as subscriptions_dal
-from shared.push.models import AssetSnapshot, PushSubscriptionItem
+from shared.push.models import PushSubscriptionItem
 from shared.push.snapshots import push_snapshot
 from shared.secrets.cipher import get_cipher
 from shared.secrets.purposes import PUSH_SUBSCRIPTION_SECRET
@@ -38,8 +39,8 @@ def lowered(received: Received) -> dict[str, str]:
 
 
 def push_one_asset(admin: Caller) -> str:
-    asset = AssetSnapshot(asset_id="ast_1", unit_number="T1", vin="1FUJGLDR0CL000001", kind="truck",
-                          asset_status="active")
+    asset = AssetState(asset_id="ast_1", unit_number="T1", vin="1FUJGLDR0CL000001", kind="truck",
+                       asset_status="active", maintenance_status=None, statuses=[])
     [delivery_id] = push_snapshot(admin.org_id, [asset], datetime.now(UTC))
     return delivery_id
 
