@@ -147,11 +147,24 @@ class PushSubscriber(ThreadingHTTPServer):
             _write(self.out_dir / f"{delivery_id}{HEADERS_SUFFIX}", kept_headers(headers))
             _write(path, {"delivery_id": delivery_id, "received_at": time.time(), "payload": payload,
                           "body": body.decode()})  # the exact body, to verify it again
-        assets = payload.get("assets") or []
-        log.info("push %s verified: %s for %s, page %s/%s, %d assets", delivery_id, payload.get("type"),
-                 payload.get("fleet_id") or payload.get("subscription_id"), payload.get("page", 1),
-                 payload.get("pages", 1), len(assets))
+        log.info("push %s verified: %s", delivery_id, describe(payload))
         return 200
+
+
+def describe(payload: dict[str, Any]) -> str:
+    """One line on what a delivery says, for the dev log."""
+    kind = payload.get("type")
+    if kind == "status_changed":
+        def top(state: dict[str, Any] | None) -> str:
+            return "deleted" if state is None else f"{state['asset_status']}/{state['maintenance_status'] or 'ok'}"
+
+        current = payload.get("current") or payload.get("previous") or {}
+        return (f"status_changed of {current.get('unit_number', payload.get('asset_id'))} #{payload.get('sequence')}: "
+                f"{top(payload.get('previous'))} -> {top(payload.get('current'))} ({payload.get('cause')})")
+    if kind == "snapshot":
+        return (f"snapshot of {payload.get('fleet_id')}, page {payload.get('page')}/{payload.get('pages')}, "
+                f"{len(payload.get('assets') or [])} assets")
+    return f"{kind} for {payload.get('fleet_id')}"
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -203,7 +203,8 @@ def _fleetrock_lines(api: str) -> list[str]:
         f"truck {DEMO['truck']} is In Shop from repair order RO-5001:",
         f'  curl -H "Authorization: Bearer $TOKEN" {api}/dispatch/assets',
         f"  curl {control}/repair_orders -H 'Content-Type: application/json' "
-        f"-d '{{\"id\": \"RO-5001\", \"status\": \"Finished\"}}'   # Fleetrock changes it; its bare webhook",
+        f"-d '{{\"id\": \"RO-5001\", \"status\": \"Finished\"}}'   # Fleetrock changes it; its bare webhook; "
+        f"a status_changed push reaches the subscriber on 127.0.0.1:{SUBSCRIBER_PORT} in seconds (.dev/push/)",
         f'  curl -H "Authorization: Bearer $TOKEN" {api}/assets/{DEMO.get("truck_id", "<asset id>")}/events'
         "   # its repair orders",
         f'  curl -H "Authorization: Bearer $TOKEN" {api}/integrations/{DEMO["integration_id"]}/webhook-samples'

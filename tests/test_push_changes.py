@@ -47,7 +47,7 @@ def test_a_webhook_that_puts_a_truck_in_shop_is_pushed_with_before_after_and_cau
     closed = changes(receiver)[-1]
     assert closed["sequence"] == 2 and closed["previous"] == current
     assert (closed["current"]["asset_status"], closed["current"]["maintenance_status"]) == ("active", None)
-    assert closed["cause"]["source_id"] == "RO-1"
+    assert closed["cause"] == {"source": "repair_order", "source_id": "RO-1", "detail": "Finished"}
 
     send(integration_id, secret, "repair_order.updated", repair_order("RO-1", truck["vin"], "Finished"))
     stream.drain()

@@ -80,9 +80,9 @@ def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause:
             tx.save(item)  # versioned: a concurrent writer of the same repair order makes this fail
             sources_dal.write_waiting(tx, item, waited)
             if previous_asset and previous_asset != asset_id:
-                set_cause(tx, org_id, previous_asset, key, None)
+                set_cause(tx, org_id, previous_asset, key, None, source_status="moved to another unit")
             if asset_id:
-                set_cause(tx, org_id, asset_id, key, cause, meters=meters)
+                set_cause(tx, org_id, asset_id, key, cause, meters=meters, source_status=_status_of(item))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
@@ -90,8 +90,12 @@ def commit(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, cause:
     return True
 
 
+def _status_of(item: RepairOrderItem | ScheduledMaintenanceItem) -> str | None:
+    return item.status if isinstance(item, RepairOrderItem) else None
+
+
 def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: StoredCause | None, *,
-              meters: Meters | None = None) -> None:
+              meters: Meters | None = None, source_status: str | None = None) -> None:
     """Put or remove one cause on the asset's maintenance item, keep newer `meters`; statuses are
     recomputed with the asset's meters; set or clear the asset's in_shop; and record what subscribers
     see change (a status_changed push) in the same transaction."""
@@ -115,7 +119,7 @@ def set_cause(tx: Any, org_id: str, asset_id: str, key: str, cause: StoredCause 
     if asset is not None:
         _follow_in_shop(tx, asset, maintenance, any(c.status is MaintenanceStatus.IN_SHOP for c in statuses), key)
         record_change(tx, org_id, asset_id, before=before, after=asset_state(asset, maintenance, today_eastern(now)),
-                      cause=change_cause(key, cause), now=now)
+                      cause=change_cause(key, cause, source_status), now=now)
     tx.save(maintenance)
 
 
@@ -134,11 +138,13 @@ def _follow_in_shop(tx: Any, asset: AssetItem, maintenance: AssetMaintenanceItem
                     extra={"asset_id": asset.asset_id, "asset_status": asset.status, "cause": key})
 
 
-def change_cause(key: str, cause: StoredCause | None) -> ChangeCause:
-    """The push's cause of a change of the cause `key` (RO#{id} / SM#{id}); `cause` None: it went away."""
+def change_cause(key: str, cause: StoredCause | None, source_status: str | None = None) -> ChangeCause:
+    """The push's cause of a change of the cause `key` (RO#{id} / SM#{id}); `cause` None: it went away
+    (`source_status`: e.g. the repair order's Finished)."""
     kind, _, source_id = key.partition("#")
+    detail = cause.detail if cause is not None else source_status or "no longer a maintenance status"
     return ChangeCause(source="repair_order" if kind == "RO" else "scheduled_maintenance", source_id=source_id,
-                       detail=cause.detail if cause is not None else "closed or removed")
+                       detail=detail)
 
 
 def attach_waiting(org_id: str, item: RepairOrderItem | ScheduledMaintenanceItem, asset_id: str) -> bool:
