@@ -162,3 +162,32 @@ def test_unknown_role_claim_is_403():
     admin = sign_up("fleet")
     r = call_api("GET", "/me", as_user=Caller(admin.user_id, admin.org_id, "superuser"))
     assert r.status == 403
+
+
+def test_a_zip_the_zip_data_does_not_know_is_the_same_422_as_search_gives():
+    """Found by a newcomer: 00000 made a vendor that search could never find."""
+    body = {"name": "Nowhere Repair", "kind": "vendor", "admin_name": "A", "address": address(zip="00000"),
+            "contact_email": "a@nowhere.example"}
+    r = call_api("POST", "/organizations", as_user={"sub": "usr_nowhere"}, json_body=body)
+    assert r.status == 422, r.body
+    [detail] = r.json()["error"]["details"]
+    assert detail["field"] == "address.zip" and "unknown US ZIP code 00000" in detail["message"]
+    fleet = sign_up("fleet")
+    searched = call_api("GET", "/vendors/search", as_user=fleet, query={"zip": "00000", "radius_miles": "10"})
+    assert searched.status == 422 and "unknown US ZIP code 00000" in searched.json()["error"]["details"][0]["message"]
+
+    placed = {**body, "address": address(zip="00000", lat=42.36, lng=-71.05)}  # a ZIP newer than our data
+    r = call_api("POST", "/organizations", as_user={"sub": "usr_nowhere"}, json_body=placed)
+    assert r.status == 201, r.body
+    assert (r.json()["organization"]["lat"], r.json()["organization"]["lng"]) == (42.36, -71.05)
+    moving = sign_up("vendor")
+    r = call_api("PATCH", f"/organizations/{moving.org_id}", as_user=moving,
+                 json_body={"version": 1, "address": address(zip="00000")})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "address.zip", r.body
+
+
+def test_organizations_show_where_they_are_placed():
+    vendor, fleet = sign_up("vendor"), sign_up("fleet")
+    for caller in (vendor, fleet):
+        org = call_api("GET", f"/organizations/{caller.org_id}", as_user=caller).json()
+        assert org["lat"] == pytest.approx(42.36, abs=0.05) and org["lng"] == pytest.approx(-71.05, abs=0.05)

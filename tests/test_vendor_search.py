@@ -229,13 +229,16 @@ class TestVendorSearch:
         assert {h["connection"] for h in found(other_fleet, radius=100)} == {None}
 
     def test_vendors_without_a_location_are_not_found(self, fleet):
-        nowhere = sign_up_vendor("Nowhere Shop", "00000")  # no lat/lng and a ZIP without a centroid
-        item = OrgItem.get(f"ORG#{nowhere.org_id}", "PROFILE")
+        """Sign-up and updates refuse an address we cannot place (test_organizations_api.py); a vendor stored
+        before that check, without lat/lng and with a ZIP without a centroid, stays out of the index."""
+        older = sign_up_vendor("Older Shop", "02139")
+        item = OrgItem.get(f"ORG#{older.org_id}", "PROFILE")
+        item.address = {**item.address, "zip": "00000", "lat": None, "lng": None}
+        locate_vendor(item)
+        item.save()
         assert item.lat is None and item.gsi1pk is None and item.gsi1sk is None
-        half = sign_up_vendor("Half Coordinates", "00000", lat=42.36)  # lng missing: not a location
-        assert OrgItem.get(f"ORG#{half.org_id}", "PROFILE").gsi1pk is None
         fleet_item = OrgItem.get(f"ORG#{fleet.org_id}", "PROFILE")
-        assert fleet_item.gsi1pk is None and fleet_item.lat is None  # fleets are not in the index
+        assert fleet_item.gsi1pk is None and fleet_item.lat is not None  # placed, but fleets are not in the index
         assert found(fleet, radius=500) == []
 
     def test_a_vendor_that_moves_moves_in_the_index(self, fleet):
@@ -262,10 +265,10 @@ class TestVendorSearch:
                      json_body={"version": version + 1, "address": {**new_address, "lat": 42.3647, "lng": -71.1042}})
         assert r.status == 200, r.body
         assert [h["org_id"] for h in found(fleet, radius=10)] == [vendor.org_id] and found(fleet, "98101", 5) == []
-        # and an address without any location takes the vendor out of the index
+        # an address we cannot place is refused, and the vendor stays where it was
         r = call_api("PATCH", f"/organizations/{vendor.org_id}", as_user=vendor,
                      json_body={"version": version + 2, "address": {**new_address, "zip": "00000"}})
-        assert r.status == 200 and found(fleet, radius=500) == []
+        assert r.status == 422 and [h["org_id"] for h in found(fleet, radius=10)] == [vendor.org_id]
 
 
 @pytest.mark.usefixtures("dynamodb")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.base_models import Address
+from shared.errors import Unprocessable
 from shared.geo import geohash as geo
 from shared.geo.zips import centroid
 from shared.orgs.models import OrgItem
@@ -24,23 +26,30 @@ def geo_partition(geohash: str) -> str:
 
 
 def vendor_location(address: dict[str, Any]) -> tuple[float, float] | None:
-    """Where a vendor is: its address's lat/lng when both are given, else its ZIP's centroid, else None."""
+    """Where an organization is: its address's lat/lng when both are given, else its ZIP's centroid, else None."""
     lat, lng = address.get("lat"), address.get("lng")
     if lat is not None and lng is not None:
         return float(lat), float(lng)
     return centroid(str(address.get("zip") or ""))
 
 
-def locate_vendor(item: OrgItem) -> None:
-    """Set a vendor profile's location and geo index keys from its address (cleared when it has none).
+def check_locatable(address: Address) -> None:
+    """An address we can place: with lat and lng, or a ZIP the ZIP data knows (else a vendor could never be
+    found by search). The same words as vendor search's 422 for an unknown ZIP."""
+    if (address.lat is None or address.lng is None) and centroid(address.zip) is None:
+        raise Unprocessable.field("address.zip", f"unknown US ZIP code {address.zip}: check it, or give the "
+                                  "address's lat and lng")
 
-    Call before the profile's write, so the location changes in the same write as the address.
+
+def locate_vendor(item: OrgItem) -> None:
+    """Set an organization's location from its address and, for a vendor, its geo index keys (so fleets
+    never show in vendor search). Call before the profile's write: the location changes with the address.
     """
-    location = vendor_location(item.address or {}) if item.kind == "vendor" else None
-    if location is None:
-        item.lat = item.lng = item.gsi1pk = item.gsi1sk = None
+    location = vendor_location(item.address or {})
+    item.lat, item.lng = location if location is not None else (None, None)
+    if location is None or item.kind != "vendor":
+        item.gsi1pk = item.gsi1sk = None
         return
-    item.lat, item.lng = location
     geohash = geo.encode(*location)
     item.gsi1pk = geo_partition(geohash)
     item.gsi1sk = f"{geohash}#{item.org_id}"

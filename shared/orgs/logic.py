@@ -15,7 +15,7 @@ from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from shared.ids import new_id, spoken_code, utc_now
 from shared.orgs import dal
-from shared.orgs.location import locate_vendor
+from shared.orgs.location import check_locatable, locate_vendor
 from shared.orgs.models import (
     Me,
     Organization,
@@ -40,6 +40,7 @@ def create_organization(identity: Identity, body: OrganizationCreate, admin_name
     """Sign-up: a new organization, with the signed-in caller as its first admin."""
     if isinstance(identity, Principal):
         raise Conflict("you already belong to an organization")
+    check_locatable(body.address)
     email = (identity.email or body.contact_email).lower()
     for _ in range(PARTNER_ID_ATTEMPTS):
         partner_id = new_partner_id() if body.kind is OrgKind.VENDOR else None
@@ -72,7 +73,7 @@ def _create_organization(
         created_at=now,
         updated_at=now,
     )
-    locate_vendor(org)  # vendors: location and geo index keys, in this same write
+    locate_vendor(org)  # its location (vendors: and geo index keys), in this same write
     user = UserItem(
         org_pk(org_id),
         dal.user_sk(identity.user_id),
@@ -120,11 +121,13 @@ def update_organization(caller: Principal, org_id: str, body: OrganizationUpdate
     if item is None:
         raise NotFound(f"organization {org_id} not found")
     _check_version(item.version, body.version, "organization")
+    if body.address is not None:
+        check_locatable(body.address)
     before = dal.to_organization(item)
     changes = body.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
     for field, value in changes.items():
         setattr(item, field, value.lower() if field == "contact_email" else value)
-    if "address" in changes or (item.kind == OrgKind.VENDOR.value and item.gsi1pk is None):
+    if "address" in changes or item.lat is None:
         locate_vendor(item)  # a vendor moves in the geo index with the address, in this same write
     item.updated_at = utc_now()
     with atomic("the organization was changed by someone else; reload it and try again") as tx:

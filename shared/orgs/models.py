@@ -91,6 +91,9 @@ class Organization(StoredModel):
     contact_email: str
     services_offered: Annotated[list[str], BeforeValidator(lambda v: list(v or []))]
     partner_id: str | None = Field(default=None, description="vendors only: 5-character partner ID")
+    lat: float | None = Field(default=None, description="where we place it: the address's lat/lng, else its ZIP's "
+                              "centroid (vendor search measures from here)")
+    lng: float | None = None
     created_at: datetime
     updated_at: datetime
     version: Version
