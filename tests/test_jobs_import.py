@@ -16,6 +16,7 @@ from shared.jobs.csv_parse import MAX_ROWS
 from tests.conftest import TEST_ENV, ApiResponse, call_api
 from tests.factories import create_asset, sign_up
 from tests.jobs_support import setup
+from tests.portal_helpers import create_customer, create_site
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 HEADER = ["kind", "vin", "title", "description", "due_date", "configuration", "template",
@@ -304,3 +305,17 @@ def test_an_interrupted_import_resumes_with_the_same_jobs(monkeypatch):
 
 def act_start(s, job_id: str) -> int:
     return call_api("POST", f"/partner/jobs/{job_id}/start", as_user=s.technician).status
+
+
+def test_a_row_assigned_at_a_site_not_of_its_partner_is_named():
+    s = setup()
+    site_id = create_site(s.vendor, create_customer(s.vendor)["customer_id"])["site_id"]
+    header = [*HEADER, "site_id"]
+    rows = [[*install_row(create_asset(s.fleet), s.partner_id), site_id],
+            [*install_row(create_asset(s.fleet), s.partner_id), "site_elsewhere"],
+            [*install_row(create_asset(s.fleet)), "site_elsewhere"]]  # unassigned: checked when it is assigned
+    r = send(s.fleet, to_csv(rows, header))
+    assert details(r) == [(3, "site_id")]
+    assert "site_elsewhere" in r.json()["error"]["details"][0]["message"]
+    r = send(s.fleet, to_csv([rows[0], rows[2]], header))
+    assert r.status in (200, 201), r.body

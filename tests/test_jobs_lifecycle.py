@@ -12,6 +12,7 @@ from shared.jobs.bodies import VersionBody
 from tests.conftest import call_api
 from tests.factories import add_user, create_asset, sign_up
 from tests.jobs_support import CONFIG, act, create_job, job_body, make_partner, principal, setup
+from tests.portal_helpers import create_customer, create_site
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
@@ -24,10 +25,11 @@ def audit_actions(caller) -> list[str]:
 def test_installation_job_through_its_whole_life():
     s = setup()
     asset = create_asset(s.fleet)
-    job = create_job(s.fleet, asset, due_date="2031-05-01", site_id="site_01HXYZ")
+    site_id = create_site(s.vendor, create_customer(s.vendor)["customer_id"])["site_id"]  # the partner's site
+    job = create_job(s.fleet, asset, due_date="2031-05-01", site_id=site_id)
     assert (job["status"], job["kind"], job["configuration"], job["vin"]) == ("PENDING", "installation", CONFIG,
                                                                                 asset["vin"])
-    assert job["partner_org_id"] is None and job["due_date"] == "2031-05-01" and job["site_id"] == "site_01HXYZ"
+    assert job["partner_org_id"] is None and job["due_date"] == "2031-05-01" and job["site_id"] == site_id
 
     r = call_api("POST", f"/jobs/{job['job_id']}/assign", as_user=s.fleet,
                  json_body={"partner_id": s.partner_id.lower(), "version": job["version"]})
@@ -208,3 +210,25 @@ def test_racing_version_in_the_body_is_a_409():
     r = act(s.technician, job["job_id"], "start", version=job["version"] - 1)
     assert r.status == 409 and "version" in r.body
     assert act(s.technician, job["job_id"], "start", version=job["version"]).status == 200
+
+
+def test_a_job_at_a_site_goes_only_to_the_partner_whose_site_it_is():
+    """Found by a newcomer: an unknown site, or another vendor's, was accepted and its completed service
+    then dropped with a log line. The site is checked when the job is assigned."""
+    s = setup()
+    other = make_partner(s.fleet, "Other Installers")
+    theirs = create_site(other.vendor, create_customer(other.vendor)["customer_id"])["site_id"]
+    for site_id in (theirs, "site_unknown"):
+        job = create_job(s.fleet, site_id=site_id)  # unassigned: no partner to check it against yet
+        r = call_api("POST", f"/jobs/{job['job_id']}/assign", as_user=s.fleet,
+                     json_body={"partner_id": s.partner_id, "version": job["version"]})
+        assert r.status == 422, r.body
+        [detail] = r.json()["error"]["details"]
+        assert detail["field"] == "site_id" and site_id in detail["message"] and s.partner_id in detail["message"]
+        r = call_api("POST", "/jobs", as_user=s.fleet,
+                     json_body=job_body(create_asset(s.fleet), site_id=site_id, partner_id=s.partner_id))
+        assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "site_id", r.body
+    job = create_job(s.fleet, site_id=theirs)
+    r = call_api("POST", f"/jobs/{job['job_id']}/assign", as_user=s.fleet,
+                 json_body={"partner_id": other.partner_id, "version": job["version"]})
+    assert r.status == 200 and r.json()["site_id"] == theirs, r.body

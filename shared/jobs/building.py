@@ -20,6 +20,7 @@ from shared.ids import new_id
 from shared.jobs import changes, dal
 from shared.jobs.models import JobItem, JobStatus
 from shared.partners.public import PartnerInvitationItem, PartnerRecord, PartnerStatus, accepted_partner, invitation_sk
+from shared.portal.public import vendor_site_ids
 
 JOB_DATA = ("title", "description", "configuration", "due_date", "site_id")
 
@@ -58,6 +59,14 @@ def accepted(fleet_id: str, partner_id: str, field: str = "partner_id") -> Partn
         raise Unprocessable.field(field, f"{partner_id} is not an ACCEPTED installation partner of your fleet: "
                                          "invite it first (POST /partners/invitations)")
     return record
+
+
+def check_site(site_id: str | None, partner: PartnerRecord | None, field: str = "site_id") -> None:
+    """A job assigned to a partner at a site: the site must be the partner's (a vendor's customers' sites
+    are its own), else its completed service could never reach the customer's portal. 422 on `field`."""
+    if site_id and partner is not None and not vendor_site_ids(partner.partner_org_id or "", [site_id]):
+        raise Unprocessable.field(field, f"site {site_id} is not a site of partner {partner.partner_id} "
+                                         f"({partner.partner_name}): use one of its sites, or no site")
 
 
 def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False) -> None:

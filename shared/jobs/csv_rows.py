@@ -22,6 +22,7 @@ from shared.jobs.csv_parse import ParsedCsv, RowError
 from shared.jobs.models import JobKind
 from shared.jobs.templates_models import MAX_NAME, JobTemplateItem
 from shared.partners.public import PartnerRecord, accepted_partner
+from shared.portal.public import vendor_site_ids
 
 PARTNER_ID = re.compile(r"^[A-Z0-9]{5}$")
 SITE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -84,8 +85,23 @@ def validate(caller: Principal, parsed: ParsedCsv) -> tuple[list[PlannedJob], li
         errors += row_errors
         if job is not None and not row_errors:
             plan.append(job)
+    wrong_sites = _sites_not_of_partner(plan)
+    errors += [RowError(j.row, "site_id", f"site {j.data['site_id']} is not a site of partner "
+                        f"{j.partner.partner_id}: use one of its sites, or no site")
+               for j in plan if j.partner is not None and j.row in wrong_sites]
     errors.sort(key=lambda e: e.row)
-    return plan, errors
+    return [j for j in plan if j.row not in wrong_sites], errors
+
+
+def _sites_not_of_partner(plan: list[PlannedJob]) -> set[int]:
+    """Rows assigned to a partner at a site that is not the partner's (one BatchGetItem per partner)."""
+    wanted: dict[str, set[str]] = {}
+    for job in plan:
+        if job.partner is not None and job.data.get("site_id"):
+            wanted.setdefault(job.partner.partner_org_id or "", set()).add(str(job.data["site_id"]))
+    known = {(org, site) for org, sites in wanted.items() for site in vendor_site_ids(org, sites)}
+    return {j.row for j in plan if j.partner is not None and j.data.get("site_id")
+            and (j.partner.partner_org_id, str(j.data["site_id"])) not in known}
 
 
 def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowError]) -> PlannedJob | None:

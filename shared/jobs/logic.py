@@ -64,6 +64,7 @@ def create_job(caller: Principal, body: JobCreate) -> Job:
     _require(data)
     asset = vehicles.resolve(caller.org_id, body.asset_id, body.vin)
     partner = building.accepted(caller.org_id, body.partner_id) if body.partner_id else None
+    building.check_site(data.get("site_id"), partner)
     now = utc_now()
     item = building.new_job_item(caller, asset, data["kind"], data, now,
                                  building.JobOrigin(template_id=body.template_id))

@@ -36,6 +36,7 @@ def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int 
     rules.action_of(item.job_id, item.status, to)
     changes.check_version(item, version)
     partner = building.accepted(item.fleet_id, partner_id or "") if to == JobStatus.ASSIGNED else None
+    building.check_site(item.site_id, partner)
     before, expected, partner_org = changes.snapshot(item), item.status, item.partner_org_id
     with atomic(changes.lost_race(item.job_id)) as tx:
         if to in ENDS_ACCESS:
