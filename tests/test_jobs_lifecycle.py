@@ -232,3 +232,13 @@ def test_a_job_at_a_site_goes_only_to_the_partner_whose_site_it_is():
     r = call_api("POST", f"/jobs/{job['job_id']}/assign", as_user=s.fleet,
                  json_body={"partner_id": other.partner_id, "version": job["version"]})
     assert r.status == 200 and r.json()["site_id"] == theirs, r.body
+
+
+def test_a_job_with_several_wrong_fields_names_them_all_in_one_422():
+    """Found by a newcomer: POST /jobs answered one problem at a time."""
+    s = setup()
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
+        "kind": "installation", "asset_id": "ast_missing", "partner_id": "ZZZZZ", "configuration": {}})
+    assert r.status == 422, r.body
+    fields = [d["field"] for d in r.json()["error"]["details"]]
+    assert {"title", "asset_id", "partner_id"} <= set(fields), fields

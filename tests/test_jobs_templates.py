@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import call_api
 from tests.factories import add_user, create_asset, sign_up
 from tests.jobs_support import CONFIG, setup
+from tests.portal_helpers import create_customer, create_site
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
@@ -60,14 +61,15 @@ def test_template_lifecycle():
 def test_job_from_a_template_with_overrides_and_save_as_template():
     s = setup()
     asset = create_asset(s.fleet)
-    template = create_template(s.fleet, site_id="site_1")
+    site_id = create_site(s.vendor, create_customer(s.vendor)["customer_id"])["site_id"]
+    template = create_template(s.fleet, site_id=site_id)
     r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
         "template_id": template["template_id"], "vin": asset["vin"], "title": "Install box v2 on T-1",
         "partner_id": s.partner_id})
     assert r.status == 201, r.body
     job = r.json()
     assert (job["kind"], job["configuration"], job["title"], job["site_id"], job["template_id"], job["status"]) == (
-        "installation", CONFIG, "Install box v2 on T-1", "site_1", template["template_id"], "ASSIGNED")
+        "installation", CONFIG, "Install box v2 on T-1", site_id, template["template_id"], "ASSIGNED")
     # an explicit null clears what the template gives: a maintenance job from an installation template
     r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
         "template_id": template["template_id"], "asset_id": asset["asset_id"], "kind": "maintenance",
@@ -117,3 +119,16 @@ def test_a_template_holds_a_due_date_too():
     r = call_api("PATCH", f"/job-templates/{template['template_id']}", as_user=s.fleet,
                  json_body={"version": template["version"], "due_date": None})
     assert r.status == 200 and r.json()["due_date"] is None
+
+
+def test_a_jobs_configuration_is_merged_into_its_templates_key_by_key():
+    """Found by a newcomer: a job's `configuration` replaced the template's whole configuration. Now the
+    template's keys stay and the request's keys win; an explicit null still clears it all."""
+    s = setup()
+    asset = create_asset(s.fleet)
+    template = create_template(s.fleet)
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
+        "template_id": template["template_id"], "asset_id": asset["asset_id"],
+        "configuration": {"apn": "private.iot", "firmware": "2.0"}})
+    assert r.status == 201, r.body
+    assert r.json()["configuration"] == {**CONFIG, "apn": "private.iot", "firmware": "2.0"}

@@ -9,7 +9,7 @@ deleted with the transition that starts or ends it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.auth.principal import Principal
 from shared.db.base import atomic
@@ -30,11 +30,27 @@ def fleet_job(caller: Principal, job_id: str) -> JobItem:
     return item
 
 
+T = TypeVar("T")
+
+
 def _merged(template: JobTemplateItem | None, body: JobCreate) -> dict[str, Any]:
-    """The template's data, overridden by each field the request gives (an explicit null clears it)."""
+    """The template's data, overridden by each field the request gives (an explicit null clears it); a
+    configuration given is merged into the template's key by key, the request's keys winning."""
     data: dict[str, Any] = {k: getattr(template, k) for k in templates.TEMPLATE_FIELDS} if template else {}
-    data.update(dump_set(body))
+    given = dump_set(body)
+    if isinstance(data.get("configuration"), dict) and isinstance(given.get("configuration"), dict):
+        given["configuration"] = {**data["configuration"], **given["configuration"]}
+    data.update(given)
     return data
+
+
+def _collect(problems: list[dict[str, Any]], check: Callable[[], T]) -> T | None:
+    """Run one check; its 422's details join `problems` (None then), so all of them are answered at once."""
+    try:
+        return check()
+    except Unprocessable as exc:
+        problems += exc.details or [{"field": None, "message": exc.message}]
+        return None
 
 
 def _require(data: dict[str, Any]) -> None:
@@ -61,10 +77,14 @@ def _create_conflict(caller: Principal, template_name: str | None) -> Callable[[
 def create_job(caller: Principal, body: JobCreate) -> Job:
     template = templates.template_data(caller, body.template_id) if body.template_id else None
     data = _merged(template, body)
-    _require(data)
-    asset = vehicles.resolve(caller.org_id, body.asset_id, body.vin)
-    partner = building.accepted(caller.org_id, body.partner_id) if body.partner_id else None
-    building.check_site(data.get("site_id"), partner)
+    problems: list[dict[str, Any]] = []  # every field's problem in one 422, not one per request
+    _collect(problems, lambda: _require(data))
+    asset = _collect(problems, lambda: vehicles.resolve(caller.org_id, body.asset_id, body.vin))
+    partner_id = body.partner_id
+    partner = _collect(problems, lambda: building.accepted(caller.org_id, partner_id)) if partner_id else None
+    _collect(problems, lambda: building.check_site(data.get("site_id"), partner))
+    if problems or asset is None:
+        raise Unprocessable("the job is not valid", problems)
     now = utc_now()
     item = building.new_job_item(caller, asset, data["kind"], data, now,
                                  building.JobOrigin(template_id=body.template_id))
