@@ -1,4 +1,4 @@
-"""asyncapi.yaml: committed as generated, and true of what we send.
+"""asyncapi.yaml: committed as generated, served like openapi.json, and true of what we send.
 
 Real deliveries (verification, test, snapshot, status_changed) reach a local receiver through the
 real stream processor, and each body and header set validates against its message in the document;
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import httpx
 import jsonschema_rs
 import pytest
 import yaml
@@ -61,6 +62,14 @@ def in_shop(asset: dict[str, Any]) -> AssetState:
 
 def test_the_committed_asyncapi_is_what_the_models_generate():
     assert ASYNCAPI_FILE.read_text() == generate(), "asyncapi.yaml is out of date: run `make openapi` and commit it"
+
+
+@pytest.mark.usefixtures("dynamodb")
+def test_the_docs_function_serves_it_without_a_token(dev_server):
+    r = call_api("GET", "/asyncapi.yaml")
+    assert (r.status, r.headers["Content-Type"]) == (200, "application/yaml")
+    assert r.body == ASYNCAPI_FILE.read_text()
+    assert httpx.get(f"{dev_server.url}/asyncapi.yaml").text == r.body, "public, as /openapi.json"
 
 
 @pytest.mark.usefixtures("dynamodb")
