@@ -46,8 +46,10 @@ fuzz: install
 dev: install
 	$(RUN) python -m dev.run
 
+# the committed documents: openapi.json (the routes) and asyncapi.yaml (the push events we send)
 openapi: install
 	$(RUN) python -m dev.openapi
+	$(RUN) python -m dev.asyncapi
 
 # the daily maintenance refresh, now, against the running `make dev` stack (dev/refresh.py)
 refresh: install

@@ -39,7 +39,7 @@ LAYER_SOURCE_DIR = BUILD_DIR / "layer-source"
 APP_SOURCE_DIR = BUILD_DIR / "app-source"
 COMPILED_STAMP = BUILD_DIR / "compiled.json"
 APP_PACKAGES = ("shared", "functions")
-APP_FILES = ("openapi.json",)  # the docs function serves it (shared/api/docs.py)
+APP_FILES = ("openapi.json", "asyncapi.yaml")  # the docs function serves them (shared/api/docs.py)
 # Never read at run time: type stubs, C sources of compiled extensions, SBOMs, install records
 # (pip's, for uninstalling); and the long description in each METADATA (trim_metadata).
 PRUNED_GLOBS = ("*.pyi", "*-stubs", "*.c", "*.dist-info/sboms", "*.dist-info/RECORD")

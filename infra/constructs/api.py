@@ -139,8 +139,9 @@ class Api(Construct):
         for target in (resource, resource.add_resource("{proxy+}")):
             if public:
                 self._without_authorizer(target, "GET", integration,
-                                         "Public on purpose: the OpenAPI docs (/swagger) describe the API "
-                                         "and hold no data; every data route requires a Cognito token.")
+                                         "Public on purpose: the docs (/swagger, the OpenAPI and AsyncAPI "
+                                         "documents) describe the API and hold no data; every data route "
+                                         "requires a Cognito token.")
             else:
                 target.add_method(
                     "ANY",

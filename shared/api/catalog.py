@@ -37,7 +37,8 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     "fleetrock_webhook": {"shared.fleetrock.inbox.webhook_routes": ("webhooks",)},
     # fleetrock.md: push subscriptions and their deliveries
     "subscriptions": {"shared.push.routes": ("subscriptions",)},
-    "docs": {"shared.api.docs": ("swagger", "openapi.json")},
+    # the API's OpenAPI (and Swagger UI), and the AsyncAPI of the pushes we send (README: Receiving pushes)
+    "docs": {"shared.api.docs": ("swagger", "openapi.json", "asyncapi.yaml")},
 }
 # API handlers whose routes need no token (API Gateway: no authorizer; dev server: no check), GET only
 PUBLIC_HANDLERS: frozenset[str] = frozenset({"docs"})

@@ -1,9 +1,11 @@
 """GET /swagger: the whole API's OpenAPI as Swagger UI; GET /openapi.json (or /swagger?format=json):
-the document itself.
+the document itself; GET /asyncapi.yaml: the pushes we send to subscribers (AsyncAPI 3).
 
 The document is openapi.json, which `make openapi` generates from every handler's routes and the
 Lambda package ships (infra/bundle.py); tests/test_openapi.py fails when it differs from the code.
-Serving that file, rather than building the document from the routes, keeps every route module
+asyncapi.yaml is served the same way, as committed (`make openapi` writes it from the push event
+models, dev/asyncapi.py; tests/test_asyncapi.py fails on drift), so no YAML library is needed here.
+Serving these files, rather than building the document from the routes, keeps every route module
 and the OpenAPI models out of the docs function's cold start. Offline: the UI's script and style
 are inlined from Powertools' package (the docs layer holds them in AWS).
 """
@@ -19,8 +21,9 @@ import aws_lambda_powertools.event_handler as powertools_event_handler
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-# functions/ and shared/ sit beside openapi.json both in the repository and in the package
+# functions/ and shared/ sit beside openapi.json and asyncapi.yaml both in the repository and in the package
 OPENAPI_FILE = Path(__file__).resolve().parents[2] / "openapi.json"
+ASYNCAPI_FILE = OPENAPI_FILE.with_name("asyncapi.yaml")
 SWAGGER_UI_DIR = Path(powertools_event_handler.__file__).parent / "openapi" / "swagger_ui"
 
 if TYPE_CHECKING:
@@ -33,6 +36,11 @@ router = Router()
 def _document() -> dict[str, object]:
     loaded: dict[str, object] = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
     return loaded
+
+
+@cache
+def _asyncapi() -> str:
+    return ASYNCAPI_FILE.read_text(encoding="utf-8")
 
 
 @cache
@@ -58,6 +66,11 @@ def _served(event: APIGatewayProxyEvent) -> str:
 def openapi_document() -> Response[str]:
     spec = _served(cast("APIGatewayProxyEvent", router.current_event))
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=spec)
+
+
+@router.get("/asyncapi.yaml", include_in_schema=False)
+def asyncapi_document() -> Response[str]:
+    return Response(status_code=200, content_type="application/yaml", body=_asyncapi())
 
 
 @router.get("/swagger", include_in_schema=False)

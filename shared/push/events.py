@@ -30,7 +30,7 @@ class ChangeCause(Model):
     """What changed the asset: a repair order, a scheduled maintenance item, or the asset itself."""
 
     source: Literal["repair_order", "scheduled_maintenance", "asset"]
-    source_id: str | None = Field(default=None, description="the repair order's or maintenance item's id")
+    source_id: str | None = Field(default=None, description="the repair order's, maintenance item's or asset's id")
     detail: str | None = Field(default=None, description="e.g. the repair order's status, or 'deleted'")
 
 
@@ -39,7 +39,7 @@ class StatusChangedEvent(Model):
 
     `sequence` grows with every change of the asset: order by it and drop one not greater than the last
     you applied. Changes within a few seconds may come as one event (the latest state; `previous`
-    is what the last event you got said). `current` is None when the asset was deleted.
+    is what the last event you got said). `current` is null when the asset was deleted.
     """
 
     type: Literal["status_changed"] = "status_changed"
