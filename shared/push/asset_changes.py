@@ -1,4 +1,5 @@
-"""status_changed for changes the asset itself makes: its status set by a person, or its deletion.
+"""status_changed for changes the asset itself makes: its status set by a person (DELETE /assets/{id}
+makes it inactive), or its record removed.
 
 Those are written by shared/assets, below push, so they come here from the asset's stream record
 (old and new image): the record is kept by the stream until this work succeeds, and the change it
@@ -40,7 +41,7 @@ def asset_record_changed(old: dict[str, Any] | None, new: dict[str, Any] | None)
             if current is None:
                 return  # deleted since: its REMOVE record says so
             after = asset_state(current, maintenance)
-        detail = f"asset status set to {new['status']}" if new is not None else "deleted"
+        detail = f"asset status set to {new['status']}" if new is not None else "removed"
         try:
             with atomic("the asset changed meanwhile") as tx:
                 record_change(tx, fleet_id, asset_id, before=before, after=after,

@@ -31,7 +31,7 @@ class ChangeCause(Model):
 
     source: Literal["repair_order", "scheduled_maintenance", "asset"]
     source_id: str | None = Field(default=None, description="the repair order's, maintenance item's or asset's id")
-    detail: str | None = Field(default=None, description="e.g. the repair order's status, or 'deleted'")
+    detail: str | None = Field(default=None, description="e.g. the repair order's status, or 'asset status set to inactive'")
 
 
 class StatusChangedEvent(Model):
@@ -39,7 +39,8 @@ class StatusChangedEvent(Model):
 
     `sequence` grows with every change of the asset: order by it and drop one not greater than the last
     you applied. Changes within a few seconds may come as one event (the latest state; `previous`
-    is what the last event you got said). `current` is null when the asset was deleted.
+    is what the last event you got said). A deleted asset (DELETE /assets/{id}) comes as `current.asset_status`
+    `inactive`; `current` is null only when the asset's record itself is gone.
     """
 
     type: Literal["status_changed"] = "status_changed"
