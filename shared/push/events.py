@@ -31,7 +31,7 @@ class ChangeCause(Model):
 
     source: Literal["repair_order", "scheduled_maintenance", "asset"]
     source_id: str | None = Field(default=None, description="the repair order's, maintenance item's or asset's id")
-    detail: str | None = Field(default=None, description="e.g. the repair order's status, or 'asset status set to inactive'")
+    detail: str | None = Field(default=None, description="e.g. a repair order's status; 'asset status set to inactive'")
 
 
 class StatusChangedEvent(Model):
