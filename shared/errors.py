@@ -57,3 +57,8 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+def an(word: str) -> str:
+    """The word with its indefinite article, for messages: "an accepted", "a pending"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

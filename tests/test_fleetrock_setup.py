@@ -33,6 +33,11 @@ def test_configure_stores_the_key_encrypted_and_shows_the_webhook_secret_once(dy
     again = call_api("POST", "/integrations", as_user=admin, json_body={
         "login_url": fleetrock.url, "username": "x", "api_key": "another-key", "default_group": "G"})
     assert again.status == 409  # one integration per fleet
+    short = call_api("POST", "/integrations", as_user=sign_up("fleet"), json_body={
+        "login_url": fleetrock.url, "username": "x", "api_key": "abc", "default_group": "G"})
+    [detail] = short.json()["error"]["details"]
+    assert short.status == 422 and detail["field"] == "api_key" and "8 to 500 characters" in detail["message"]
+    assert "items" not in detail["message"] and "abc" not in short.body
 
 
 def test_activate_with_bad_credentials_is_422_and_stays_configured(fleetrock):

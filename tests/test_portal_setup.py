@@ -174,6 +174,9 @@ def test_completed_services_by_range():
     r = call_api("POST", f"/sites/{site['site_id']}/services", as_user=vendor,
                  json_body={"service_name": "Wash", "completed_at": "2026-03-01T10:00:00"})  # no time zone
     assert r.status == 422
+    r = call_api("POST", f"/sites/{site['site_id']}/services", as_user=vendor,
+                 json_body={"service_name": "Wash", "completed_at": "2099-03-01T10:00:00Z"})
+    assert r.status == 422 and "future" in r.json()["error"]["details"][0]["message"], r.body
     r = call_api("GET", f"/sites/{site['site_id']}/services", as_user=vendor, query={"from": "March"})
     assert r.status == 422
     r = call_api("POST", "/sites/site_unknown/services", as_user=vendor,

@@ -115,7 +115,8 @@ def test_accept_reject_revoke_rules_emails_and_audit(fleet, merchant, mailbox):
     service = create_service(fleet)
     conn = request(merchant, service["service_id"]).json()
     cid = conn["connection_id"]
-    assert decide(fleet, cid, "revoke").status == 409  # only an accepted one
+    r = decide(fleet, cid, "revoke")
+    assert r.status == 409 and "only an accepted one can be revoked" in r.json()["error"]["message"], r.body
     accepted = decide(fleet, cid, "accept")
     assert accepted.status == 200 and accepted.json()["status"] == "accepted"
     assert accepted.json()["version"] == conn["version"] + 1
@@ -147,6 +148,8 @@ def test_rejected_request_frees_the_pair(fleet, merchant, mailbox):
     assert r.status == 200 and r.json()["status"] == "rejected"
     assert [m["Subject"] for m in mailbox.to(contact_of(merchant))] == ["Harbor Freight declined your request"]
     assert "service_connection.rejected" in audit_actions(merchant)
+    r = order(merchant, service["service_id"])
+    assert r.status == 403 and "was rejected on " in r.json()["error"]["message"], r.body
     assert request(merchant, service["service_id"]).status == 201
 
 
@@ -256,6 +259,7 @@ def test_revoked_merchant_cannot_order_but_sees_its_past_orders(fleet, merchant)
     decide(fleet, conn["connection_id"], "revoke")
     r = order(merchant, sid)
     assert r.status == 403 and r.error_code == "forbidden"
+    assert f"service {sid} was revoked on " in r.json()["error"]["message"], r.body  # not "does not exist"
     orders = call_api("GET", f"/services/{sid}/orders", as_user=merchant).json()["items"]
     assert [o["order_id"] for o in orders] == [placed["order_id"]]
 

@@ -26,7 +26,7 @@ from shared.connections.notify import notify
 from shared.db.base import atomic
 from shared.db.claims import add_claim, release_claim
 from shared.db.pagination import Page, query_page
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, an
 from shared.ids import new_id, utc_now
 from shared.orgs.public import OrgItem, get_org_item
 
@@ -142,7 +142,7 @@ def _transition(
     if (by == "recipient" and is_requester) or (by == "requester" and not is_requester):
         raise Forbidden(f"only the {by} of a connection request may {action} it")
     if item.status != allowed_from.value:
-        raise Conflict(f"connection {connection_id} is {item.status}: only a {allowed_from.value} one can be "
+        raise Conflict(f"connection {connection_id} is {item.status}: only {an(allowed_from.value)} one can be "
                        f"{to.value}")
     before = to_connection(item)
     item.status = to.value

@@ -102,6 +102,17 @@ def live_connection_item(service_id: str, merchant_id: str) -> ServiceConnection
     return get_connection_item(claim.owner_id)
 
 
+def closed_connection_item(service_id: str, merchant_id: str) -> ServiceConnectionItem | None:
+    """The merchant's latest rejected or revoked connection to the service (what an order is told), if any:
+    a Query per status on the merchant's partition of gsi2, filtered to the service."""
+    found = [item for status in (ServiceConnectionStatus.REVOKED, ServiceConnectionStatus.REJECTED)
+             for item in ServiceConnectionItem.query(
+                 org_connections_partition(merchant_id), ServiceConnectionItem.gsi2sk.startswith(f"{status.value}#"),
+                 index_name="gsi2", filter_condition=ServiceConnectionItem.service_id == service_id,
+                 scan_index_forward=False)]
+    return max(found, key=lambda item: item.updated_at, default=None)
+
+
 def list_connection_items(
     org_id: str,
     *,

@@ -21,7 +21,7 @@ from shared.db.base import atomic
 from shared.db.claims import add_claim
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
-from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable, an
 from shared.ids import new_id, spoken_code, utc_now
 from shared.orgs.public import OrgItem, get_org_item
 from shared.outbox.public import add_email
@@ -181,7 +181,7 @@ def decide(caller: Principal, connection_id: str, decision: Decision) -> Service
         raise NotFound(f"service connection {connection_id} not found")
     source, target = TRANSITIONS[decision]
     if item.status != source.value:
-        raise Conflict(f"the service connection is {item.status}: only a {source.value} one can be {target.value}")
+        raise Conflict(f"the service connection is {item.status}: only {an(source.value)} one can be {target.value}")
     merchant = get_org_item(item.merchant_id)
     before = dal.to_connection(item)
     item.status = target.value
@@ -216,15 +216,23 @@ def _decision_email(item: ServiceConnectionItem, merchant_name: str, target: Ser
 
 
 # -- orders ----------------------------------------------------------------------------------
+def _state_of(service: ServiceItem, live: ServiceConnectionItem | None, caller: Principal) -> str:
+    """Why there is no accepted connection, in the merchant's words: pending, or rejected / revoked when."""
+    if live is not None:
+        return f"is {live.status}"
+    closed = dal.closed_connection_item(service.service_id, caller.org_id)
+    if closed is None:
+        return "does not exist: request one first"
+    return f"was {closed.status} on {closed.updated_at.date().isoformat()}: request a new one"
+
 def place_order(caller: Principal, service_id: str, body: OrderCreate) -> Order:
     service = dal.find_service_item(normalize_service_id(service_id))
     if service is None:
         raise NotFound(f"service {service_id} not found")
     conn = dal.live_connection_item(service.service_id, caller.org_id)
     if conn is None or conn.status != ServiceConnectionStatus.ACCEPTED.value:
-        state = f"is {conn.status}" if conn is not None else "does not exist"
-        raise Forbidden(f"your merchant connection to service {service.service_id} {state}: orders need an "
-                        "accepted one")
+        raise Forbidden(f"your merchant connection to service {service.service_id} {_state_of(service, conn, caller)}"
+                        ": orders need an accepted one")
     if body.asset_id is not None and get_asset_item(service.org_id, body.asset_id) is None:
         raise Unprocessable.field("asset_id", f"no asset {body.asset_id} in this service's fleet")
     order_id = new_id("ord")

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AnyHttpUrl, Field, SecretStr, StringConstraints
+from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, Field, SecretStr, StringConstraints
 from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
@@ -26,7 +26,19 @@ def _known_zone(name: str) -> str:
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 # a SecretStr: its repr is masked, so a debug log of the route's arguments never shows it
-ApiKey = Annotated[SecretStr, Field(min_length=8, max_length=500)]
+API_KEY_LENGTH = (8, 500)
+
+
+def _api_key_length(value: object) -> object:
+    """Say "characters": pydantic's own length message on a SecretStr speaks of "items"."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(text, str) and not API_KEY_LENGTH[0] <= len(text) <= API_KEY_LENGTH[1]:
+        raise ValueError(f"an API key is {API_KEY_LENGTH[0]} to {API_KEY_LENGTH[1]} characters, not {len(text)}")
+    return value
+
+
+ApiKey = Annotated[SecretStr, BeforeValidator(_api_key_length),
+                   Field(json_schema_extra={"minLength": API_KEY_LENGTH[0], "maxLength": API_KEY_LENGTH[1]})]
 
 
 class IntegrationStatus(StrEnum):

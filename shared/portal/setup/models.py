@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.base_models import (
     Address,
@@ -152,9 +152,19 @@ class VehicleRef(Model):
     vin: Annotated[str, StringConstraints(min_length=1, max_length=17)] | None = None
 
 
+CLOCK_SKEW = timedelta(minutes=5)  # a device's clock a little ahead is not "the future"
+
+
 class ServiceCreate(RequestBody):
     service_name: ServiceName
-    completed_at: UtcDatetime = Field(description="ISO-8601 with a time zone")
+    completed_at: UtcDatetime = Field(description="ISO-8601 with a time zone; not in the future")
+
+    @field_validator("completed_at")
+    @classmethod
+    def _done_already(cls, value: datetime) -> datetime:
+        if value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("a completed service cannot be completed in the future")
+        return value
     vehicle: VehicleRef | None = None
     picture_keys: list[ObjectKey] = Field(default_factory=list, max_length=MAX_PICTURES)
 
