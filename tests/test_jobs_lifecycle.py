@@ -242,3 +242,24 @@ def test_a_job_with_several_wrong_fields_names_them_all_in_one_422():
     assert r.status == 422, r.body
     fields = [d["field"] for d in r.json()["error"]["details"]]
     assert {"title", "asset_id", "partner_id"} <= set(fields), fields
+
+
+def test_duplicate_makes_a_new_pending_job_with_the_same_fields_not_its_life():
+    s = setup()
+    site_id = create_site(s.vendor, create_customer(s.vendor)["customer_id"])["site_id"]
+    job = create_job(s.fleet, due_date="2031-05-01", site_id=site_id, partner_id=s.partner_id,
+                     description="Box behind the cab")
+    act(s.technician, job["job_id"], "start")
+    r = call_api("POST", f"/jobs/{job['job_id']}/duplicate", as_user=s.fleet)
+    assert r.status == 201, r.body
+    copy = r.json()
+    assert copy["job_id"] != job["job_id"] and copy["status"] == "PENDING" and copy["version"] == 1
+    same = ("kind", "asset_id", "vin", "title", "description", "configuration", "due_date", "site_id")
+    assert {k: copy[k] for k in same} == {k: job[k] for k in same}
+    assert copy["partner_id"] is None and copy["partner_org_id"] is None and copy["started_at"] is None
+    assert [(h["action"], h["note"]) for h in copy["history"]] == [("created", f"a duplicate of job {job['job_id']}")]
+    assert call_api("POST", f"/jobs/{job['job_id']}/duplicate", as_user=sign_up("fleet")).status == 404
+    assert call_api("POST", f"/jobs/{job['job_id']}/duplicate", as_user=s.technician).status == 403
+    assert call_api("DELETE", f"/assets/{job['asset_id']}", as_user=s.fleet).status == 204
+    r = call_api("POST", f"/jobs/{copy['job_id']}/duplicate", as_user=s.fleet)
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "asset_id", r.body

@@ -33,6 +33,7 @@ class JobOrigin:
     template_id: str | None = None
     import_id: str | None = None
     job_id: str | None = None
+    duplicate_of: str | None = None  # POST /jobs/{id}/duplicate: the job it copies
 
 
 BY_HAND = JobOrigin()  # no template, no import, a new id
@@ -47,7 +48,8 @@ def new_job_item(caller: Principal, asset: AssetItem, kind: str, data: dict[str,
                    created_at=at, updated_at=at, history=[])
     for key in JOB_DATA:
         setattr(item, key, data.get(key))
-    changes.append_history(item, caller, at, "created", None)
+    note = f"a duplicate of job {origin.duplicate_of}" if origin.duplicate_of else None
+    changes.append_history(item, caller, at, "created", None, note=note)
     dal.index(item)
     return item
 

@@ -101,6 +101,21 @@ def create_job(caller: Principal, body: JobCreate) -> Job:
     return dal.to_job(item)
 
 
+def duplicate_job(caller: Principal, job_id: str) -> Job:
+    """A new PENDING job with the job's kind, vehicle, template and data; not its status, history, partner,
+    or times (INVERS' "Duplicate"). 422 when the vehicle is no longer usable."""
+    source = fleet_job(caller, job_id)
+    asset = vehicles.resolve(caller.org_id, source.asset_id, None)
+    data = {k: getattr(source, k) for k in building.JOB_DATA}
+    item = building.new_job_item(caller, asset, source.kind, data, utc_now(),
+                                 building.JobOrigin(template_id=source.template_id, duplicate_of=source.job_id))
+    with atomic("the vehicle changed meanwhile (deleted?): reload and try again") as tx:
+        tx.save(item, condition=JobItem.pk.does_not_exist())
+        vehicles.still_usable(tx, asset)
+        changes.audit(tx, caller, item, "job.created", None, [caller.org_id])
+    return dal.to_job(item)
+
+
 def get_job(caller: Principal, job_id: str) -> Job:
     return dal.to_job(fleet_job(caller, job_id))
 

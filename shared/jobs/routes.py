@@ -105,6 +105,12 @@ def delete_job(
     return None, 204
 
 
+@router.post("/jobs/<job_id>/duplicate", tags=TAGS, responses={201: {"description": "created"}},
+             summary="Duplicate a job: a new PENDING job with its vehicle and data, not its status, history or partner")
+def duplicate_job(job_id: JobId, caller: Manager) -> tuple[Job, int]:
+    return logic.duplicate_job(caller, job_id), 201
+
+
 @router.post("/jobs/<job_id>/assign", tags=TAGS,
              summary="Assign a PENDING job to an ACCEPTED partner: it may read the vehicle until the job ends")
 def assign_job(job_id: JobId, body: Annotated[AssignBody, Body()], caller: Manager) -> Job:
