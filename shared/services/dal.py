@@ -76,6 +76,11 @@ def get_service_item(fleet_id: str, service_id: str) -> ServiceItem | None:
     return ServiceItem.find(org_pk(fleet_id), service_sk(service_id), consistent_read=True)
 
 
+def first_service_given(fleet_id: str) -> bool:
+    """Whether the fleet got its first service (the claim catalog.first_service_record writes with it)."""
+    return ClaimItem.find(f"ORG#{fleet_id}#FIRSTSERVICE", CLAIM, consistent_read=True) is not None
+
+
 def find_service_item(service_id: str) -> ServiceItem | None:
     """A service by its ID alone (what a merchant knows): its claim names the fleet."""
     claim = ClaimItem.find(service_claim_pk(service_id), CLAIM, consistent_read=True)

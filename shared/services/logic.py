@@ -112,6 +112,9 @@ def request_connection(caller: Principal, body: ServiceConnectionRequest) -> tup
     fleet = get_org_item(service.org_id)
     if fleet is None:
         raise NotFound(f"no service has the ID {body.service_id}")
+    if service.deactivated_at is not None:
+        raise Conflict(f"service {service.service_id} ({service.name}) takes no new requests: {fleet.name} "
+                       "deactivated it; ask them for a current service ID")
     for _ in range(REQUEST_ATTEMPTS):
         existing = dal.live_connection_item(service.service_id, caller.org_id)
         if existing is not None:
@@ -143,6 +146,8 @@ def _create_request(caller: Principal, service: ServiceItem, fleet: OrgItem, mer
     with atomic(lambda failed: _PairTaken("a live request exists")) as tx:
         tx.save(item, condition=ServiceConnectionItem.pk.does_not_exist())
         dal.claim_pair(tx, item)
+        tx.condition_check(ServiceItem, service.pk, service.sk,
+                           condition=ServiceItem.deactivated_at.does_not_exist())  # not deactivated meanwhile
         add_email(
             tx,
             to=fleet.contact_email,

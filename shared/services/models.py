@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PlainSerializer, StringConstraints
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
-from shared.base_models import Name, RequestBody, StoredModel, Version
+from shared.base_models import Email, Model, Name, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
 
 SERVICE_ID_PREFIX = "SVC-"
@@ -57,6 +57,7 @@ class ServiceItem(TableItem, discriminator="service"):
     description = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    deactivated_at = UTCDateTimeAttribute(null=True)  # set: takes no new merchant requests
     version = VersionAttribute()
 
 
@@ -105,6 +106,12 @@ class ServiceCreate(RequestBody):
     description: Description | None = None
 
 
+class ServiceUpdate(VersionedUpdate):
+    not_null = ("name",)
+    name: Name | None = None
+    description: Description | None = None
+
+
 class Service(StoredModel):
     service_id: str = Field(description="short and shareable: merchants connect with it")
     org_id: str
@@ -112,7 +119,25 @@ class Service(StoredModel):
     description: str | None = None
     created_at: datetime
     updated_at: datetime
+    deactivated_at: datetime | None = Field(default=None, description="set: the service takes no new merchant "
+                                            "requests; merchants already accepted keep ordering until revoked")
     version: Version
+
+
+class ServiceGuide(Model):
+    """What a merchant needs to connect to a fleet's service: the ID and the steps."""
+
+    service_id: str
+    service_name: str
+    fleet_name: str
+    accepting_requests: bool
+    steps: list[str]
+
+
+class GuideSend(RequestBody):
+    email: Email = Field(description="the merchant's address")
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = Field(default=None,
+                                                                           description="a line of your own")
 
 
 class ServiceConnectionRequest(RequestBody):

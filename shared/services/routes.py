@@ -13,8 +13,9 @@ from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.services import logic
+from shared.services import catalog, logic
 from shared.services.models import (
+    GuideSend,
     Order,
     OrderCreate,
     Service,
@@ -22,6 +23,8 @@ from shared.services.models import (
     ServiceConnectionRequest,
     ServiceConnectionStatus,
     ServiceCreate,
+    ServiceGuide,
+    ServiceUpdate,
 )
 
 router = Router()
@@ -42,6 +45,35 @@ def create_service(body: Annotated[ServiceCreate, Body()], caller: FleetManager)
 @router.get("/services", tags=TAGS, summary="My services: your fleet's services and their IDs")
 def list_services(caller: FleetManager, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[Service]:
     return logic.list_services(caller, limit, cursor)
+
+
+@router.patch("/services/<service_id>", tags=TAGS, summary="Rename a service or change its description")
+def update_service(service_id: ServiceIdPath, body: Annotated[ServiceUpdate, Body()], caller: FleetManager) -> Service:
+    return catalog.update_service(caller, service_id, body)
+
+
+@router.post("/services/<service_id>/deactivate", tags=TAGS,
+             summary="Deactivate a service: no new merchant requests (accepted merchants keep ordering)")
+def deactivate_service(service_id: ServiceIdPath, caller: FleetManager) -> Service:
+    return catalog.set_active(caller, service_id, False)
+
+
+@router.post("/services/<service_id>/reactivate", tags=TAGS, summary="Take merchant requests on a service again")
+def reactivate_service(service_id: ServiceIdPath, caller: FleetManager) -> Service:
+    return catalog.set_active(caller, service_id, True)
+
+
+@router.get("/services/<service_id>/guide", tags=TAGS,
+            summary="The service connection guide for a merchant: the service ID and the steps")
+def service_guide(service_id: ServiceIdPath, caller: FleetManager) -> ServiceGuide:
+    return catalog.guide(caller, service_id)
+
+
+@router.post("/services/<service_id>/guide/send", tags=TAGS, responses={202: {"description": "queued"}},
+             summary="Email the service connection guide to a merchant")
+def send_service_guide(service_id: ServiceIdPath, body: Annotated[GuideSend, Body()],
+                       caller: FleetManager) -> tuple[ServiceGuide, int]:
+    return catalog.send_guide(caller, service_id, body), 202
 
 
 @router.post(

@@ -99,6 +99,13 @@ def send_push_delivery() -> Work:
     return send_from_stream
 
 
+def give_a_new_fleet_its_first_service() -> Work:
+    """Each fleet has at least one service ID from its sign-up on."""
+    from shared.services.catalog import first_service_record
+
+    return first_service_record
+
+
 def fan_out_push_change() -> Work:
     """An asset's change recorded for status_changed: one delivery per subscription that wants it."""
     from shared.push.changes import fan_out_record
@@ -138,6 +145,7 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
     ("INSERT", "maintenance_refresh_task"): (run_refresh_task,),
     ("MODIFY", "maintenance_refresh_task"): (run_refresh_task,),
     ("INSERT", "asset_push_state"): (fan_out_push_change,),
+    ("INSERT", "org"): (give_a_new_fleet_its_first_service,),
     ("MODIFY", "asset_push_state"): (fan_out_push_change,),
 }
 # works that need both images (the stream's view type is NEW_AND_OLD_IMAGES), after ROUTES' works
