@@ -33,8 +33,9 @@ lint: install
 typecheck: install
 	$(RUN) mypy shared functions dev infra tests bench
 
+# on both cores: one worker per core, each with its own DynamoDB Local; a test file stays on one worker
 pytest: install
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest
 

@@ -1,4 +1,4 @@
-"""Load and faults: 2,000 webhooks (20% redeliveries, shuffled) from several threads at the dev server.
+"""Load and faults: 1,000 webhooks (20% redeliveries, shuffled) from several threads at the dev server.
 
 Every distinct event is applied exactly once, and the final statuses are those of each repair
 order's newest state, whatever order the events came in.
@@ -19,11 +19,11 @@ from tests.factories import create_asset, sign_up
 from tests.fleetrock_support import active_integration, dispatch, envelope, repair_order
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
-TRUCKS, ORDERS_PER_TRUCK, UPDATES_PER_ORDER = 40, 2, 20  # 1,600 distinct events
+TRUCKS, ORDERS_PER_TRUCK, UPDATES_PER_ORDER = 40, 2, 10  # 800 distinct events (bench/webhook_accept.py: more)
 STATUSES = ["Not Started", "Waiting", "In Progress", "Finished", "Invoiced", "Paid", "Deleted"]
 
 
-def test_2000_shuffled_webhooks_with_duplicates_apply_exactly_once(fleetrock, dev_server, stream):
+def test_1000_shuffled_webhooks_with_duplicates_apply_exactly_once(fleetrock, dev_server, stream):
     rng = random.Random(7)
     admin = sign_up("fleet")
     trucks = [create_asset(admin, unit_number=f"L-{n}") for n in range(TRUCKS)]
@@ -41,9 +41,9 @@ def test_2000_shuffled_webhooks_with_duplicates_apply_exactly_once(fleetrock, de
                 final[ro_id] = (truck["asset_id"], status)
                 fleetrock.put_repair_order(order)  # Fleetrock ends with the last change: what applying reads
     distinct = len(events)
-    deliveries = events + rng.sample(events, k=len(events) // 4)  # 20% of the 2,000 are redeliveries
+    deliveries = events + rng.sample(events, k=len(events) // 4)  # 20% of the 1,000 are redeliveries
     rng.shuffle(deliveries)
-    assert len(deliveries) == 2000
+    assert len(deliveries) == 1000
     url = f"{dev_server.url}/webhooks/fleetrock/{integration_id}"
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda body: FleetrockStandin.post_webhook(url, secret, body), deliveries))
