@@ -229,3 +229,19 @@ def test_secrets_never_reach_the_logs(fleetrock, stream, caplog, capsys):
     assert logged, "something was logged: the check means something"
     for value in (FLEETROCK_API_KEY, secret, rotated["webhook_secret"], *fleetrock.tokens):
         assert value not in logged
+
+
+def test_an_order_stamped_in_the_minute_of_the_read_is_listed_whatever_the_second(fleetrock, monkeypatch):
+    """The flake once seen as "activation imported 0 orders": Fleetrock's dates have minute precision and
+    a window's end is exclusive, so a read in the first second of a minute missed that minute's orders."""
+    from shared.fleetrock.remote import lookup
+
+    admin = sign_up("fleet")
+    truck = create_asset(admin)
+    read_at = datetime.now(UTC).replace(second=0, microsecond=200_000)  # the first second of a minute
+    fleetrock.put_repair_order(repair_order("RO-7", truck["vin"], "In Progress", us_time(read_at),
+                                            date_started=us_time(read_at)))
+    monkeypatch.setattr(lookup, "utc_now", lambda: read_at)
+    created = configure(admin, fleetrock)
+    r = call_api("POST", f"/integrations/{created['integration_id']}/activate", as_user=admin)
+    assert r.status == 200 and r.json()["repair_orders_imported"] == 1, r.body

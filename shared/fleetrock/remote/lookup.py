@@ -37,18 +37,25 @@ def lookback(integration: IntegrationItem) -> timedelta:
     return timedelta(days=int(integration.lookback_days or DEFAULT_LOOKBACK_DAYS))
 
 
+def window_end(read_at: datetime) -> datetime:
+    """Where the listing's last window ends: the next whole minute after `read_at`. Fleetrock's dates have
+    minute precision ("12/03/2026 04:12 PM") and a window's end is exclusive, so ending at `read_at` (or
+    its second) missed an order stamped in the current minute when the read came in its first second."""
+    return read_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def list_orders(integration: IntegrationItem, client: FleetrockClient, *, closed_too: bool) -> Listing:
     """Every order Fleetrock lists within the integration's look-back, month by month.
 
     `closed_too`: also the finished and invoiced ones (the reconcile closes what it holds open)."""
     read_at = utc_now()
-    since = read_at - lookback(integration)
+    since, until = read_at - lookback(integration), window_end(read_at)
     events = ("started", "finished", "invoiced") if closed_too else ("started",)
     orders: dict[str, dict[str, Any]] = {}
     for event in events:
-        for order in client.get_repair_orders(event=event, start=since, end=read_at):
+        for order in client.get_repair_orders(event=event, start=since, end=until):
             orders[str(order["id"])] = order
-    outcome = _try_created(integration, client, since, read_at, orders)
+    outcome = _try_created(integration, client, since, until, orders)
     return Listing(orders=orders, read_at=read_at, created_lookup=outcome)
 
 
