@@ -13,6 +13,7 @@ from tests.conftest import call_api
 from tests.factories import add_user, create_asset, sign_up
 from tests.jobs_support import CONFIG, act, create_job, job_body, make_partner, principal, setup
 from tests.portal_helpers import create_customer, create_site
+from tests.test_services import contact_of
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
@@ -263,3 +264,24 @@ def test_duplicate_makes_a_new_pending_job_with_the_same_fields_not_its_life():
     assert call_api("DELETE", f"/assets/{job['asset_id']}", as_user=s.fleet).status == 204
     r = call_api("POST", f"/jobs/{copy['job_id']}/duplicate", as_user=s.fleet)
     assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "asset_id", r.body
+
+
+def test_each_party_is_told_what_concerns_it(mailbox):
+    """Found by a newcomer: nobody was told that a job was assigned to them, or that it failed."""
+    s = setup()
+    job = create_job(s.fleet, title="Install box on T-7")
+    call_api("POST", f"/jobs/{job['job_id']}/assign", as_user=s.fleet,
+             json_body={"partner_id": s.partner_id, "version": job["version"]})
+    act(s.technician, job["job_id"], "start")
+    act(s.technician, job["job_id"], "fail", reason="no CAN bus connector")
+
+    def kinds(caller) -> list[str]:
+        items = call_api("GET", "/notifications", as_user=caller).json()["items"]
+        return [n["kind"] for n in items if n["kind"].startswith("job_")]
+
+    assert kinds(s.vendor) == ["job_assigned"], "the partner: what concerns its work"
+    assert sorted(kinds(s.fleet)) == ["job_failed", "job_started"], "the fleet: the outcome"
+    [failed] = [m for m in mailbox.to(contact_of(s.fleet)) if "could not finish" in m["Subject"]]
+    subject = " ".join(failed["Subject"].split())  # a long subject is folded on the wire
+    assert subject == "Bay Installers could not finish Install box on T-7 (" + job["vin"] + ")"
+    assert "no CAN bus connector" in failed.get_content()

@@ -168,3 +168,26 @@ def test_a_test_delivery_answers_with_the_subscribers_status_and_is_not_retried(
     r = call_api("GET", f"/subscriptions/{subscription_id}/deliveries/{failed['delivery_id']}", as_user=admin)
     assert (r.json()["kind"], r.json()["status"], r.json()["attempts"]) == ("test", "failed", 1)
     assert call_api("POST", "/subscriptions/psub_unknown/test", as_user=admin).status == 404
+
+
+def test_a_change_undone_before_it_went_out_is_not_sent(receiver, stream):
+    """Found by the bench: In Shop and back before the fan-out made an event whose previous was its current."""
+    admin = sign_up("fleet")
+    truck = create_asset(admin, unit_number="T-6")
+    subscribe(admin, receiver, stream)
+
+    def set_status(status: str, version: int) -> int:
+        r = call_api("PATCH", f"/assets/{truck['asset_id']}", as_user=admin,
+                     json_body={"status": status, "version": version})
+        assert r.status == 200, r.body
+        return int(r.json()["version"])
+
+    version = set_status("in_shop", truck["version"])
+    stream.drain()
+    assert [c["current"]["asset_status"] for c in changes(receiver)] == ["in_shop"]
+    version = set_status("in_shop", set_status("active", version))  # there and back before the stream runs
+    stream.drain()
+    assert len(changes(receiver)) == 1, "subscribers have the state it is in: nothing to tell"
+    set_status("active", version)
+    stream.drain()
+    assert [c["current"]["asset_status"] for c in changes(receiver)] == ["in_shop", "active"]

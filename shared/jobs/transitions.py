@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 from shared.auth.principal import Principal
 from shared.db.base import atomic
 from shared.ids import utc_now
-from shared.jobs import building, changes, dal, rules
+from shared.jobs import building, changes, dal, notices, rules
 from shared.jobs.models import JobItem, JobStatus
 from shared.partners.public import PartnerRecord
 
@@ -78,8 +78,10 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *, part
 def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, before: dict[str, Any] | None,
           partner_org: str | None) -> None:
     """What the transition writes beside the job, in `tx`: on assign, the check that the partner is still
-    ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails."""
+    ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails; and the
+    notification of whoever must know (notices.py)."""
     if item.status == JobStatus.ASSIGNED.value:  # only assigning reaches ASSIGNED
         building.partner_still_accepted(tx, item)
         dal.grant_access(tx, item)
     changes.audit(tx, caller, item, f"job.{action}", before, [item.fleet_id, partner_org])
+    notices.tell(tx, item, action, partner_org)

@@ -38,8 +38,8 @@ def asset_record_changed(old: dict[str, Any] | None, new: dict[str, Any] | None)
         after: AssetState | None = None
         if new is not None:
             current = get_asset_item(fleet_id, asset_id)
-            if current is None:
-                return  # deleted since: its REMOVE record says so
+            if current is None or current.status != new.get("status"):
+                return  # changed again (or removed) since: the later change's own record says what it is now
             after = asset_state(current, maintenance)
         detail = f"asset status set to {new['status']}" if new is not None else "removed"
         try:

@@ -64,6 +64,10 @@ def record_change(tx: TransactWrite, fleet_id: str, asset_id: str, *, before: As
     return True
 
 
+def _signature(state: dict[str, Any] | None) -> str:
+    return AssetState.model_validate(state).signature() if state else ""
+
+
 def fan_out_record(image: dict[str, Any]) -> None:
     """Stream work on a push state's INSERT/MODIFY: fan a pending change out (a published one: nothing)."""
     if image.get("status") != dal.PENDING:
@@ -83,9 +87,12 @@ def event_of(item: AssetPushStateItem) -> StatusChangedEvent:
 
 def fan_out(item: AssetPushStateItem, now: datetime | None = None) -> int:
     """Store the change's deliveries and mark it published, in one transaction; how many were stored
-    (0 also when a newer change came meanwhile: its own record sends the latest state)."""
+    (0 also when a newer change came meanwhile: its own record sends the latest state; and when the asset
+    changed back to what subscribers last got before anything went out: nothing to tell them)."""
     now = now or utc_now()
-    subscriptions = [s for s in subs_dal.active_items(item.fleet_id) if s.wants(EventType.STATUS_CHANGED)]
+    back_where_it_was = _signature(item.previous) == item.signature  # changed and changed back before the fan-out
+    subscriptions = [] if back_where_it_was else [
+        s for s in subs_dal.active_items(item.fleet_id) if s.wants(EventType.STATUS_CHANGED)]
     content = DeliveryContent(DeliveryKind.STATUS_CHANGED, body(event_of(item)))
     deliveries = [deliveries_dal.new_item(delivery_id=new_id("dlv"), subscription_id=s.subscription_id,
                                           fleet_id=item.fleet_id, content=content, now=now, retry_for=RETRY_FOR,
