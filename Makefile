@@ -65,7 +65,7 @@ docs: install
 	$(RUN) python -m dev.fleetrock_contract
 
 # every benchmark, one after the other (slow: minutes each); figures go to bench/RESULTS.md by hand.
-BENCHES := list_assets vendor_search job_import write_bound webhook_accept cold_start maintenance_refresh capacity_counts
+BENCHES := list_assets vendor_search job_import write_bound webhook_accept cold_start maintenance_refresh capacity_counts push_latency
 bench: install
 	@for b in $(BENCHES); do echo "== bench.$$b"; $(RUN) python -m bench.$$b || exit 1; done
 
