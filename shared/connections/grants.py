@@ -53,6 +53,22 @@ def get_grant(caller: Principal, connection_id: str) -> Grant:
     return Grant.model_validate(grant).model_copy(update={"group_ids": _live(item.fleet_id, grant)})
 
 
+def accepted_connection(fleet_id: str, vendor_id: str) -> ConnectionItem | None:
+    """The pair's connection when it is accepted (jobs: a connected vendor works the fleet's units)."""
+    connection_id = dal.live_connection_id(fleet_id, vendor_id)
+    item = dal.get_connection_item(connection_id) if connection_id else None
+    return item if item is not None and item.status == ConnectionStatus.ACCEPTED.value else None
+
+
+def granted_group_ids(item: ConnectionItem) -> set[str]:
+    """The groups the vendor of an accepted connection sees now (none once the grant expired)."""
+    grant = dal.get_grant_item(item.connection_id)
+    if not _in_force(grant, utc_now()) or item.status != ConnectionStatus.ACCEPTED.value:
+        return set()
+    assert grant is not None
+    return set(_live(item.fleet_id, grant))
+
+
 def _live(fleet_id: str, grant: GrantItem) -> list[str]:
     """The granted groups that still exist: a deleted group's access ends with it, before the stream
     takes it out of the grant (shared/assets/groups/logic.py: clean_up_deleted_group)."""

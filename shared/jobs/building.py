@@ -14,8 +14,9 @@ from pynamodb.transactions import TransactWrite
 
 from shared.assets.public import AssetItem
 from shared.auth.principal import Principal
+from shared.connections.public import CONN, ConnectionItem, ConnectionStatus, connection_pk
 from shared.db.keys import org_pk
-from shared.errors import Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.ids import new_id
 from shared.jobs import changes, dal
 from shared.jobs.models import JobItem, JobStatus
@@ -71,8 +72,26 @@ def check_site(site_id: str | None, partner: PartnerRecord | None, field: str = 
                                          f"({partner.partner_name}): use one of its sites, or no site")
 
 
+def check_vehicle(asset: AssetItem, partner: PartnerRecord | None, field: str = "asset_id") -> None:
+    """A connected vendor works only on vehicles of the groups the fleet granted it: 422 naming the vehicle."""
+    if partner is None or partner.connection_id is None:
+        return
+    if not set(asset.group_ids or ()) & set(partner.granted_group_ids or ()):
+        raise Unprocessable.field(field, f"vehicle {asset.unit_number} ({asset.vin}) is in no group you granted to "
+                                         f"{partner.partner_name} ({partner.partner_id}): grant one of its groups "
+                                         "(PUT /connections/{id}/groups), or assign another partner")
+
+
 def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False) -> None:
-    """The partner record must still be ACCEPTED (and allow override, for an override edit) at commit."""
+    """The partner record must still be ACCEPTED (and allow override, for an override edit) at commit; a
+    connected vendor's connection must still be accepted (it never overrides)."""
+    if item.partner_connection_id is not None:
+        if override:
+            raise Conflict(f"{item.partner_name} works the job through its connection: only an invited partner "
+                           "with the override flag may change a job's configuration")
+        tx.condition_check(ConnectionItem, connection_pk(item.partner_connection_id), CONN,
+                           condition=ConnectionItem.status == ConnectionStatus.ACCEPTED.value)
+        return
     assert item.partner_invitation_id is not None
     condition = (PartnerInvitationItem.status == PartnerStatus.ACCEPTED.value) & (
         PartnerInvitationItem.partner_org_id == item.partner_org_id)

@@ -17,7 +17,8 @@ from typing import Any
 from shared.assets.public import AssetItem, AssetStatus, get_asset_items, normalize_vin
 from shared.auth.principal import Principal
 from shared.base_models import MAX_ID
-from shared.jobs import rules, templates, templates_dal, vehicles
+from shared.errors import Unprocessable
+from shared.jobs import building, rules, templates, templates_dal, vehicles
 from shared.jobs.csv_parse import ParsedCsv, RowError
 from shared.jobs.models import JobKind
 from shared.jobs.templates_models import MAX_NAME, JobTemplateItem
@@ -122,6 +123,11 @@ def _plan_row(n: int, cells: dict[str, str], found: _Lookups, errors: list[RowEr
         _kind_rules(kind, data, err)
     asset = _vehicle(cells, found, err)
     partner = _partner(cells, found, err)
+    if asset is not None and partner is not None and partner.connection_id is not None:
+        try:
+            building.check_vehicle(asset, partner)
+        except Unprocessable as exc:
+            err("vin", exc.details[0]["message"])
     if errors or asset is None:
         return None
     return PlannedJob(n, kind, asset, data, template.template_id if template else None, partner)

@@ -83,6 +83,8 @@ def create_job(caller: Principal, body: JobCreate) -> Job:
     partner_id = body.partner_id
     partner = _collect(problems, lambda: building.accepted(caller.org_id, partner_id)) if partner_id else None
     _collect(problems, lambda: building.check_site(data.get("site_id"), partner))
+    if asset is not None:
+        _collect(problems, lambda: building.check_vehicle(asset, partner, "asset_id" if body.vin is None else "vin"))
     if problems or asset is None:
         raise Unprocessable("the job is not valid", problems)
     now = utc_now()

@@ -68,6 +68,7 @@ class JobItem(TableItem, discriminator="job"):
     partner_org_id = UnicodeAttribute(null=True)  # its vendor organization
     partner_name = UnicodeAttribute(null=True)
     partner_invitation_id = UnicodeAttribute(null=True)  # the fleet's partner record (override flag)
+    partner_connection_id = UnicodeAttribute(null=True)  # or: the accepted connection of a connected vendor
     failure_reason = UnicodeAttribute(null=True)
     template_id = UnicodeAttribute(null=True)
     import_id = UnicodeAttribute(null=True)

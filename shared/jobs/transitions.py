@@ -15,6 +15,7 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
+from shared.assets.public import get_asset_item
 from shared.auth.principal import Principal
 from shared.db.base import atomic
 from shared.ids import utc_now
@@ -37,6 +38,10 @@ def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int 
     changes.check_version(item, version)
     partner = building.accepted(item.fleet_id, partner_id or "") if to == JobStatus.ASSIGNED else None
     building.check_site(item.site_id, partner)
+    if partner is not None and partner.connection_id is not None:
+        asset = get_asset_item(item.fleet_id, item.asset_id)
+        if asset is not None:
+            building.check_vehicle(asset, partner)
     before, expected, partner_org = changes.snapshot(item), item.status, item.partner_org_id
     with atomic(changes.lost_race(item.job_id)) as tx:
         if to in ENDS_ACCESS:
@@ -60,6 +65,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *, part
         assert partner is not None
         item.partner_id, item.partner_org_id = partner.partner_id, partner.partner_org_id
         item.partner_name, item.partner_invitation_id = partner.partner_name, partner.invitation_id
+        item.partner_connection_id = partner.connection_id
         note = f"to partner {partner.partner_id}"
     elif to == JobStatus.PENDING:
         note = f"from partner {item.partner_id}"
@@ -71,6 +77,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *, part
     changes.append_history(item, caller, at, action, from_status, note=note)
     if to == JobStatus.PENDING:
         item.partner_id = item.partner_org_id = item.partner_name = item.partner_invitation_id = None
+        item.partner_connection_id = None
     dal.index(item)
     return action
 

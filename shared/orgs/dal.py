@@ -49,3 +49,9 @@ def list_user_items(org_id: str, *, limit: int, cursor: str | None) -> Page[User
         cursor=cursor,
         convert=to_user,
     )
+
+
+def org_id_of_partner(partner_id: str) -> str | None:
+    """The vendor organization that holds this 5-character partner ID (its sign-up claim), if any."""
+    claim = ClaimItem.find(partner_claim_pk(partner_id.strip().upper()), CLAIM, consistent_read=True)
+    return claim.owner_id if claim is not None else None

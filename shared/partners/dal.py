@@ -6,9 +6,11 @@ import hashlib
 
 from pynamodb.transactions import TransactWrite
 
+from shared.connections.public import accepted_connection, granted_group_ids
 from shared.db.claims import CLAIM, ClaimItem
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
+from shared.orgs.public import org_id_of_partner
 from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus, PartnerTokenItem
 
 TOKEN = "TOKEN"
@@ -81,8 +83,24 @@ def accepted_partner(fleet_id: str, partner_id: str) -> PartnerRecord | None:
     """
     link = ClaimItem.find(partner_link_pk(fleet_id, partner_id.strip().upper()), CLAIM, consistent_read=True)
     if link is None:
-        return None
+        return connected_vendor(fleet_id, partner_id)
     item = get_invitation_item(fleet_id, link.owner_id)
     if item is None or item.status != PartnerStatus.ACCEPTED.value:
         return None
     return to_record(item)
+
+
+def connected_vendor(fleet_id: str, partner_id: str) -> PartnerRecord | None:
+    """A vendor with this partner ID whose connection with the fleet is accepted: a partner too, on the
+    vehicles of the groups the fleet granted it (one relationship per pair: no second invitation)."""
+    vendor_id = org_id_of_partner(partner_id)
+    connection = accepted_connection(fleet_id, vendor_id) if vendor_id else None
+    if connection is None:
+        return None
+    return PartnerRecord(invitation_id=None, fleet_id=fleet_id, fleet_name=connection.fleet_name, email="",
+                         status=PartnerStatus.ACCEPTED, allow_override=False, partner_org_id=connection.vendor_id,
+                         partner_id=partner_id.strip().upper(), partner_name=connection.vendor_name,
+                         accepted_at=connection.updated_at, created_at=connection.created_at,
+                         updated_at=connection.updated_at, version=int(connection.version or 0),
+                         connection_id=connection.connection_id,
+                         granted_group_ids=sorted(granted_group_ids(connection)))

@@ -87,7 +87,7 @@ class PartnerAccept(RequestBody):
 class PartnerRecord(StoredModel):
     """A fleet's installation partner: invited (PENDING) or registered (ACCEPTED, with its partner ID)."""
 
-    invitation_id: str
+    invitation_id: str | None = Field(description="the invitation it accepted; None for a connected vendor")
     fleet_id: str
     fleet_name: str
     email: str
@@ -102,3 +102,6 @@ class PartnerRecord(StoredModel):
     created_at: datetime
     updated_at: datetime
     version: Version
+    connection_id: str | None = Field(default=None, description="a connected vendor: the accepted connection it "
+                                      "works the fleet's units through (only on vehicles of its granted groups)")
+    granted_group_ids: list[str] | None = Field(default=None, description="a connected vendor: its groups now")

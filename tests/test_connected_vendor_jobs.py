@@ -1,0 +1,61 @@
+"""One network (#18 item 1, in part): a vendor whose connection a fleet accepted is its partner too, on the
+vehicles of the groups the fleet granted it: no second invitation by email."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Mailbox, call_api
+from tests.factories import add_user, create_asset, create_group, sign_up
+from tests.jobs_support import act
+
+pytestmark = pytest.mark.usefixtures("dynamodb")
+
+
+def kinds(caller) -> list[str]:
+    return [n["kind"] for n in call_api("GET", "/notifications", as_user=caller).json()["items"]
+            if n["kind"].startswith("job_")]
+
+
+def test_a_connected_vendor_works_a_maintenance_job_on_a_truck_of_a_granted_group(mailbox: Mailbox):
+    fleet, vendor = sign_up("fleet", "Harbor Freight"), sign_up("vendor", "Bay State Truck Repair")
+    technician = add_user(vendor, "vendor")
+    granted_truck, other_truck = create_asset(fleet, unit_number="T-101"), create_asset(fleet, unit_number="T-102")
+    east = create_group(fleet, "East", asset_ids=[granted_truck["asset_id"]])
+    conn = call_api("POST", "/connections", as_user=fleet, json_body={"org_id": vendor.org_id}).json()
+    assert call_api("POST", f"/connections/{conn['connection_id']}/accept", as_user=vendor).status == 200
+    r = call_api("PUT", f"/connections/{conn['connection_id']}/groups", as_user=fleet,
+                 json_body={"group_ids": [east["group_id"]], "version": 0})
+    assert r.status == 200, r.body
+    partner_id = call_api("GET", f"/organizations/{vendor.org_id}", as_user=vendor).json()["partner_id"]
+
+    job = {"kind": "maintenance", "title": "Brake inspection", "description": "Pulls left",
+           "partner_id": partner_id}
+    r = call_api("POST", "/jobs", as_user=fleet, json_body={**job, "asset_id": granted_truck["asset_id"]})
+    assert r.status == 201, r.body
+    created = r.json()
+    assert (created["status"], created["partner_org_id"], created["partner_name"]) == (
+        "ASSIGNED", vendor.org_id, "Bay State Truck Repair")
+    r = call_api("POST", "/jobs", as_user=fleet, json_body={**job, "asset_id": other_truck["asset_id"]})
+    assert r.status == 422, r.body
+    [detail] = r.json()["error"]["details"]
+    assert detail["field"] == "asset_id" and "T-102" in detail["message"] and other_truck["vin"] in detail["message"]
+
+    assert kinds(vendor) == ["job_assigned"]
+    assert act(technician, created["job_id"], "start").json()["status"] == "RUNNING"
+    assert act(technician, created["job_id"], "succeed", note="pads replaced").json()["status"] == "SUCCEEDED"
+    assert sorted(kinds(fleet)) == ["job_started", "job_succeeded"]
+    r = call_api("POST", "/jobs", as_user=fleet, json_body={**job, "asset_id": granted_truck["asset_id"],
+                                                            "partner_id": "ZZZZZ"})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "partner_id"
+
+
+def test_without_an_accepted_connection_a_vendor_is_no_partner():
+    fleet, vendor = sign_up("fleet"), sign_up("vendor", "Pending Shop")
+    truck = create_asset(fleet)
+    call_api("POST", "/connections", as_user=fleet, json_body={"org_id": vendor.org_id})  # pending
+    partner_id = call_api("GET", f"/organizations/{vendor.org_id}", as_user=vendor).json()["partner_id"]
+    r = call_api("POST", "/jobs", as_user=fleet, json_body={
+        "kind": "maintenance", "title": "Oil", "description": "Oil change", "asset_id": truck["asset_id"],
+        "partner_id": partner_id})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "partner_id", r.body
