@@ -59,3 +59,39 @@ def test_without_an_accepted_connection_a_vendor_is_no_partner():
         "kind": "maintenance", "title": "Oil", "description": "Oil change", "asset_id": truck["asset_id"],
         "partner_id": partner_id})
     assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "partner_id", r.body
+
+
+def test_disconnecting_takes_the_vendors_open_jobs_back_with_their_vehicle_access(mailbox: Mailbox):
+    fleet, vendor = sign_up("fleet", "Harbor Freight"), sign_up("vendor", "Bay State Truck Repair")
+    technician = add_user(vendor, "vendor")
+    trucks = [create_asset(fleet, unit_number=f"T-{n}") for n in (1, 2, 3)]
+    group = create_group(fleet, "All", asset_ids=[t["asset_id"] for t in trucks])
+    conn = call_api("POST", "/connections", as_user=fleet, json_body={"org_id": vendor.org_id}).json()
+    call_api("POST", f"/connections/{conn['connection_id']}/accept", as_user=vendor)
+    call_api("PUT", f"/connections/{conn['connection_id']}/groups", as_user=fleet,
+             json_body={"group_ids": [group["group_id"]], "version": 0})
+    partner_id = call_api("GET", f"/organizations/{vendor.org_id}", as_user=vendor).json()["partner_id"]
+    jobs = [call_api("POST", "/jobs", as_user=fleet, json_body={
+        "kind": "maintenance", "title": f"Service {t['unit_number']}", "description": "PM", "asset_id": t["asset_id"],
+        "partner_id": partner_id}).json() for t in trucks]
+    act(technician, jobs[1]["job_id"], "start")
+    act(technician, jobs[2]["job_id"], "start")
+    act(technician, jobs[2]["job_id"], "succeed")
+    mailbox.poller.drain()
+    vehicle = f"/vehicles/{trucks[0]['asset_id']}"
+    assert call_api("GET", vehicle, as_user=technician).status == 200, "its job's vehicle, while the job is open"
+
+    r = call_api("POST", f"/connections/{conn['connection_id']}/disconnect", as_user=vendor)  # the vendor leaves
+    assert r.status == 200, r.body
+    mailbox.poller.drain()
+    statuses = [call_api("GET", f"/jobs/{j['job_id']}", as_user=fleet).json() for j in jobs]
+    assert [s["status"] for s in statuses] == ["PENDING", "PENDING", "SUCCEEDED"], "open ones back; done stays"
+    assert all(s["partner_id"] is None for s in statuses[:2])
+    assert statuses[1]["history"][-1]["note"] == f"from partner {partner_id}: the connection ended"
+    for job in jobs[:2]:
+        assert call_api("GET", f"/partner/jobs/{job['job_id']}", as_user=technician).status == 404
+    assert call_api("GET", vehicle, as_user=technician).status in (403, 404), "its vehicle access ended"
+    assert kinds(vendor).count("job_unassigned") == 2
+    mailbox.poller.drain()
+    assert [call_api("GET", f"/jobs/{j['job_id']}", as_user=fleet).json()["version"] for j in jobs[:2]] == [
+        s["version"] for s in statuses[:2]], "a redelivered record changes nothing"

@@ -31,9 +31,13 @@ def status_conflict(job_id: str, current: JobStatus | str, wanted: str) -> Confl
                     [{"field": "status", "message": f"current status is {current}"}])
 
 
-def action_of(job_id: str, current: JobStatus | str, to: JobStatus) -> str:
+# only the system takes a RUNNING job back: when the partner's relationship with the fleet ends
+TAKEN_BACK: dict[tuple[JobStatus, JobStatus], str] = {(JobStatus.RUNNING, JobStatus.PENDING): "unassigned"}
+
+
+def action_of(job_id: str, current: JobStatus | str, to: JobStatus, *, system: bool = False) -> str:
     """The history action of current -> to, or the 409 naming the current status."""
-    action = TRANSITIONS.get((JobStatus(current), to))
+    action = TRANSITIONS.get((JobStatus(current), to)) or (TAKEN_BACK.get((JobStatus(current), to)) if system else None)
     if action is None:
         raise status_conflict(job_id, current, f"go to {to.value}")
     return action

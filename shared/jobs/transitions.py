@@ -28,13 +28,13 @@ ENDS_ACCESS = frozenset({JobStatus.PENDING, JobStatus.SUCCEEDED, JobStatus.FAILE
 
 
 def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int | None,
-               partner_id: str | None = None, note: str | None = None) -> JobItem:
+               partner_id: str | None = None, note: str | None = None, system: bool = False) -> JobItem:
     """The stored job `item` goes to `to`, in one transaction conditional on the status read.
 
     409 when the rules forbid it (naming the current status) or `version` is not the job's; 422
     when `to` is ASSIGNED and `partner_id` is not an ACCEPTED partner of the fleet.
     """
-    rules.action_of(item.job_id, item.status, to)
+    rules.action_of(item.job_id, item.status, to, system=system)
     changes.check_version(item, version)
     partner = building.accepted(item.fleet_id, partner_id or "") if to == JobStatus.ASSIGNED else None
     building.check_site(item.site_id, partner)
@@ -46,20 +46,20 @@ def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int 
     with atomic(changes.lost_race(item.job_id)) as tx:
         if to in ENDS_ACCESS:
             dal.revoke_access(tx, item)  # before `apply`, which forgets the partner on unassign
-        action = apply(caller, item, to, utc_now(), partner=partner, note=note)
+        action = apply(caller, item, to, utc_now(), partner=partner, note=note, system=system)
         tx.save(item, condition=JobItem.status == expected)
         write(tx, caller, item, action, before, partner_org or item.partner_org_id)
     return item
 
 
-def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *, partner: PartnerRecord | None = None,
-          note: str | None = None) -> str:
+def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *,
+          partner: PartnerRecord | None = None, note: str | None = None, system: bool = False) -> str:
     """The transition in memory: status, the fields it sets, the history entry, the index keys; its action.
 
     ASSIGNED takes the `partner`; back to PENDING forgets it; FAILED keeps `note` as the failure reason.
     """
     from_status = JobStatus(item.status)
-    action = rules.action_of(item.job_id, from_status, to)
+    action = rules.action_of(item.job_id, from_status, to, system=system)
     item.status, item.updated_at = to.value, at
     if to == JobStatus.ASSIGNED:
         assert partner is not None
@@ -68,7 +68,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *, part
         item.partner_connection_id = partner.connection_id
         note = f"to partner {partner.partner_id}"
     elif to == JobStatus.PENDING:
-        note = f"from partner {item.partner_id}"
+        note = f"from partner {item.partner_id}" + (f": {note}" if note else "")
     elif to == JobStatus.RUNNING:
         item.started_at = at
     else:

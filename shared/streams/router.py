@@ -99,6 +99,13 @@ def send_push_delivery() -> Work:
     return send_from_stream
 
 
+def take_back_jobs_of_an_ended_connection() -> Work:
+    """A disconnected vendor's open jobs in the fleet go back to PENDING, its vehicle access with them."""
+    from shared.jobs.relationships import connection_ended_record
+
+    return connection_ended_record
+
+
 def give_a_new_fleet_its_first_service() -> Work:
     """Each fleet has at least one service ID from its sign-up on."""
     from shared.services.catalog import first_service_record
@@ -146,6 +153,7 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
     ("MODIFY", "maintenance_refresh_task"): (run_refresh_task,),
     ("INSERT", "asset_push_state"): (fan_out_push_change,),
     ("INSERT", "org"): (give_a_new_fleet_its_first_service,),
+    ("MODIFY", "connection"): (take_back_jobs_of_an_ended_connection,),
     ("MODIFY", "asset_push_state"): (fan_out_push_change,),
 }
 # works that need both images (the stream's view type is NEW_AND_OLD_IMAGES), after ROUTES' works

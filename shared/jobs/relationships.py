@@ -1,0 +1,45 @@
+"""When a partner's relationship with a fleet ends, its open jobs there go back to the fleet.
+
+A connection disconnected (by either side) takes back every ASSIGNED or RUNNING job the vendor held
+through it: back to PENDING, its vehicle access revoked, audited, and the vendor told (the job's
+unassignment notification); the fleet is told by the disconnection's own notification. The work comes
+from the connection's stream record, so it is retried until done, and a job already taken back (a
+redelivered record) is left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.auth.principal import Principal, Role
+from shared.errors import Conflict
+from shared.jobs import dal, transitions
+from shared.jobs.models import JobItem, JobStatus
+from shared.observability import logger
+from shared.orgs.public import get_org_item
+
+OPEN = (JobStatus.ASSIGNED.value, JobStatus.RUNNING.value)
+
+
+def connection_ended_record(image: dict[str, Any]) -> None:
+    """Stream work on a connection's MODIFY: when it is disconnected, take its open jobs back."""
+    if image.get("status") != "disconnected":
+        return
+    fleet_id, vendor_id = str(image["fleet_id"]), str(image["vendor_id"])
+    vendor = get_org_item(vendor_id)
+    if vendor is None or not vendor.partner_id:
+        return
+    system = Principal(user_id="system:connection-ended", org_id=fleet_id, role=Role.CUSTOMER_ADMIN)
+    for job in _open_jobs(fleet_id, vendor.partner_id, str(image["connection_id"])):
+        try:
+            transitions.transition(system, job, JobStatus.PENDING, version=None, note="the connection ended",
+                                   system=True)
+        except Conflict:
+            logger.info("job changed while its connection ended: left as it is", extra={"job_id": job.job_id})
+
+
+def _open_jobs(fleet_id: str, partner_id: str, connection_id: str) -> list[JobItem]:
+    """The fleet's open jobs of the partner that came through this connection (gsi3: by partner)."""
+    found = JobItem.query(dal.fleet_jobs_of(fleet_id, partner_id), index_name="gsi3",
+                          filter_condition=JobItem.partner_connection_id == connection_id)
+    return [j for j in found if j.status in OPEN]
