@@ -70,13 +70,18 @@ def test_changes_close_together_go_out_as_one_event_with_the_latest_state(fleetr
     assert {s["source_id"] for s in change["current"]["statuses"]} == set(orders), "the latest state"
 
 
+def set_status(admin: Any, asset_id: str, status: str, version: int) -> int:
+    """A person sets the asset's status (PATCH /assets/{id}); the asset's new version."""
+    r = call_api("PATCH", f"/assets/{asset_id}", as_user=admin, json_body={"status": status, "version": version})
+    assert r.status == 200, r.body
+    return int(r.json()["version"])
+
+
 def test_a_person_setting_the_asset_status_and_deleting_it_are_pushed(receiver, stream):
     admin = sign_up("fleet")
     truck = create_asset(admin, unit_number="T-3")
     subscribe(admin, receiver, stream)
-    r = call_api("PATCH", f"/assets/{truck['asset_id']}", as_user=admin,
-                 json_body={"status": "in_shop", "version": truck["version"]})
-    assert r.status == 200, r.body
+    set_status(admin, truck["asset_id"], "in_shop", truck["version"])
     stream.drain()
     [change] = changes(receiver)
     assert (change["previous"]["asset_status"], change["current"]["asset_status"]) == ("active", "in_shop")
@@ -132,9 +137,7 @@ def test_a_change_the_stream_did_not_fan_out_is_sent_by_the_sweep(receiver, stre
     admin = sign_up("fleet")
     truck = create_asset(admin, unit_number="T-5")
     subscribe(admin, receiver, stream)
-    r = call_api("PATCH", f"/assets/{truck['asset_id']}", as_user=admin,
-                 json_body={"status": "in_shop", "version": truck["version"]})
-    assert r.status == 200, r.body
+    set_status(admin, truck["asset_id"], "in_shop", truck["version"])
     handle = stream.target
     stream.target = without_push_states(handle)  # their records fail past the stream's retries: lost to it
     try:
@@ -175,19 +178,13 @@ def test_a_change_undone_before_it_went_out_is_not_sent(receiver, stream):
     admin = sign_up("fleet")
     truck = create_asset(admin, unit_number="T-6")
     subscribe(admin, receiver, stream)
-
-    def set_status(status: str, version: int) -> int:
-        r = call_api("PATCH", f"/assets/{truck['asset_id']}", as_user=admin,
-                     json_body={"status": status, "version": version})
-        assert r.status == 200, r.body
-        return int(r.json()["version"])
-
-    version = set_status("in_shop", truck["version"])
+    asset_id = truck["asset_id"]
+    version = set_status(admin, asset_id, "in_shop", truck["version"])
     stream.drain()
     assert [c["current"]["asset_status"] for c in changes(receiver)] == ["in_shop"]
-    version = set_status("in_shop", set_status("active", version))  # there and back before the stream runs
+    version = set_status(admin, asset_id, "in_shop", set_status(admin, asset_id, "active", version))  # and back
     stream.drain()
     assert len(changes(receiver)) == 1, "subscribers have the state it is in: nothing to tell"
-    set_status("active", version)
+    set_status(admin, asset_id, "active", version)
     stream.drain()
     assert [c["current"]["asset_status"] for c in changes(receiver)] == ["in_shop", "active"]
