@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
 
+from shared.fleetrock.inbox import dal as inbox_dal
 from tests.conftest import call_api
 from tests.factories import add_user, create_asset, sign_up
 from tests.fleetrock_support import active_integration, dispatch, envelope, post_webhook, repair_order, send
@@ -164,6 +166,8 @@ def test_a_poison_event_is_dead_lettered_then_replayed_once(fleet, fleetrock, st
     failed = next(e for e in events if e["event_id"] == "evt-8")
     assert failed["status"] == "failed" and failed["attempts"] == stream.max_attempts
     assert dispatch(admin)[truck["asset_id"]]["maintenance_status"] is None
+    stored = inbox_dal.get_event(integration_id, "evt-8")
+    assert stored is not None and stored.expires_at_epoch is None, "a failed event stays until it is replayed"
     fleetrock.clear_faults()
     r = call_api("POST", f"/integrations/{integration_id}/events/evt-8/replay", as_user=admin)
     assert r.status == 202 and r.json()["status"] == "queued"
@@ -171,6 +175,9 @@ def test_a_poison_event_is_dead_lettered_then_replayed_once(fleet, fleetrock, st
     assert dispatch(admin)[truck["asset_id"]]["maintenance_status"] == "in_shop"
     again = call_api("POST", f"/integrations/{integration_id}/events/evt-8/replay", as_user=admin)
     assert again.status == 200 and again.json()["status"] == "applied"  # idempotent: nothing queued
+    stored = inbox_dal.get_event(integration_id, "evt-8")
+    assert stored is not None and stored.expires_at_epoch is not None  # applied: the TTL removes it in 30 days
+    assert abs(stored.expires_at_epoch - (time.time() + inbox_dal.APPLIED_KEPT.total_seconds())) < 600
     stream.drain()
     events = call_api("GET", f"/integrations/{integration_id}/events", as_user=admin).json()["items"]
     assert next(e for e in events if e["event_id"] == "evt-8")["replays"] == 1

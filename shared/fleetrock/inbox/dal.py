@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -19,6 +19,7 @@ from shared.fleetrock.integration.models import IntegrationItem
 from shared.ids import utc_now
 
 SK = "EVENT"
+APPLIED_KEPT = timedelta(days=30)  # an applied webhook's dedupe record and sample; the storage grew ~240 GB/month
 RUNNABLE = (InboxStatus.PENDING.value, InboxStatus.FAILED.value, InboxStatus.QUEUED.value)
 # events not applied yet, by when the sweep looks at them; 16 shards: 500 webhooks/s at peak put and
 # take each one, whole, in this index (docs/capacity.md)
@@ -82,9 +83,13 @@ def _update(item: InboxItem, actions: list[Any], condition: Condition) -> bool:
 
 
 def mark_applied(item: InboxItem) -> bool:
-    """applied_count goes 0 -> 1 with the status, once: False when another run applied it first."""
+    """applied_count goes 0 -> 1 with the status, once: False when another run applied it first. An applied
+    event expires after APPLIED_KEPT (TTL): its redelivery after that is applied again, harmlessly (newest
+    wins by the order's own dates); failed and unrecognized events stay until replayed or looked at."""
+    now = utc_now()
     return TASK.finish(item, to=InboxStatus.APPLIED.value, seen=InboxItem.status.is_in(*RUNNABLE), also=[
-        InboxItem.applied_count.add(1), InboxItem.applied_at.set(utc_now()), InboxItem.last_error.remove()])
+        InboxItem.applied_count.add(1), InboxItem.applied_at.set(now), InboxItem.last_error.remove(),
+        InboxItem.expires_at_epoch.set(int((now + APPLIED_KEPT).timestamp()))])
 
 
 def mark_failed(item: InboxItem, error: str) -> None:

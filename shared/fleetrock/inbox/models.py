@@ -58,6 +58,7 @@ class InboxItem(TableItem, discriminator="fleetrock_inbox"):
     applied_at = UTCDateTimeAttribute(null=True)
     replays = NumberAttribute(default=0)
     sweeps = NumberAttribute(default=0)
+    expires_at_epoch = NumberAttribute(null=True)  # TTL: set once applied (APPLIED_KEPT); failed ones stay
 
 
 class RepairOrderItem(TableItem, discriminator="fleetrock_repair_order"):
