@@ -117,6 +117,7 @@ ID_LESS: dict[tuple[str, str], Probe | str] = {
     ("GET", "/partners"): LIST,
     ("POST", "/partners/invitations"): "invites an email as the caller's partner; names no object",
     ("POST", "/partner-invitations/accept"): probe(404, 422, body={"token": "not-the-owners-token-0123456789"}),
+    ("POST", "/partner-invitations/decline"): probe(404, 422, body={"token": "not-the-owners-token-0123456789"}),
     ("GET", "/jobs"): probe(200, partner="{<partner_id>}"),
     ("POST", "/jobs"): probe(404, 422, body={"kind": "installation", "asset_id": "{<asset_id>}", "title": "Pwned",
                                              "configuration": {}, "template_id": "{<template_id>}"}),

@@ -287,3 +287,24 @@ def test_invitation_body_validation(fleet):
     for body in ({}, {"email": "nope"}, {"email": "a@example.com", "allow_override": "yes please"},
                  {"email": "a@example.com", "partner_id": "VEZ9A"}):
         assert call_api("POST", "/partners/invitations", as_user=fleet, json_body=body).status == 422, body
+
+
+def test_a_vendor_declines_an_invitation_and_may_be_invited_again(mailbox):
+    """#18: partners accept, decline or leave fleets (INVERS)."""
+    fleet, vendor = sign_up("fleet", "Harbor Freight"), sign_up("vendor", "Bay Installers")
+    email = f"{vendor.user_id}@installs.example"
+    invited = logic.invite_partner(principal(fleet), PartnerInvite(email=email))
+    r = call_api("POST", "/partner-invitations/decline", as_user=vendor, json_body={"token": invited.token})
+    assert r.status == 200 and r.json()["status"] == "DECLINED", r.body
+    [told] = [m for m in mailbox.to(f"ops-{fleet.user_id}@example.com") if "declined" in m["Subject"]]
+    assert told["Subject"] == "Bay Installers declined your installation partner invitation"
+    r = call_api("POST", "/partner-invitations/accept", as_user=vendor, json_body={"token": invited.token})
+    assert r.status == 410 and "declined" in r.json()["error"]["message"], r.body
+    assert call_api("POST", "/partner-invitations/decline", as_user=vendor,
+                    json_body={"token": invited.token}).status == 404
+    again = logic.invite_partner(principal(fleet), PartnerInvite(email=email))
+    assert again.token and again.record.status == "PENDING"
+    r = call_api("POST", "/partner-invitations/accept", as_user=vendor, json_body={"token": again.token})
+    assert r.status == 200 and r.json()["status"] == "ACCEPTED", r.body
+    actions = [e["action"] for e in call_api("GET", "/audit", as_user=fleet).json()["items"]]
+    assert "partner.declined" in actions

@@ -42,6 +42,7 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("POST", "/partners/invitations"): {"email": "matrix-partner@example.com"},
         ("PATCH", "/partners/<invitation_id>"): {"allow_override": True, "version": 1},
         ("POST", "/partner-invitations/accept"): {"token": "matrix-token-matrix-token"},
+        ("POST", "/partner-invitations/decline"): {"token": "matrix-token-matrix-token"},
         ("POST", "/integrations"): {"login_url": "http://127.0.0.1:9", "username": "m", "api_key": "matrix-key-1",
                                     "default_group": "Matrix"},
         ("PATCH", "/integrations/<integration_id>"): {"version": 1, "default_group": "Matrix 2"},

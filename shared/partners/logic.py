@@ -98,7 +98,8 @@ def invite_partner(caller: Principal, body: PartnerInvite, *, now: datetime | No
         existing = dal.invitation_for_email(caller.org_id, email)
         if existing is not None:
             expired = existing.token_expires_at is not None and existing.token_expires_at <= at
-            if existing.status == PartnerStatus.PENDING.value and expired:
+            if (existing.status == PartnerStatus.PENDING.value and expired) or \
+                    existing.status == PartnerStatus.DECLINED.value:
                 return _renew_token(caller, fleet, existing, at)
             return InviteResult(dal.to_record(existing), False, None)
         try:
@@ -139,6 +140,7 @@ def _renew_token(caller: Principal, fleet: OrgItem, item: PartnerInvitationItem,
     item.token_hash = dal.hash_token(token)
     item.token_expires_at = expires
     item.updated_at = at
+    item.status = PartnerStatus.PENDING.value  # a declined invitation asked again
     with atomic("the invitation changed meanwhile; reload and try again") as tx:
         tx.save(item)
         if old_hash:
@@ -184,6 +186,8 @@ def accept_invitation(caller: Principal, body: PartnerAccept, *, now: datetime |
         raise not_valid
     if item.status == PartnerStatus.PENDING.value and token.pk != dal.token_pk(item.token_hash or ""):
         raise not_valid  # a renewed invitation replaced this token
+    if item.status == PartnerStatus.DECLINED.value:
+        raise Gone(f"you declined this invitation of {item.fleet_name}; ask them to invite you again")
     if token.used_at is not None or item.status == PartnerStatus.ACCEPTED.value:
         if item.partner_org_id == caller.org_id:
             return dal.to_record(item)  # accepted by your organization already: nothing to do
@@ -197,6 +201,32 @@ def accept_invitation(caller: Principal, body: PartnerAccept, *, now: datetime |
     if not vendor.partner_id:
         raise Conflict("your organization has no partner ID yet; contact support")
     return _accept(caller, token, item, vendor, vendor.partner_id, at)
+
+
+def decline_invitation(caller: Principal, body: PartnerAccept) -> PartnerRecord:
+    """The vendor says no: the invitation is DECLINED, its link used up, and the fleet told by email."""
+    token = dal.get_token_item(body.token)
+    item = dal.get_invitation_item(token.fleet_id, token.invitation_id) if token is not None else None
+    if token is None or item is None or token.pk != dal.token_pk(item.token_hash or ""):
+        raise NotFound("this invitation link is not valid: a newer invitation may have replaced it")
+    if item.status != PartnerStatus.PENDING.value:
+        raise Conflict(f"this invitation is {item.status.lower()}: only a pending one can be declined")
+    vendor, fleet, at = get_org_item(caller.org_id), get_org_item(item.fleet_id), utc_now()
+    before = dal.to_record(item)
+    item.status, item.updated_at = PartnerStatus.DECLINED.value, at
+    item.token_hash = item.token_expires_at = None
+    with atomic("the invitation changed meanwhile; reload and try again") as tx:
+        tx.save(item)
+        tx.update(token, actions=[PartnerTokenItem.used_at.set(at), PartnerTokenItem.used_by_org.set(caller.org_id)],
+                  condition=PartnerTokenItem.pk.exists() & PartnerTokenItem.used_at.does_not_exist())
+        add_audit_event(tx, org_id=item.fleet_id, actor=caller, action="partner.declined", target_type="partner",
+                        target_id=item.invitation_id, before=before, after=dal.to_record(item))
+        if fleet is not None:
+            name = vendor.name if vendor is not None else item.email
+            add_email(tx, to=fleet.contact_email, subject=f"{name} declined your installation partner invitation",
+                      body=(f"Hello {fleet.name},\n\n{name} declined your installation partner invitation (sent to "
+                            f"{item.email}). You may invite them again later.\n"))
+    return dal.to_record(item)
 
 
 def _accept(

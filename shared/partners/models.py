@@ -24,6 +24,7 @@ OVERRIDE_DESCRIPTION = "allow the partner to override job configuration and data
 class PartnerStatus(StrEnum):
     PENDING = "PENDING"
     ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"  # the vendor said no; inviting the same email again makes it PENDING with a new link
 
 
 # -- stored items --------------------------------------------------------------------------------

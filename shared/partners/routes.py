@@ -66,3 +66,12 @@ def accept_partner_invitation(
     caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
 ) -> PartnerRecord:
     return logic.accept_invitation(caller, body)
+
+
+@router.post("/partner-invitations/decline", tags=TAGS,
+             summary="Vendor admin: decline an installation partner invitation with the token of its link")
+def decline_partner_invitation(
+    body: Annotated[PartnerAccept, Body()],
+    caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
+) -> PartnerRecord:
+    return logic.decline_invitation(caller, body)
