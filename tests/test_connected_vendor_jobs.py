@@ -95,3 +95,29 @@ def test_disconnecting_takes_the_vendors_open_jobs_back_with_their_vehicle_acces
     mailbox.poller.drain()
     assert [call_api("GET", f"/jobs/{j['job_id']}", as_user=fleet).json()["version"] for j in jobs[:2]] == [
         s["version"] for s in statuses[:2]], "a redelivered record changes nothing"
+
+
+@pytest.mark.parametrize("who", ["fleet removes", "partner leaves"])
+def test_an_invited_partner_removed_or_leaving_gives_its_open_jobs_back(mailbox: Mailbox, who):
+    from tests.jobs_support import create_job, setup
+
+    s = setup()
+    assigned = create_job(s.fleet, partner_id=s.partner_id)
+    running = create_job(s.fleet, partner_id=s.partner_id)
+    act(s.technician, running["job_id"], "start")
+    if who == "fleet removes":
+        r = call_api("POST", f"/partners/{s.invitation_id}/remove", as_user=s.fleet)
+        status, told = "REMOVED", f"ops-{s.vendor.user_id}@example.com"
+    else:
+        r = call_api("POST", f"/partners/fleets/{s.fleet.org_id}/leave", as_user=s.vendor)
+        status, told = "LEFT", f"ops-{s.fleet.user_id}@example.com"
+    assert r.status == 200 and r.json()["status"] == status, r.body
+    mailbox.poller.drain()
+    jobs = [call_api("GET", f"/jobs/{j['job_id']}", as_user=s.fleet).json() for j in (assigned, running)]
+    assert [(j["status"], j["partner_id"]) for j in jobs] == [("PENDING", None), ("PENDING", None)]
+    assert any("Bay Installers" in m["Subject"] or "Harbor Freight" in m["Subject"] for m in mailbox.to(told))
+    r = call_api("POST", "/jobs", as_user=s.fleet, json_body={
+        "kind": "installation", "title": "Box", "configuration": {"apn": "x"}, "asset_id": jobs[0]["asset_id"],
+        "partner_id": s.partner_id})
+    assert r.status == 422 and r.json()["error"]["details"][0]["field"] == "partner_id", "its partner ID ended too"
+    assert call_api("POST", f"/partners/{s.invitation_id}/remove", as_user=s.fleet).status == 409

@@ -1,6 +1,7 @@
 """When a partner's relationship with a fleet ends, its open jobs there go back to the fleet.
 
-A connection disconnected (by either side) takes back every ASSIGNED or RUNNING job the vendor held
+An invited partner removed by the fleet, or that left it, and a connection disconnected (by either
+side) take back every ASSIGNED or RUNNING job the vendor held
 through it: back to PENDING, its vehicle access revoked, audited, and the vendor told (the job's
 unassignment notification); the fleet is told by the disconnection's own notification. The work comes
 from the connection's stream record, so it is retried until done, and a job already taken back (a
@@ -29,13 +30,28 @@ def connection_ended_record(image: dict[str, Any]) -> None:
     vendor = get_org_item(vendor_id)
     if vendor is None or not vendor.partner_id:
         return
-    system = Principal(user_id="system:connection-ended", org_id=fleet_id, role=Role.CUSTOMER_ADMIN)
-    for job in _open_jobs(fleet_id, vendor.partner_id, str(image["connection_id"])):
+    _take_back(fleet_id, _open_jobs(fleet_id, vendor.partner_id, str(image["connection_id"])), "the connection ended")
+
+
+def partnership_ended_record(image: dict[str, Any]) -> None:
+    """Stream work on a partner record's MODIFY: when the fleet removed it or the partner left, take its
+    open jobs back."""
+    if image.get("status") not in ("REMOVED", "LEFT") or not image.get("partner_id"):
+        return
+    fleet_id = str(image["fleet_id"])
+    found = JobItem.query(dal.fleet_jobs_of(fleet_id, str(image["partner_id"])), index_name="gsi3",
+                          filter_condition=JobItem.partner_invitation_id == str(image["invitation_id"]))
+    _take_back(fleet_id, [j for j in found if j.status in OPEN], "the partnership ended")
+
+
+def _take_back(fleet_id: str, jobs: list[JobItem], why: str) -> None:
+    system = Principal(user_id="system:relationship-ended", org_id=fleet_id, role=Role.CUSTOMER_ADMIN)
+    for job in jobs:
         try:
-            transitions.transition(system, job, JobStatus.PENDING, version=None, note="the connection ended",
-                                   system=True)
+            transitions.transition(system, job, JobStatus.PENDING, version=None, note=why, system=True)
         except Conflict:
-            logger.info("job changed while its connection ended: left as it is", extra={"job_id": job.job_id})
+            logger.info("job changed while its partner's relationship ended: left as it is",
+                        extra={"job_id": job.job_id})
 
 
 def _open_jobs(fleet_id: str, partner_id: str, connection_id: str) -> list[JobItem]:

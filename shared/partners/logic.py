@@ -44,6 +44,8 @@ from shared.partners.models import (
 from shared.settings import get_settings
 
 TOKEN_LIFETIME = timedelta(days=14)
+# a relationship that ended: inviting the email again starts it over (PENDING, a new link)
+ENDED = (PartnerStatus.DECLINED.value, PartnerStatus.REMOVED.value, PartnerStatus.LEFT.value)
 TOKEN_BYTES = 32
 ATTEMPTS = 5
 
@@ -98,8 +100,7 @@ def invite_partner(caller: Principal, body: PartnerInvite, *, now: datetime | No
         existing = dal.invitation_for_email(caller.org_id, email)
         if existing is not None:
             expired = existing.token_expires_at is not None and existing.token_expires_at <= at
-            if (existing.status == PartnerStatus.PENDING.value and expired) or \
-                    existing.status == PartnerStatus.DECLINED.value:
+            if (existing.status == PartnerStatus.PENDING.value and expired) or existing.status in ENDED:
                 return _renew_token(caller, fleet, existing, at)
             return InviteResult(dal.to_record(existing), False, None)
         try:
@@ -186,8 +187,8 @@ def accept_invitation(caller: Principal, body: PartnerAccept, *, now: datetime |
         raise not_valid
     if item.status == PartnerStatus.PENDING.value and token.pk != dal.token_pk(item.token_hash or ""):
         raise not_valid  # a renewed invitation replaced this token
-    if item.status == PartnerStatus.DECLINED.value:
-        raise Gone(f"you declined this invitation of {item.fleet_name}; ask them to invite you again")
+    if item.status in ENDED:
+        raise Gone(f"this invitation of {item.fleet_name} is {item.status.lower()}; ask them to invite you again")
     if token.used_at is not None or item.status == PartnerStatus.ACCEPTED.value:
         if item.partner_org_id == caller.org_id:
             return dal.to_record(item)  # accepted by your organization already: nothing to do

@@ -25,6 +25,8 @@ class PartnerStatus(StrEnum):
     PENDING = "PENDING"
     ACCEPTED = "ACCEPTED"
     DECLINED = "DECLINED"  # the vendor said no; inviting the same email again makes it PENDING with a new link
+    REMOVED = "REMOVED"  # the fleet ended it; its open jobs went back to PENDING (invite again: PENDING)
+    LEFT = "LEFT"  # the partner left the fleet; the same
 
 
 # -- stored items --------------------------------------------------------------------------------

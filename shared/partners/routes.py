@@ -14,7 +14,7 @@ from shared.api.resolver import ERROR_SCHEMA
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.partners import logic
+from shared.partners import ending, logic
 from shared.partners.models import PartnerAccept, PartnerInvite, PartnerRecord, PartnerUpdate
 
 router = Router()
@@ -75,3 +75,18 @@ def decline_partner_invitation(
     caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
 ) -> PartnerRecord:
     return logic.decline_invitation(caller, body)
+
+
+@router.post("/partners/<invitation_id>/remove", tags=TAGS,
+             summary="End a partnership: the partner ID no longer assigns jobs; its open jobs go back to PENDING")
+def remove_partner(invitation_id: InvitationId, caller: FleetManager) -> PartnerRecord:
+    return ending.remove_partner(caller, invitation_id)
+
+
+@router.post("/partners/fleets/<fleet_id>/leave", tags=TAGS,
+             summary="Vendor admin: leave a fleet you are an installation partner of (your open jobs go back)")
+def leave_fleet(
+    fleet_id: Annotated[str, Path(max_length=64)],
+    caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
+) -> PartnerRecord:
+    return ending.leave_fleet(caller, fleet_id)

@@ -106,6 +106,13 @@ def take_back_jobs_of_an_ended_connection() -> Work:
     return connection_ended_record
 
 
+def take_back_jobs_of_an_ended_partnership() -> Work:
+    """A removed (or departed) partner's open jobs in the fleet go back to PENDING."""
+    from shared.jobs.relationships import partnership_ended_record
+
+    return partnership_ended_record
+
+
 def give_a_new_fleet_its_first_service() -> Work:
     """Each fleet has at least one service ID from its sign-up on."""
     from shared.services.catalog import first_service_record
@@ -154,6 +161,7 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
     ("INSERT", "asset_push_state"): (fan_out_push_change,),
     ("INSERT", "org"): (give_a_new_fleet_its_first_service,),
     ("MODIFY", "connection"): (take_back_jobs_of_an_ended_connection,),
+    ("MODIFY", "partner_invitation"): (take_back_jobs_of_an_ended_partnership,),
     ("MODIFY", "asset_push_state"): (fan_out_push_change,),
 }
 # works that need both images (the stream's view type is NEW_AND_OLD_IMAGES), after ROUTES' works
