@@ -20,6 +20,7 @@ from shared.partners.models import PartnerAccept, PartnerInvite, PartnerRecord, 
 router = Router()
 InvitationId = Annotated[str, Path(max_length=64)]
 FleetManager = Annotated[Principal, Depends(requires(Action.PARTNER_MANAGE))]
+VendorAdmin = Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))]
 TAGS = ["partners"]
 
 
@@ -61,19 +62,13 @@ def update_partner(invitation_id: InvitationId, body: Annotated[PartnerUpdate, B
                              "again", "content": {"application/json": {"schema": ERROR_SCHEMA}}},
     },
 )
-def accept_partner_invitation(
-    body: Annotated[PartnerAccept, Body()],
-    caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
-) -> PartnerRecord:
+def accept_partner_invitation(body: Annotated[PartnerAccept, Body()], caller: VendorAdmin) -> PartnerRecord:
     return logic.accept_invitation(caller, body)
 
 
 @router.post("/partner-invitations/decline", tags=TAGS,
              summary="Vendor admin: decline an installation partner invitation with the token of its link")
-def decline_partner_invitation(
-    body: Annotated[PartnerAccept, Body()],
-    caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
-) -> PartnerRecord:
+def decline_partner_invitation(body: Annotated[PartnerAccept, Body()], caller: VendorAdmin) -> PartnerRecord:
     return logic.decline_invitation(caller, body)
 
 
@@ -85,8 +80,5 @@ def remove_partner(invitation_id: InvitationId, caller: FleetManager) -> Partner
 
 @router.post("/partners/fleets/<fleet_id>/leave", tags=TAGS,
              summary="Vendor admin: leave a fleet you are an installation partner of (your open jobs go back)")
-def leave_fleet(
-    fleet_id: Annotated[str, Path(max_length=64)],
-    caller: Annotated[Principal, Depends(requires(Action.PARTNER_ACCEPT))],
-) -> PartnerRecord:
+def leave_fleet(fleet_id: Annotated[str, Path(max_length=64)], caller: VendorAdmin) -> PartnerRecord:
     return ending.leave_fleet(caller, fleet_id)
