@@ -30,7 +30,11 @@ from shared.maintenance.rules import ordered, today_eastern
 def asset_state(asset: AssetItem, maintenance: AssetMaintenanceItem | None, today: date | None = None) -> AssetState:
     """The asset with its statuses as of `today` (default: today, US Eastern), highest first."""
     meters = maintenance_dal.meters_of(maintenance)
-    statuses = ordered(maintenance_dal.stored_causes(maintenance), today or today_eastern(), meters)
+    return state_with(asset, ordered(maintenance_dal.stored_causes(maintenance), today or today_eastern(), meters))
+
+
+def state_with(asset: AssetItem, statuses: list[Cause]) -> AssetState:
+    """The asset with statuses already evaluated (`ordered`: highest first)."""
     return AssetState(asset_id=asset.asset_id, unit_number=asset.unit_number, vin=asset.vin, kind=asset.kind,
                       asset_status=asset.status, maintenance_status=statuses[0].status if statuses else None,
                       statuses=statuses)

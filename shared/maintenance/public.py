@@ -9,7 +9,7 @@ from shared.maintenance.dal import (
     set_meters,
     stored_causes,
 )
-from shared.maintenance.dispatch import asset_state, fleet_assets_page
+from shared.maintenance.dispatch import asset_state, fleet_assets_page, state_with
 from shared.maintenance.intervals import Intervals, Reading, Thresholds, due_points
 from shared.maintenance.models import (
     LABELS,
@@ -54,6 +54,7 @@ __all__ = [
     "parse_date",
     "repair_order_status",
     "set_meters",
+    "state_with",
     "stored_causes",
     "today_eastern",
     "with_thresholds_of_fleet",

@@ -11,7 +11,7 @@ due date passed is Overdue) and stores the top status and when it was computed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.update import Action
@@ -33,12 +33,11 @@ from shared.maintenance.public import (
     OPEN_RO_STATUSES,
     AssetMaintenanceItem,
     AssetState,
-    Meters,
-    StoredCause,
+    Cause,
     Thresholds,
-    asset_state,
     meters_of,
     ordered,
+    state_with,
     stored_causes,
     today_eastern,
     with_thresholds_of_fleet,
@@ -98,43 +97,42 @@ def recompute(org_id: str, as_of: datetime, result: RefreshResult, thresholds: T
         changed_causes = None
         if renewed != causes:
             changed_causes = {k: c.model_dump(mode="json") for k, c in zip(item.causes, renewed, strict=True)}
-        top, before = _top(renewed, today, meters_of(item)), item.top_status
+        meters = meters_of(item)
+        statuses = ordered(renewed, today, meters)
+        top, before = statuses[0].status.value if statuses else None, item.top_status
         if not causes and top == before:
             continue
-        if _store(item, top, as_of, changed_causes, today):
+        previous = ordered(causes, today_eastern(item.computed_at), meters)  # as last computed
+        if _store(item, top, as_of, changed_causes, (previous, statuses)):
             result.recomputed += 1
             result.changed += top != before
 
 
-def _top(causes: list[StoredCause], today: date, meters: Meters | None) -> str | None:
-    statuses = ordered(causes, today, meters)
-    return statuses[0].status.value if statuses else None
-
-
 def _store(item: AssetMaintenanceItem, top: str | None, as_of: datetime, causes: dict[str, Any] | None,
-           today: date) -> bool:
-    """Versioned: if a webhook changed the item meanwhile, it computed the statuses itself; keep its write."""
+           statuses: tuple[list[Cause], list[Cause]]) -> bool:
+    """Versioned: if a webhook changed the item meanwhile, it computed the statuses itself; keep its write.
+    `statuses`: before and after; only when their set differs is the asset read and the change pushed."""
     field = AssetMaintenanceItem.top_status
     actions: list[Action] = [field.set(top) if top else field.remove(), AssetMaintenanceItem.computed_at.set(as_of)]
     if causes is not None:
         actions.append(AssetMaintenanceItem.causes.set(causes))
-    asset = get_asset_item(item.org_id, item.asset_id)
+    previous, current = statuses
+    asset = get_asset_item(item.org_id, item.asset_id) if _keys(previous) != _keys(current) else None
     if asset is None:
         return update_if(item, actions)
-    before = asset_state(asset, item, today_eastern(item.computed_at))
-    after_item = AssetMaintenanceItem.from_raw_data(item.serialize())
-    after_item.causes = causes if causes is not None else item.causes
-    after = asset_state(asset, after_item, today)
-    if before.signature() == after.signature():
-        return update_if(item, actions)
+    before, after = state_with(asset, previous), state_with(asset, current)
     try:
         with atomic("the asset's maintenance changed meanwhile") as tx:
-            tx.update(item, actions=list(actions))
+            tx.update(item, actions=actions)
             record_change(tx, item.org_id, item.asset_id, before=before, after=after, now=as_of,
                           cause=_first_changed(before, after))
     except Conflict:
         return False
     return True
+
+
+def _keys(statuses: list[Cause]) -> set[tuple[str, str, str]]:
+    return {(c.status.value, c.source, c.source_id) for c in statuses}
 
 
 def _first_changed(before: AssetState, after: AssetState) -> ChangeCause | None:
