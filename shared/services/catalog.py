@@ -15,15 +15,14 @@ from pynamodb.expressions.update import Action
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity, Principal
 from shared.db.base import atomic
-from shared.db.claims import add_claim
-from shared.db.keys import org_pk
 from shared.errors import Conflict, NotFound
 from shared.ids import utc_now
 from shared.observability import logger
 from shared.orgs.public import get_org_item
 from shared.outbox.public import add_email
 from shared.services import dal
-from shared.services.models import GuideSend, Service, ServiceGuide, ServiceItem, ServiceUpdate
+from shared.services.logic import add_service
+from shared.services.models import GuideSend, Service, ServiceCreate, ServiceGuide, ServiceItem, ServiceUpdate
 
 FIRST_SERVICE_NAME = "Main service"
 SYSTEM = Identity(user_id="system:services")
@@ -42,25 +41,12 @@ def first_service_record(image: dict[str, Any]) -> None:
     per fleet says it was given one (a redelivered record, or a retry, finds it)."""
     if image.get("kind") != "fleet" or image.get("sk") != "PROFILE":
         return
-    from shared.services.logic import new_service_id  # the ID rules live with create
-
-    fleet_id, now = str(image["org_id"]), utc_now()
-    for _ in range(5):
-        service_id = new_service_id()
-        item = ServiceItem(org_pk(fleet_id), dal.service_sk(service_id), service_id=service_id, org_id=fleet_id,
-                           name=FIRST_SERVICE_NAME, created_at=now, updated_at=now)
-        try:
-            with atomic("taken") as tx:
-                tx.save(item, condition=ServiceItem.pk.does_not_exist())
-                add_claim(tx, dal.service_claim_pk(service_id), service_id, fleet_id)
-                add_claim(tx, f"ORG#{fleet_id}#FIRSTSERVICE", service_id, fleet_id)
-                add_audit_event(tx, org_id=fleet_id, actor=SYSTEM, action="service.created", target_type="service",
-                                target_id=service_id, after=dal.to_service(item))
-            return
-        except Conflict:
-            if dal.first_service_given(fleet_id):
-                return
-    raise RuntimeError(f"fleet {fleet_id}: no free service ID in 5 tries; the stream retries")
+    fleet_id = str(image["org_id"])
+    try:
+        add_service(SYSTEM, fleet_id, ServiceCreate(name=FIRST_SERVICE_NAME), first=True)
+    except Conflict:
+        if not dal.first_service_given(fleet_id):
+            raise  # the stream retries
 
 
 def update_service(caller: Principal, service_id: str, body: ServiceUpdate) -> Service:

@@ -76,9 +76,13 @@ def get_service_item(fleet_id: str, service_id: str) -> ServiceItem | None:
     return ServiceItem.find(org_pk(fleet_id), service_sk(service_id), consistent_read=True)
 
 
+def first_service_claim_pk(fleet_id: str) -> str:
+    return f"ORG#{fleet_id}#FIRSTSERVICE"
+
+
 def first_service_given(fleet_id: str) -> bool:
-    """Whether the fleet got its first service (the claim catalog.first_service_record writes with it)."""
-    return ClaimItem.find(f"ORG#{fleet_id}#FIRSTSERVICE", CLAIM, consistent_read=True) is not None
+    """Whether the fleet got its first service (the claim written with it: logic.add_service, first)."""
+    return ClaimItem.find(first_service_claim_pk(fleet_id), CLAIM, consistent_read=True) is not None
 
 
 def find_service_item(service_id: str) -> ServiceItem | None:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from shared.assets.public import get_asset_item
 from shared.audit.public import add_audit_event
-from shared.auth.principal import OrgKind, Principal
+from shared.auth.principal import Identity, OrgKind, Principal
 from shared.db.base import atomic
 from shared.db.claims import add_claim
 from shared.db.keys import org_pk
@@ -70,18 +70,24 @@ class _ServiceIdTaken(DomainError):
 
 
 def create_service(caller: Principal, body: ServiceCreate) -> Service:
+    return add_service(caller, caller.org_id, body)
+
+
+def add_service(actor: Identity, fleet_id: str, body: ServiceCreate, *, first: bool = False) -> Service:
+    """A new service with a fresh ID (drawn again when taken). `first`: the fleet's first service, given
+    at sign-up (catalog.py), claimed once per fleet: a second try is a Conflict."""
     for _ in range(SERVICE_ID_ATTEMPTS):
         try:
-            return _create_service(caller, body, new_service_id())
+            return _create_service(actor, fleet_id, body, new_service_id(), first)
         except _ServiceIdTaken:
             continue
     raise Conflict("could not allot a unique service ID; try again")
 
 
-def _create_service(caller: Principal, body: ServiceCreate, service_id: str) -> Service:
+def _create_service(actor: Identity, fleet_id: str, body: ServiceCreate, service_id: str, first: bool) -> Service:
     now = utc_now()
-    item = ServiceItem(org_pk(caller.org_id), dal.service_sk(service_id), service_id=service_id,
-                       org_id=caller.org_id, name=body.name, description=body.description, created_at=now,
+    item = ServiceItem(org_pk(fleet_id), dal.service_sk(service_id), service_id=service_id,
+                       org_id=fleet_id, name=body.name, description=body.description, created_at=now,
                        updated_at=now)
 
     def conflict(failed: set[str]) -> DomainError:
@@ -91,8 +97,10 @@ def _create_service(caller: Principal, body: ServiceCreate, service_id: str) -> 
 
     with atomic(conflict) as tx:
         tx.save(item, condition=ServiceItem.pk.does_not_exist())
-        add_claim(tx, dal.service_claim_pk(service_id), service_id, caller.org_id)
-        add_audit_event(tx, org_id=caller.org_id, actor=caller, action="service.created", target_type="service",
+        add_claim(tx, dal.service_claim_pk(service_id), service_id, fleet_id)
+        if first:
+            add_claim(tx, dal.first_service_claim_pk(fleet_id), service_id, fleet_id)
+        add_audit_event(tx, org_id=fleet_id, actor=actor, action="service.created", target_type="service",
                         target_id=service_id, after=dal.to_service(item))
     return dal.to_service(item)
 
