@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
 from shared.auth.principal import Principal, Role
 from shared.errors import Conflict
 from shared.jobs import dal, transitions
@@ -30,7 +32,8 @@ def connection_ended_record(image: dict[str, Any]) -> None:
     vendor = get_org_item(vendor_id)
     if vendor is None or not vendor.partner_id:
         return
-    _take_back(fleet_id, _open_jobs(fleet_id, vendor.partner_id, str(image["connection_id"])), "the connection ended")
+    jobs = _open_jobs(fleet_id, vendor.partner_id, JobItem.partner_connection_id == str(image["connection_id"]))
+    _take_back(fleet_id, jobs, "the connection ended")
 
 
 def partnership_ended_record(image: dict[str, Any]) -> None:
@@ -39,9 +42,8 @@ def partnership_ended_record(image: dict[str, Any]) -> None:
     if image.get("status") not in ("REMOVED", "LEFT") or not image.get("partner_id"):
         return
     fleet_id = str(image["fleet_id"])
-    found = JobItem.query(dal.fleet_jobs_of(fleet_id, str(image["partner_id"])), index_name="gsi3",
-                          filter_condition=JobItem.partner_invitation_id == str(image["invitation_id"]))
-    _take_back(fleet_id, [j for j in found if j.status in OPEN], "the partnership ended")
+    jobs = _open_jobs(fleet_id, str(image["partner_id"]), JobItem.partner_invitation_id == str(image["invitation_id"]))
+    _take_back(fleet_id, jobs, "the partnership ended")
 
 
 def _take_back(fleet_id: str, jobs: list[JobItem], why: str) -> None:
@@ -54,8 +56,7 @@ def _take_back(fleet_id: str, jobs: list[JobItem], why: str) -> None:
                         extra={"job_id": job.job_id})
 
 
-def _open_jobs(fleet_id: str, partner_id: str, connection_id: str) -> list[JobItem]:
-    """The fleet's open jobs of the partner that came through this connection (gsi3: by partner)."""
-    found = JobItem.query(dal.fleet_jobs_of(fleet_id, partner_id), index_name="gsi3",
-                          filter_condition=JobItem.partner_connection_id == connection_id)
+def _open_jobs(fleet_id: str, partner_id: str, through: Condition) -> list[JobItem]:
+    """The fleet's open jobs of the partner that came `through` one relationship (gsi3: by partner)."""
+    found = JobItem.query(dal.fleet_jobs_of(fleet_id, partner_id), index_name="gsi3", filter_condition=through)
     return [j for j in found if j.status in OPEN]

@@ -81,13 +81,26 @@ def accepted_partner(fleet_id: str, partner_id: str) -> PartnerRecord | None:
     For the jobs capability (assigning jobs, CSV `assigned_installer_company_id`, the override
     flag): a GetItem of the FLEETPARTNER# link, then a GetItem of the record; both consistent.
     """
-    link = ClaimItem.find(partner_link_pk(fleet_id, partner_id.strip().upper()), CLAIM, consistent_read=True)
+    link = _link(fleet_id, partner_id)
     if link is None:
         return connected_vendor(fleet_id, partner_id)
+    item = _accepted_item(fleet_id, link)
+    return to_record(item) if item is not None else None
+
+
+def linked_invitation_item(fleet_id: str, partner_id: str) -> PartnerInvitationItem | None:
+    """The fleet's ACCEPTED partner record of this partner ID (its FLEETPARTNER# link), or None."""
+    link = _link(fleet_id, partner_id)
+    return _accepted_item(fleet_id, link) if link is not None else None
+
+
+def _link(fleet_id: str, partner_id: str) -> ClaimItem | None:
+    return ClaimItem.find(partner_link_pk(fleet_id, partner_id.strip().upper()), CLAIM, consistent_read=True)
+
+
+def _accepted_item(fleet_id: str, link: ClaimItem) -> PartnerInvitationItem | None:
     item = get_invitation_item(fleet_id, link.owner_id)
-    if item is None or item.status != PartnerStatus.ACCEPTED.value:
-        return None
-    return to_record(item)
+    return item if item is not None and item.status == PartnerStatus.ACCEPTED.value else None
 
 
 def connected_vendor(fleet_id: str, partner_id: str) -> PartnerRecord | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
 from shared.db.base import atomic
-from shared.db.claims import CLAIM, ClaimItem, release_claim
+from shared.db.claims import release_claim
 from shared.errors import Conflict, NotFound
 from shared.ids import utc_now
 from shared.orgs.public import get_org_item
@@ -28,9 +28,7 @@ def remove_partner(caller: Principal, invitation_id: str) -> PartnerRecord:
 def leave_fleet(caller: Principal, fleet_id: str) -> PartnerRecord:
     """The partner (its vendor admin) leaves a fleet it is an ACCEPTED partner of."""
     vendor = get_org_item(caller.org_id)
-    link = ClaimItem.find(dal.partner_link_pk(fleet_id, vendor.partner_id or ""), CLAIM, consistent_read=True) \
-        if vendor is not None else None
-    item = dal.get_invitation_item(fleet_id, link.owner_id) if link is not None else None
+    item = dal.linked_invitation_item(fleet_id, vendor.partner_id or "") if vendor is not None else None
     if item is None or item.partner_org_id != caller.org_id:
         raise NotFound(f"you are not an installation partner of fleet {fleet_id}")
     return _end(caller, item, PartnerStatus.LEFT)
