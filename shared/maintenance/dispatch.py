@@ -42,7 +42,8 @@ def state_with(asset: AssetItem, statuses: list[Cause]) -> AssetState:
 
 def dispatch_asset(asset: AssetItem, maintenance: AssetMaintenanceItem | None) -> DispatchAsset:
     meters = maintenance_dal.meters_of(maintenance)
-    return DispatchAsset(**dict(asset_state(asset, maintenance)), computed_at=maintenance.computed_at if maintenance
+    state = state_with(asset, ordered(maintenance_dal.stored_causes(maintenance), today_eastern(), meters))
+    return DispatchAsset(**dict(state), computed_at=maintenance.computed_at if maintenance
                          else None, odometer_miles=meters.odometer_miles if meters else None,
                          engine_hours=meters.engine_hours if meters else None, meters_at=meters.at if meters else None)
 

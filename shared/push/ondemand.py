@@ -8,6 +8,7 @@ outcome is recorded gets one more attempt when the lease ends (push_retry), and 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from shared.ids import new_id, utc_now
 from shared.push import sender, signing
@@ -17,6 +18,8 @@ from shared.push.dal.deliveries import DeliveryContent
 from shared.push.events import OnDemandTestEvent, body
 from shared.push.models import DeliveryItem, DeliveryKind, DeliveryStatus, PushSubscriptionItem, TestDeliveryResult
 
+NO_RETRIES = timedelta(0)  # its retry window ends as it starts
+
 
 def send_test_delivery(subscription: PushSubscriptionItem) -> TestDeliveryResult:
     now = utc_now()
@@ -24,7 +27,7 @@ def send_test_delivery(subscription: PushSubscriptionItem) -> TestDeliveryResult
                                      generated_at=now))
     item = dal.new_item(delivery_id=new_id("dlv"), subscription_id=subscription.subscription_id,
                         fleet_id=subscription.fleet_id, content=DeliveryContent(DeliveryKind.TEST, payload), now=now,
-                        retry_for=LEASE * 0, queued_grace=LEASE)
+                        retry_for=NO_RETRIES, queued_grace=LEASE)
     item.status, item.attempts = DeliveryStatus.SENDING.value, 1
     item.lease_until, item.last_attempt_at = now + LEASE, now
     item.save(condition=DeliveryItem.pk.does_not_exist())
