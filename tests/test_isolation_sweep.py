@@ -115,6 +115,8 @@ ID_LESS: dict[tuple[str, str], Probe | str] = {
     ("POST", "/service-connections"): "a merchant request by service ID is the product (connections.md): "
                                       "pending until the owner accepts",
     ("GET", "/partners"): LIST,
+    ("GET", "/vendor/fleets"): LIST,
+    ("GET", "/fleet/vendors"): LIST,
     ("POST", "/partners/invitations"): "invites an email as the caller's partner; names no object",
     ("POST", "/partner-invitations/accept"): probe(404, 422, body={"token": "not-the-owners-token-0123456789"}),
     ("POST", "/partner-invitations/decline"): probe(404, 422, body={"token": "not-the-owners-token-0123456789"}),

@@ -19,6 +19,7 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
         "shared.invitations.routes": ("invitations",),
         "shared.services.routes": ("services", "service-connections"),
         "shared.partners.routes": ("partners", "partner-invitations"),
+        "shared.connections.pair_routes": ("vendor", "fleet"),
     },
     # jobs.md: the fleet's jobs and templates, the partner's jobs and its time-boxed vehicles
     "jobs": {

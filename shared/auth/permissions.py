@@ -30,6 +30,8 @@ class Action(StrEnum):
     CONNECTION_GRANT = "connection:grant"  # fleet sets the groups a connected vendor sees
     SHARED_ASSET_READ = "shared_asset:read"  # vendor reads a connected fleet's granted assets
     NOTIFICATION_READ = "notification:read"
+    FLEETS_WORKED_READ = "relationship:fleets"  # vendor: the fleets it works with (GET /vendor/fleets)
+    VENDORS_WORKING_READ = "relationship:vendors"  # fleet: the vendors that work with it (GET /fleet/vendors)
     INVITE = "invite:send"  # invite someone not in the network
     VENDOR_SEARCH = "vendor:search"  # fleet finds vendors by ZIP + radius
     FLEET_LOOKUP = "fleet:lookup"  # vendor finds fleets by VIN
@@ -57,8 +59,10 @@ _EVERYONE = {
     Action.NOTIFICATION_READ,
     Action.INVITE,
 }
-_FLEET = {Action.CONNECTION_GRANT, Action.VENDOR_SEARCH, Action.SERVICE_MANAGE, Action.PARTNER_MANAGE}
-_VENDOR = {Action.SHARED_ASSET_READ, Action.FLEET_LOOKUP, Action.MERCHANT, Action.PARTNER_JOB, Action.PORTAL_MANAGE}
+_FLEET = {Action.CONNECTION_GRANT, Action.VENDOR_SEARCH, Action.SERVICE_MANAGE, Action.PARTNER_MANAGE,
+          Action.VENDORS_WORKING_READ}
+_VENDOR = {Action.SHARED_ASSET_READ, Action.FLEET_LOOKUP, Action.MERCHANT, Action.PARTNER_JOB, Action.PORTAL_MANAGE,
+           Action.FLEETS_WORKED_READ}
 _FLEET_READ = _EVERYONE | _FLEET | {Action.ASSET_READ, Action.GROUP_READ, Action.JOB_READ, Action.DISPATCH_READ}
 _FLEET_ADMIN = _FLEET_READ | {
     Action.ORG_UPDATE,

@@ -25,7 +25,7 @@ from shared.assets.public import (
 )
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity, OrgKind, Principal
-from shared.connections import dal
+from shared.connections import dal, relationships
 from shared.connections.logic import visible_connection
 from shared.connections.models import ConnectionItem, ConnectionStatus, Grant, GrantItem, GrantUpdate, SharedAsset
 from shared.db.base import atomic
@@ -99,10 +99,12 @@ def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant
     grant.expires_at = body.expires_at
     grant.expires_at_epoch = int(body.expires_at.timestamp()) if body.expires_at else None
     grant.updated_at = now
+    pair = relationships.get_relationship_item(item.fleet_id, item.vendor_id)
     with atomic("the connection or its grant changed meanwhile; reload and try again") as tx:
         tx.condition_check(ConnectionItem, dal.connection_pk(connection_id), dal.CONN,
                            condition=ConnectionItem.status == ConnectionStatus.ACCEPTED.value)
         tx.save(grant)
+        relationships.set_grant_copy(tx, pair, set(body.group_ids), body.expires_at)
         for group_id in body.group_ids:
             tx.condition_check(GroupItem, f"ORG#{item.fleet_id}", group_sk(group_id),
                                condition=GroupItem.pk.exists())
@@ -131,8 +133,10 @@ def drop_deleted_group(fleet_id: str, group_id: str) -> None:
         before = Grant.model_validate(grant)
         grant.group_ids = set(grant.group_ids or ()) - {group_id} or None
         grant.updated_at = utc_now()
+        pair = relationships.get_relationship_item(item.fleet_id, item.vendor_id)
         with atomic("the grant changed meanwhile: the stream retries") as tx:  # raises: the record is retried
             tx.save(grant)
+            relationships.set_grant_copy(tx, pair, set(grant.group_ids or ()), grant.expires_at)
             for org_id in (item.fleet_id, item.vendor_id):
                 add_audit_event(tx, org_id=org_id, actor=GROUPS, action="connection.group_deleted",
                                 target_type="connection", target_id=item.connection_id, before=before,

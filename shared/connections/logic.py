@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.audit.public import add_audit_event
 from shared.auth.principal import OrgKind, Principal
-from shared.connections import dal
+from shared.connections import dal, relationships
 from shared.connections.models import (
     Connection,
     ConnectionItem,
@@ -96,6 +96,7 @@ def request_connection(caller: Principal, body: ConnectionRequest) -> tuple[Conn
         with atomic("a connection between these organizations was just requested") as tx:
             tx.save(item, condition=ConnectionItem.pk.does_not_exist())
             add_claim(tx, dal.pair_claim_pk(fleet.org_id, vendor.org_id), connection_id, fleet.org_id)
+            relationships.count(tx, fleet.org_id, vendor.org_id, pending_requests=1)
             _audit_both(tx, caller, item, "connection.requested", before=None)
             notify(tx, other, kind="connection.requested", title=f"{mine.name} wants to connect on Fleetbridge",
                    body=(f"{mine.name} sent your organization a connection request on Fleetbridge."
@@ -151,6 +152,7 @@ def _transition(
     ends = to is not ConnectionStatus.ACCEPTED
     grant = dal.get_grant_item(connection_id) if ends and allowed_from is ConnectionStatus.ACCEPTED else None
     audited: Connection | dict[str, Any] = before
+    pair = relationships.get_relationship_item(item.fleet_id, item.vendor_id)
     if grant is not None:  # the trail says which groups the vendor lost with the connection
         audited = before.model_dump(mode="json") | {"group_ids": sorted(grant.group_ids or ())}
     with atomic(f"connection {connection_id} was changed by someone else meanwhile; reload it") as tx:
@@ -163,6 +165,7 @@ def _transition(
                 else:
                     tx.condition_check(GrantItem, dal.connection_pk(connection_id), dal.GRANT,
                                        condition=GrantItem.pk.does_not_exist())
+        _keep_pair(tx, item, pair, allowed_from, to)
         _audit_both(tx, caller, item, f"connection.{to.value}", audited)
         other_id = item.vendor_id if caller.org_id == item.fleet_id else item.fleet_id
         mine = item.fleet_name if caller.org_id == item.fleet_id else item.vendor_name
@@ -170,6 +173,21 @@ def _transition(
                body=f"{mine} {to.value} the connection between your organizations on Fleetbridge.\n",
                data={"connection_id": connection_id})
     return to_connection(item)
+
+
+def _keep_pair(tx: TransactWrite, item: ConnectionItem, pair: relationships.RelationshipItem | None,
+               allowed_from: ConnectionStatus, to: ConnectionStatus) -> None:
+    """The pair's one record follows the connection: accepted, it is a way the vendor works with the
+    fleet; disconnected, that way is closed; any answer to a request leaves one request less pending."""
+    if to is ConnectionStatus.ACCEPTED:
+        vendor = get_org_item(item.vendor_id)
+        who = relationships.Pair(item.fleet_id, item.fleet_name, item.vendor_id, item.vendor_name,
+                                 vendor.partner_id if vendor else None)
+        relationships.open_way(tx, pair, who, relationships.Way.CONNECTION, item.connection_id, pending_requests=-1)
+    elif allowed_from is ConnectionStatus.PENDING:
+        relationships.count(tx, item.fleet_id, item.vendor_id, pending_requests=-1)
+    else:
+        relationships.close_way(tx, pair, relationships.Way.CONNECTION)
 
 
 def accept(caller: Principal, connection_id: str) -> Connection:

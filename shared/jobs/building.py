@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.assets.public import AssetItem
 from shared.auth.principal import Principal
-from shared.connections.public import CONN, ConnectionItem, ConnectionStatus, connection_pk
+from shared.connections.public import CONN, ConnectionItem, ConnectionStatus, RelationshipItem, connection_pk, count
 from shared.db.keys import org_pk
 from shared.errors import Conflict, Unprocessable
 from shared.ids import new_id
@@ -79,12 +79,23 @@ def check_vehicle(asset: AssetItem, partner: PartnerRecord | None, field: str = 
     if not set(asset.group_ids or ()) & set(partner.granted_group_ids or ()):
         raise Unprocessable.field(field, f"vehicle {asset.unit_number} ({asset.vin}) is in no group you granted to "
                                          f"{partner.partner_name} ({partner.partner_id}): grant one of its groups "
-                                         "(PUT /connections/{id}/groups), or assign another partner")
+                                         f"(PUT /connections/{partner.connection_id}/groups), or assign another "
+                                         "partner")
 
 
-def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False) -> None:
+def partner_still_accepted(tx: TransactWrite, item: JobItem, *, override: bool = False, open_jobs: int = 0) -> None:
     """The partner record must still be ACCEPTED (and allow override, for an override edit) at commit; a
-    connected vendor's connection must still be accepted (it never overrides)."""
+    connected vendor's connection must still be accepted (it never overrides); the fleet's internal team
+    must still be its team (it never overrides either). `open_jobs` more open jobs are counted on the pair's
+    record in the same write (the team's check rides on that write: one operation per item)."""
+    partner_org = item.partner_org_id or ""
+    if item.partner_team:
+        if override:
+            raise Conflict(f"{item.partner_name} is your fleet's internal team: it does not override a job's "
+                           "configuration; the fleet edits the job")
+        count(tx, item.fleet_id, partner_org, open_jobs=open_jobs, condition=RelationshipItem.team == True)  # noqa: E712
+        return
+    count(tx, item.fleet_id, partner_org, open_jobs=open_jobs)
     if item.partner_connection_id is not None:
         if override:
             raise Conflict(f"{item.partner_name} works the job through its connection: only an invited partner "

@@ -157,7 +157,7 @@ def _audit(tx: TransactWrite, caller: Principal, import_id: str, items: list[Job
     add_audit_event(tx, org_id=caller.org_id, actor=caller, action="job.imported", target_type="job_import",
                     target_id=import_id, after={"job_ids": [i.job_id for i in items], "assigned": assigned})
     for partner_org, jobs in by_partner.items():
-        building.partner_still_accepted(tx, jobs[0])
+        building.partner_still_accepted(tx, jobs[0], open_jobs=len(jobs))
         add_audit_event(tx, org_id=partner_org, actor=caller, action="job.assigned", target_type="job_import",
                         target_id=import_id, after={"fleet_id": caller.org_id, "job_ids": [i.job_id for i in jobs],
                                                     "asset_ids": sorted({i.asset_id for i in jobs})})

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from shared.auth.principal import Principal
+from shared.connections.public import count
 from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
@@ -182,4 +183,5 @@ def delete_in(tx: Any, caller: Principal, item: JobItem) -> None:
     tx.delete(item, condition=JobItem.status == item.status)
     if item.status == JobStatus.ASSIGNED.value:
         dal.revoke_access(tx, item)
+        count(tx, item.fleet_id, item.partner_org_id or "", open_jobs=-1)  # one open job less on the pair's record
     changes.audit(tx, caller, item, "job.deleted", changes.snapshot(item), [caller.org_id, item.partner_org_id])

@@ -12,7 +12,13 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 
 from shared.base_models import Model, StoredModel, Version
 from shared.db.base import TableItem
@@ -69,6 +75,7 @@ class JobItem(TableItem, discriminator="job"):
     partner_name = UnicodeAttribute(null=True)
     partner_invitation_id = UnicodeAttribute(null=True)  # the fleet's partner record (override flag)
     partner_connection_id = UnicodeAttribute(null=True)  # or: the accepted connection of a connected vendor
+    partner_team = BooleanAttribute(null=True)  # or: the fleet's own internal team
     failure_reason = UnicodeAttribute(null=True)
     template_id = UnicodeAttribute(null=True)
     import_id = UnicodeAttribute(null=True)

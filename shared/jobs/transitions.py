@@ -17,6 +17,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.assets.public import get_asset_item
 from shared.auth.principal import Principal
+from shared.connections.public import count
 from shared.db.base import atomic
 from shared.ids import utc_now
 from shared.jobs import building, changes, dal, notices, rules
@@ -25,6 +26,7 @@ from shared.partners.public import PartnerRecord
 
 # the transitions after which the partner may no longer read the vehicle
 ENDS_ACCESS = frozenset({JobStatus.PENDING, JobStatus.SUCCEEDED, JobStatus.FAILED})
+OPEN = frozenset({JobStatus.ASSIGNED.value, JobStatus.RUNNING.value})  # counted on the pair's record
 
 
 def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int | None,
@@ -65,7 +67,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *,
         assert partner is not None
         item.partner_id, item.partner_org_id = partner.partner_id, partner.partner_org_id
         item.partner_name, item.partner_invitation_id = partner.partner_name, partner.invitation_id
-        item.partner_connection_id = partner.connection_id
+        item.partner_connection_id, item.partner_team = partner.connection_id, partner.team or None
         note = f"to partner {partner.partner_id}"
     elif to == JobStatus.PENDING:
         note = f"from partner {item.partner_id}" + (f": {note}" if note else "")
@@ -77,7 +79,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *,
     changes.append_history(item, caller, at, action, from_status, note=note)
     if to == JobStatus.PENDING:
         item.partner_id = item.partner_org_id = item.partner_name = item.partner_invitation_id = None
-        item.partner_connection_id = None
+        item.partner_connection_id = item.partner_team = None
     dal.index(item)
     return action
 
@@ -86,9 +88,14 @@ def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, befo
           partner_org: str | None) -> None:
     """What the transition writes beside the job, in `tx`: on assign, the check that the partner is still
     ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails; and the
-    notification of whoever must know (notices.py)."""
+    notification of whoever must know (notices.py); and the count of the partner's open jobs on the pair's
+    record (shared/connections/relationships.py) when the job opens or closes for it."""
+    was_open = before is not None and before.get("status") in OPEN
+    opened = int(item.status in OPEN) - int(was_open)
     if item.status == JobStatus.ASSIGNED.value:  # only assigning reaches ASSIGNED
-        building.partner_still_accepted(tx, item)
+        building.partner_still_accepted(tx, item, open_jobs=opened)
         dal.grant_access(tx, item)
+    elif opened and partner_org:
+        count(tx, item.fleet_id, partner_org, open_jobs=opened)
     changes.audit(tx, caller, item, f"job.{action}", before, [item.fleet_id, partner_org])
     notices.tell(tx, item, action, partner_org)

@@ -6,7 +6,7 @@ import hashlib
 
 from pynamodb.transactions import TransactWrite
 
-from shared.connections.public import accepted_connection, granted_group_ids
+from shared.connections.public import RelationshipItem, accepted_connection, active_relationship, granted_group_ids
 from shared.db.claims import CLAIM, ClaimItem
 from shared.db.keys import org_pk
 from shared.db.pagination import Page, query_page
@@ -76,16 +76,38 @@ def drop_token(tx: TransactWrite, token_hash: str) -> None:
 
 
 def accepted_partner(fleet_id: str, partner_id: str) -> PartnerRecord | None:
-    """The fleet's ACCEPTED installation partner with this 5-character partner ID, or None.
+    """The fleet's partner with this 5-character partner ID, or None: however it works with the fleet.
 
     For the jobs capability (assigning jobs, CSV `assigned_installer_company_id`, the override
-    flag): a GetItem of the FLEETPARTNER# link, then a GetItem of the record; both consistent.
+    flag). The pair's one record says how (shared/connections/relationships.py): an accepted
+    invitation (any vehicle, its override flag), the fleet's internal team (any vehicle), or an
+    accepted connection alone (the vehicles of its granted groups). A pair whose record predates
+    it is read the way it was written: the invitation's FLEETPARTNER# link, then the connection.
     """
-    link = _link(fleet_id, partner_id)
-    if link is None:
-        return connected_vendor(fleet_id, partner_id)
-    item = _accepted_item(fleet_id, link)
-    return to_record(item) if item is not None else None
+    code = partner_id.strip().upper()
+    vendor_id = org_id_of_partner(code)
+    pair = active_relationship(fleet_id, vendor_id) if vendor_id else None
+    if pair is None:
+        link = _link(fleet_id, code)
+        item = _accepted_item(fleet_id, link) if link is not None else None
+        return to_record(item) if item is not None else connected_vendor(fleet_id, code)
+    if pair.team:
+        return team_record(pair)
+    if pair.invitation_id:
+        invitation = get_invitation_item(fleet_id, pair.invitation_id)
+        if invitation is not None and invitation.status == PartnerStatus.ACCEPTED.value:
+            return to_record(invitation)
+    return connected_vendor(fleet_id, code) if pair.connection_id else None
+
+
+def team_record(pair: RelationshipItem) -> PartnerRecord:
+    """The fleet's internal team as a partner: on any of the fleet's vehicles, never overriding a job."""
+    at = pair.created_at or pair.updated_at
+    assert at is not None
+    return PartnerRecord(invitation_id=None, fleet_id=pair.fleet_id, fleet_name=pair.fleet_name or "", email="",
+                         status=PartnerStatus.ACCEPTED, allow_override=False, partner_org_id=pair.vendor_id,
+                         partner_id=pair.partner_id, partner_name=pair.vendor_name, accepted_at=at, created_at=at,
+                         updated_at=pair.updated_at or at, version=int(pair.rev or 0), team=True)
 
 
 def linked_invitation_item(fleet_id: str, partner_id: str) -> PartnerInvitationItem | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Principal
+from shared.connections.public import Way, close_way, get_relationship_item
 from shared.db.base import atomic
 from shared.db.claims import release_claim
 from shared.errors import Conflict, NotFound
@@ -41,8 +42,10 @@ def _end(caller: Principal, item: PartnerInvitationItem, to: PartnerStatus) -> P
     item.status, item.updated_at = to.value, now
     other_id = item.partner_org_id if to is PartnerStatus.REMOVED else item.fleet_id
     other = get_org_item(other_id or "")
+    pair = get_relationship_item(item.fleet_id, item.partner_org_id) if item.partner_org_id else None
     with atomic("the partnership changed meanwhile; reload and try again") as tx:
         tx.save(item)  # versioned
+        close_way(tx, pair, Way.INVITATION)
         release_claim(tx, dal.partner_link_pk(item.fleet_id, item.partner_id or ""), item.invitation_id)
         for org_id in (item.fleet_id, item.partner_org_id):
             if org_id:

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from shared.audit.public import add_audit_event
 from shared.auth.principal import OrgKind, Principal
+from shared.connections.public import Pair, Way, get_relationship_item, open_way, set_override
 from shared.db.base import atomic, expect_version
 from shared.db.claims import add_claim
 from shared.db.keys import org_pk
@@ -167,8 +168,11 @@ def update_partner(caller: Principal, invitation_id: str, body: PartnerUpdate) -
     item.allow_override = body.allow_override
     item.updated_at = utc_now()
     after = dal.to_record(item)
+    pair = get_relationship_item(item.fleet_id, item.partner_org_id) if item.partner_org_id else None
     with atomic("the partner record was changed by someone else; reload it and try again") as tx:
         tx.save(item)
+        if item.status == PartnerStatus.ACCEPTED.value:
+            set_override(tx, pair, body.allow_override)
         trails = [caller.org_id] + ([item.partner_org_id] if item.partner_org_id else [])
         for org_id in trails:
             add_audit_event(tx, org_id=org_id, actor=caller, action="partner.override_changed",
@@ -248,11 +252,14 @@ def _accept(
         return Conflict("the invitation was accepted or changed meanwhile; reload and try again")
 
     fleet = get_org_item(item.fleet_id)
+    pair = get_relationship_item(item.fleet_id, vendor.org_id)
     with atomic(conflict) as tx:
         tx.save(item)
         tx.update(token, actions=[PartnerTokenItem.used_at.set(at), PartnerTokenItem.used_by_org.set(vendor.org_id)],
                   condition=PartnerTokenItem.pk.exists() & PartnerTokenItem.used_at.does_not_exist())
         add_claim(tx, link, item.invitation_id, item.fleet_id)
+        open_way(tx, pair, Pair(item.fleet_id, item.fleet_name, vendor.org_id, vendor.name, partner_id),
+                 Way.INVITATION, item.invitation_id, allow_override=bool(item.allow_override))
         for org_id in (item.fleet_id, vendor.org_id):
             add_audit_event(tx, org_id=org_id, actor=caller, action="partner.accepted", target_type="partner",
                             target_id=item.invitation_id, before=before, after=after)

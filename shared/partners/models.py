@@ -108,3 +108,4 @@ class PartnerRecord(StoredModel):
     connection_id: str | None = Field(default=None, description="a connected vendor: the accepted connection it "
                                       "works the fleet's units through (only on vehicles of its granted groups)")
     granted_group_ids: list[str] | None = Field(default=None, description="a connected vendor: its groups now")
+    team: bool = Field(default=False, description="the fleet's own internal team (POST /teams)")

@@ -17,6 +17,7 @@ from typing import Literal
 from shared.assets.public import get_asset_item
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity, OrgKind, Principal
+from shared.connections.public import count
 from shared.db.base import atomic
 from shared.db.claims import add_claim
 from shared.db.keys import org_pk
@@ -156,6 +157,7 @@ def _create_request(caller: Principal, service: ServiceItem, fleet: OrgItem, mer
         dal.claim_pair(tx, item)
         tx.condition_check(ServiceItem, service.pk, service.sk,
                            condition=ServiceItem.deactivated_at.does_not_exist())  # not deactivated meanwhile
+        count(tx, fleet.org_id, merchant.org_id, pending_requests=1)  # awaits the fleet, on the pair's record
         add_email(
             tx,
             to=fleet.contact_email,
@@ -206,6 +208,8 @@ def decide(caller: Principal, connection_id: str, decision: Decision) -> Service
         tx.save(item)
         if target is not ServiceConnectionStatus.ACCEPTED:
             dal.release_pair(tx, item)
+        if source is ServiceConnectionStatus.PENDING:
+            count(tx, item.fleet_id, item.merchant_id, pending_requests=-1)  # answered
         for org_id in (item.fleet_id, item.merchant_id):
             add_audit_event(tx, org_id=org_id, actor=caller, action=f"service_connection.{target.value}",
                             target_type="service_connection", target_id=connection_id, before=before, after=after)

@@ -65,32 +65,60 @@ def get_member(org_id: str, group_id: str, asset_id: str) -> GroupMemberItem | N
     return GroupMemberItem.find(members_pk(org_id, group_id), f"ASSET#{asset_id}", consistent_read=True)
 
 
+def group_items(org_id: str, group_ids: Iterable[str]) -> dict[str, GroupItem]:
+    """Those of `group_ids` that are groups of the org now, by id (one consistent BatchGet)."""
+    keys = [(org_pk(org_id), group_sk(g)) for g in dict.fromkeys(group_ids)]
+    return {item.group_id: item for item in GroupItem.batch_get(keys, consistent_read=True)} if keys else {}
+
+
+def count_members(tx: TransactWrite, group: GroupItem, delta: int) -> None:
+    """The group's asset count follows its memberships, in their transaction; the group must still exist
+    (its version is bumped, not checked: ADD is atomic)."""
+    tx.update(group, actions=[GroupItem.asset_count.add(delta)], condition=GroupItem.pk.exists(),
+              add_version_condition=False)
+
+
 def add_memberships(tx: TransactWrite, org_id: str, asset_id: str, group_ids: Iterable[str]) -> None:
-    """Member items for a new asset's groups; each group must still exist when the tx commits."""
+    """Member items for a new asset's groups, each counted; each group must still exist when the tx commits."""
+    found = group_items(org_id, group_ids)
     for group_id in group_ids:
-        tx.condition_check(GroupItem, org_pk(org_id), group_sk(group_id), condition=GroupItem.pk.exists())
+        if group_id in found:
+            count_members(tx, found[group_id], 1)
+        else:  # gone: the transaction fails on it
+            tx.condition_check(GroupItem, org_pk(org_id), group_sk(group_id), condition=GroupItem.pk.exists())
         tx.save(member_item(org_id, group_id, asset_id))
 
 
 def remove_memberships(tx: TransactWrite, org_id: str, asset_id: str, group_ids: Iterable[str]) -> None:
+    """The asset leaves these groups; those that still exist count one asset less (a deleted group's
+    members are the stream's to clean up)."""
+    found = group_items(org_id, group_ids)
     for group_id in group_ids:
         tx.delete(GroupMemberItem(members_pk(org_id, group_id), f"ASSET#{asset_id}"))
+        if group_id in found:
+            count_members(tx, found[group_id], -1)
 
 
-def join(tx: TransactWrite, asset: AssetItem, group_id: str) -> None:
+def join(tx: TransactWrite, asset: AssetItem, group_id: str, group: GroupItem | None) -> None:
     """Put an existing asset in a group (the asset's version is bumped, not checked: ADD is atomic), while
-    it is in fewer than MAX_GROUPS_PER_ASSET: an asset's groups must fit one transaction when it changes."""
+    it is in fewer than MAX_GROUPS_PER_ASSET: an asset's groups must fit one transaction when it changes.
+    `group`, as read, counts it (None: the group is written in this transaction with its count)."""
     if len(asset.group_ids or ()) >= MAX_GROUPS_PER_ASSET:
         raise Conflict(f"asset {asset.asset_id} is in {MAX_GROUPS_PER_ASSET} groups, the most an asset may be in: "
                        "take it out of one first")
     tx.save(member_item(asset.org_id, group_id, asset.asset_id))
+    if group is not None:
+        count_members(tx, group, 1)
     room = AssetItem.group_ids.does_not_exist() | (size(AssetItem.group_ids) < MAX_GROUPS_PER_ASSET)
     tx.update(asset, actions=[AssetItem.group_ids.add({group_id})], condition=AssetItem.pk.exists() & room,
               add_version_condition=False)
 
 
-def leave(tx: TransactWrite, asset: AssetItem, group_id: str) -> None:
+def leave(tx: TransactWrite, asset: AssetItem, group_id: str, group: GroupItem | None) -> None:
+    """Take an asset out of a group; `group`, as read, counts it (None: the group was deleted)."""
     tx.delete(GroupMemberItem(members_pk(asset.org_id, group_id), f"ASSET#{asset.asset_id}"),
               condition=GroupMemberItem.pk.exists())
     tx.update(asset, actions=[AssetItem.group_ids.delete({group_id})], condition=AssetItem.pk.exists(),
               add_version_condition=False)
+    if group is not None:
+        count_members(tx, group, -1)

@@ -47,12 +47,13 @@ def create_group(caller: Principal, body: GroupCreate) -> Group:
     now = utc_now()
     group_id = new_id("grp")
     item = GroupItem(org_pk(caller.org_id), dal.group_sk(group_id), group_id=group_id, org_id=caller.org_id,
-                     name=body.name, description=body.description, created_at=now, updated_at=now)
+                     name=body.name, description=body.description, asset_count=len(assets), created_at=now,
+                     updated_at=now)
     with atomic(_name_conflict(caller, body.name)) as tx:
         tx.save(item, condition=GroupItem.pk.does_not_exist())
         add_claim(tx, dal.name_claim_pk(caller.org_id, body.name), group_id, caller.org_id)
         for asset in assets.values():
-            dal.join(tx, asset, group_id)
+            dal.join(tx, asset, group_id, None)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="group.created", target_type="group",
                         target_id=group_id, after={**dal.to_group(item).model_dump(mode="json"),
                                                    "asset_ids": sorted(assets)})
@@ -114,24 +115,23 @@ def _asset(caller: Principal, asset_id: str) -> AssetItem:
 
 def add_asset(caller: Principal, group_id: str, asset_id: str) -> None:
     """Put an asset in a group; doing it again changes nothing."""
-    _get(caller, group_id)
+    group = _get(caller, group_id)
     asset = _asset(caller, asset_id)
     if group_id in (asset.group_ids or set()):
         return
     with atomic("the group was deleted meanwhile") as tx:
-        tx.condition_check(GroupItem, org_pk(caller.org_id), dal.group_sk(group_id), condition=GroupItem.pk.exists())
-        dal.join(tx, asset, group_id)
+        dal.join(tx, asset, group_id, group)  # counted on the group, which must still exist
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="group.asset_added", target_type="group",
                         target_id=group_id, after={"asset_id": asset_id})
 
 
 def remove_asset(caller: Principal, group_id: str, asset_id: str) -> None:
-    _get(caller, group_id)
+    group = _get(caller, group_id)
     asset = _asset(caller, asset_id)
     if dal.get_member(caller.org_id, group_id, asset_id) is None:
         raise NotFound(f"asset {asset_id} is not in group {group_id}")
     with atomic(f"asset {asset_id} left group {group_id} meanwhile") as tx:
-        dal.leave(tx, asset, group_id)
+        dal.leave(tx, asset, group_id, group)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="group.asset_removed", target_type="group",
                         target_id=group_id, before={"asset_id": asset_id})
 
@@ -144,6 +144,6 @@ def clean_up_deleted_group(old_image: dict[str, Any]) -> None:
         asset = assets_dal.get_asset_item(org_id, member.asset_id)
         with atomic("membership changed meanwhile") as tx:
             if asset is not None:
-                dal.leave(tx, asset, group_id)
+                dal.leave(tx, asset, group_id, None)
             else:
                 tx.delete(member)

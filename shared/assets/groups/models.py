@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 
 from shared.base_models import DistinctIds, Name, RequestBody, StoredModel, Version, VersionedUpdate
 from shared.db.base import TableItem
@@ -22,6 +22,7 @@ class GroupItem(TableItem, discriminator="group"):
     org_id = UnicodeAttribute()
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
+    asset_count = NumberAttribute(null=True)  # its members, kept in the memberships' transactions
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -53,6 +54,8 @@ class Group(StoredModel):
     org_id: str
     name: str
     description: str | None = None
+    asset_count: int | None = Field(default=None, description="how many assets it holds (None: counted before "
+                                    "it was kept; the relationship migration counts it)")
     created_at: datetime
     updated_at: datetime
     version: Version
