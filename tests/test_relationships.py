@@ -157,3 +157,40 @@ def test_the_lists_are_for_their_side():
     fleet, vendor = sign_up("fleet"), sign_up("vendor")
     assert call_api("GET", "/vendor/fleets", as_user=fleet).status == 403
     assert call_api("GET", "/fleet/vendors", as_user=vendor).status == 403
+
+
+def test_pairs_and_groups_from_before_the_record_are_migrated_in_place(mailbox: Mailbox):
+    from dev.migrate_relationships import migrate
+    from shared.assets.public import GroupItem, group_sk
+    from shared.connections.relationships import RelationshipItem, relationship_sk
+    from shared.db.keys import org_pk
+
+    fleet, vendor = sign_up("fleet", "Old Freight"), sign_up("vendor", "Old Shop")
+    trucks = [create_asset(fleet, unit_number=f"O-{n}") for n in range(3)]
+    group = create_group(fleet, "Old", asset_ids=[t["asset_id"] for t in trucks[:2]])
+    connection_id = connect(fleet, vendor)
+    grant(fleet, connection_id, group["group_id"])
+    invitation_id = invite(fleet, vendor)
+    partner_id = call_api("GET", f"/organizations/{vendor.org_id}", as_user=vendor).json()["partner_id"]
+    new_job(fleet, trucks[0], partner_id)
+    new_job(fleet, trucks[2], partner_id)
+    expected = fleets_of(vendor)
+    # as the data was before the record: no pair record, groups without a count
+    RelationshipItem(org_pk(fleet.org_id), relationship_sk(vendor.org_id)).delete()
+    stored = GroupItem.find(org_pk(fleet.org_id), group_sk(group["group_id"]), consistent_read=True)
+    stored.update(actions=[GroupItem.asset_count.remove()], add_version_condition=False)
+    assert fleets_of(vendor) == []
+    r = call_api("POST", "/jobs", as_user=fleet, json_body={
+        "kind": "maintenance", "title": "Still works", "description": "x", "asset_id": trucks[1]["asset_id"],
+        "partner_id": partner_id})
+    assert r.status == 201 and r.json()["status"] == "ASSIGNED", "read both: the invitation is found the old way"
+
+    assert migrate()["pairs"] >= 1
+    [pair] = fleets_of(vendor)
+    assert (pair["ways"], pair["invitation_id"], pair["connection_id"], pair["open_jobs"]) == (
+        ["invitation", "connection"], invitation_id, connection_id, 3)
+    assert (pair["granted_group_ids"], pair["granted_asset_count"]) == ([group["group_id"]], 2)
+    assert {k: pair[k] for k in ("partner_id", "origin", "fleet_name")} == {
+        k: expected[0][k] for k in ("partner_id", "origin", "fleet_name")} | {"origin": "invitation"}
+    migrate()
+    assert fleets_of(vendor)[0]["open_jobs"] == 3, "run again: the same counts"

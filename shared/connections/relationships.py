@@ -9,7 +9,8 @@ invitations and teams in shared/partners), so the record never says something th
 Changes of the ways are read-then-write, conditional on `rev` (bumped by each such change);
 the counters are ADDs that need no read and never conflict with them. A counter's ADD on a pair
 with no record yet (data from before this record) creates a bare item: it has no `status`, so it
-is in no list, and the ways' first write completes it (`migrate.py` sets the counters right).
+is in no list, and the ways' first write completes it (`dev/migrate_relationships.py` writes the
+records of older pairs and sets their counters right).
 """
 
 from __future__ import annotations
