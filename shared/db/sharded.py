@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import json
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ T = TypeVar("T")
 
 # a shard's state in a cursor: None from its start, False when it has nothing more, else the start key
 ShardPosition = dict[str, Any] | bool | None
+CURSOR_MARK = "z."  # a sharded list's cursor (zlib, then base64url); an unsharded list's is plain base64url JSON
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,15 @@ class ShardedKey:
         return [*(f"{base}#{n}" for n in range(self.shards)), base]
 
 
-def _encode(base: str, positions: list[ShardPosition]) -> str | None:
+def _encode(base: str, positions: list[ShardPosition], sk_attr: str) -> str | None:
+    """Each shard's position as [table pk, table sk, index sort key] (its index pk is the shard's own), zlib'd:
+    nine positions stay far under the 2,048 characters a cursor may have."""
     if all(p is False for p in positions):
         return None
-    raw = json.dumps({"p": base, "s": positions}, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    compact = [[p[PARTITION_KEY]["S"], p[SORT_KEY]["S"], p[sk_attr]["S"]] if isinstance(p, dict) else p
+               for p in positions]
+    raw = json.dumps({"p": base, "s": compact}, separators=(",", ":"))
+    return CURSOR_MARK + base64.urlsafe_b64encode(zlib.compress(raw.encode(), 9)).decode().rstrip("=")
 
 
 def _refused() -> Unprocessable:
@@ -58,22 +64,39 @@ def _refused() -> Unprocessable:
 
 def _decode(cursor: str | None, base: str, partitions: list[str], index_name: str) -> list[ShardPosition]:
     """Each shard's position in `cursor`, checked to be this list's. A cursor of the list before it was
-    sharded (one key, `{"p": base, "k": …}`) goes on from the same sort key in every shard."""
+    sharded (one key: shared/db/pagination.py) goes on from the same sort key in every shard."""
     if not cursor:
         return [None] * len(partitions)
-    pk_attr = INDEXES[index_name][0]
+    pk_attr, sk_attr = INDEXES[index_name]
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if cursor.startswith(CURSOR_MARK):
+            data = json.loads(zlib.decompress(_unbase64(cursor.removeprefix(CURSOR_MARK))))
+            positions = [_position(p, partition, pk_attr, sk_attr) for p, partition in zip(
+                data["s"], partitions, strict=True)]
+        else:
+            data = json.loads(_unbase64(cursor))
+            positions = _from_unsharded(data["k"], partitions, pk_attr)
         ours = data["p"] == base
-        positions = data["s"] if "s" in data else _from_unsharded(data["k"], partitions, pk_attr)
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+    except (binascii.Error, zlib.error, ValueError, KeyError, TypeError, AttributeError):
         raise _refused() from None
-    if not (ours and isinstance(positions, list) and len(positions) == len(partitions)):
+    if not ours:
         raise _refused()
-    for position, partition in zip(positions, partitions, strict=True):
-        if not (position is None or position is False or is_start_key(position, partition, pk_attr)):
-            raise _refused()
     return positions
+
+
+def _unbase64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _position(stored: Any, partition: str, pk_attr: str, sk_attr: str) -> ShardPosition:
+    if stored is None:
+        return None
+    if stored is False:
+        return False
+    pk, sk, sort = stored
+    if not all(isinstance(v, str) for v in (pk, sk, sort)):
+        raise ValueError("not a position")
+    return {PARTITION_KEY: {"S": pk}, SORT_KEY: {"S": sk}, pk_attr: {"S": partition}, sk_attr: {"S": sort}}
 
 
 def _from_unsharded(key: Any, partitions: list[str], pk_attr: str) -> list[ShardPosition]:
@@ -124,7 +147,7 @@ def merged_page(query: Callable[..., Any], base: str, sharding: ShardedKey, *, i
     for n, head in heads.items():
         if head is None:  # read to its end
             positions[n] = False
-    return Page[T](items=[convert(i) for i in items], next_cursor=_encode(base, positions))
+    return Page[T](items=[convert(i) for i in items], next_cursor=_encode(base, positions, sk_attr))
 
 
 def query_all(query: Callable[..., Any], base: str, sharding: ShardedKey, *, index_name: str,
