@@ -18,12 +18,16 @@ import pytest
 from shared.db import pace
 from shared.db.pagination import encode_cursor
 from shared.fleetrock.inbox import dal as inbox_dal
+from shared.ids import new_id
 from shared.jobs import dal as jobs_dal
 from shared.jobs import importer
 from shared.push.dal import deliveries
+from shared.push.models import DeliveryKind
+from shared.push.snapshots import push_snapshot
 from tests.conftest import TEST_ENV, call_api
-from tests.factories import create_asset
+from tests.factories import create_asset, sign_up
 from tests.jobs_support import act, create_job, setup
+from tests.push_receiver import receiver_fixture, stream_fixture  # noqa: F401 - fixtures
 from tests.test_jobs_import import install_row, send, to_csv
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
@@ -167,3 +171,72 @@ def test_jobs_stored_under_the_unsharded_keys_are_listed_and_move_to_a_shard_on_
     mailbox.poller.drain()
     statuses = [call_api("GET", f"/jobs/{j}", as_user=s.fleet).json()["status"] for j in (jobs[1], jobs[3])]
     assert statuses == ["PENDING", "PENDING"]
+
+
+# -- the push due index without snapshot bodies ------------------------------------------------------
+def stored(client: Any, pk: str, sk: str) -> dict[str, Any]:
+    answer = client.get_item(TableName=TEST_ENV["TABLE_NAME"], Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                             ConsistentRead=True)
+    return dict(answer.get("Item") or {})
+
+
+def test_a_snapshot_page_in_the_due_index_is_its_delivery_without_the_body(dynamodb, receiver, stream) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bench.capacity_counts import item_size
+    from tests.test_push_deliveries import active_subscription, assets, delivery, run_retry
+
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    receiver.fail_next = 1  # its first attempt fails: it waits in the due index, retrying
+    now = datetime.now(UTC)
+    [delivery_id] = push_snapshot(admin.org_id, assets(300, "in_shop"), now)
+    stream.drain()
+    assert delivery(admin, sub_id, delivery_id)["status"] == "retrying"
+    item = stored(dynamodb, deliveries.delivery_pk(sub_id), deliveries.delivery_sk(delivery_id))
+    body = stored(dynamodb, deliveries.delivery_pk(sub_id), deliveries.body_sk(delivery_id))
+    assert "body" not in item and item["gsi4pk"]["S"].startswith("PUSHDUE#")
+    assert item_size(item) <= 1024, "each write of it, and of its copy in the due index: 1 write unit"
+    assert item_size(body) > 2 * 1024 and not any(k.startswith("gsi") for k in body), "the page: written once"
+    run_retry(now + timedelta(minutes=5))
+    assert delivery(admin, sub_id, delivery_id)["status"] == "delivered"
+    assert len(receiver.accepted[delivery_id].json()["assets"]) == 300
+    # a redelivery keeps the body's item as long as the delivery (its TTL moves with the delivery's)
+    r = call_api("POST", f"/subscriptions/{sub_id}/deliveries/{delivery_id}/redeliver", as_user=admin)
+    assert r.status == 202, r.body
+    stream.drain()
+    assert delivery(admin, sub_id, delivery_id)["redeliveries"] == 1
+    after = stored(dynamodb, deliveries.delivery_pk(sub_id), deliveries.delivery_sk(delivery_id))
+    kept = stored(dynamodb, deliveries.delivery_pk(sub_id), deliveries.body_sk(delivery_id))
+    assert int(kept["expires_at_epoch"]["N"]) > int(body["expires_at_epoch"]["N"])
+    assert int(kept["expires_at_epoch"]["N"]) > int(after["expires_at_epoch"]["N"])
+
+
+def test_a_delivery_stored_with_its_body_inside_is_still_sent(dynamodb, receiver, stream) -> None:
+    from datetime import UTC, datetime
+
+    from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
+    from shared.push.snapshots import page_body
+    from tests.test_push_deliveries import active_subscription, assets, delivery
+
+    admin = sign_up("fleet")
+    sub_id = active_subscription(admin, receiver, stream)
+    now = datetime.now(UTC)
+    page = page_body(admin.org_id, now, 1, 1, [a.model_dump(mode="json") for a in assets(300, "in_shop")])
+    delivery_id = new_id("dlv")
+    new = deliveries.new_item(delivery_id=delivery_id, subscription_id=sub_id, fleet_id=admin.org_id,
+                              content=deliveries.DeliveryContent(DeliveryKind.SNAPSHOT, page), now=now,
+                              retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
+    assert new.body is not None
+    new.item.body = new.body.body  # as deliveries were stored before bodies had their own item
+    new.item.save()
+    stream.drain()  # its INSERT record sends it
+    assert delivery(admin, sub_id, delivery_id)["status"] == "delivered"
+    assert receiver.accepted[delivery_id].body == page
+    # and a redelivery of it keeps the body where it is
+    r = call_api("POST", f"/subscriptions/{sub_id}/deliveries/{delivery_id}/redeliver", as_user=admin)
+    assert r.status == 202, r.body
+    stream.drain()
+    again = delivery(admin, sub_id, delivery_id)
+    assert (again["status"], again["redeliveries"]) == ("delivered", 1)
+    assert stored(dynamodb, deliveries.delivery_pk(sub_id), deliveries.body_sk(delivery_id)) == {}
