@@ -104,6 +104,7 @@ _PATTERNS = (
     (re.compile(r"sha256:[0-9a-f]{64}"), "{hash}"),
     (re.compile(r"(?<=DUE#)\d+"), "{shard}"),
     (re.compile(r"(?<=GEO#)[0-9a-z]{3}\b"), "{cell}"),
+    (re.compile(r"(?<=JOBS)((?:#[A-Z]+)*(?:#\{partner\})?)#\d{1,2}$"), r"\1#{shard}"),  # a job list key's shard
 )
 
 

@@ -26,6 +26,10 @@ def test_key_patterns_replace_ids_keep_the_shape():
     assert key_pattern("FLEETPARTNER#org_01H#RTHYA") == "FLEETPARTNER#{id}#{partner}"
     assert key_pattern("ORG#org_01H#JOBS#PARTNER#RTHYA") == "ORG#{id}#JOBS#PARTNER#{partner}"
     assert key_pattern("ORG#org_01H#ASSETS#in_shop") == "ORG#{id}#ASSETS#in_shop"
+    assert key_pattern("ORG#org_01H#JOBS#7") == "ORG#{id}#JOBS#{shard}"
+    assert key_pattern("ORG#org_01H#JOBS#ASSIGNED#0") == "ORG#{id}#JOBS#ASSIGNED#{shard}"
+    assert key_pattern("ORG#org_01H#JOBS#PARTNER#RTHYA#3") == "ORG#{id}#JOBS#PARTNER#{partner}#{shard}"
+    assert key_pattern("ORG#org_01H#PJOBS#5") == "ORG#{id}#PJOBS#{shard}"
 
 
 def test_written_keys_of_each_write_call():

@@ -51,12 +51,12 @@ def decode_cursor(cursor: str | None, partition: str, partition_attr: str = PART
         in_partition = data["p"] == partition
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
         key, in_partition = None, False
-    if not (in_partition and _is_start_key(key, partition, partition_attr)):
+    if not (in_partition and is_start_key(key, partition, partition_attr)):
         raise Unprocessable.field("cursor", "not a cursor of this list; start again without it")
     return key
 
 
-def _is_start_key(key: object, partition: str, partition_attr: str) -> TypeGuard[dict[str, Any]]:
+def is_start_key(key: object, partition: str, partition_attr: str) -> TypeGuard[dict[str, Any]]:
     """Key attributes only, each a string, and the partition's."""
     return (
         isinstance(key, dict)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from shared.db.batch import batch_get_all
-from shared.db.pagination import Page, query_page
+from shared.db.pagination import Page
+from shared.db.sharded import ShardedKey, merged_page, query_all
 from shared.jobs.models import Job, JobItem, JobKind, JobStatus, VehicleAccessItem
 
 JOB = "JOB"
+# every job index key (the fleet's, by status, by partner; the partner's) is written over 8 shards,
+# `{list key}#{sha256(job id) mod 8}`: a 1,000-row import puts ~190 write units on each instead of 1,500 on
+# one (docs/capacity.md: hot keys). Jobs stored before keep the unsharded key until their next write.
+JOB_SHARDS = ShardedKey(shards=8)
 
 
 def job_pk(job_id: str) -> str:
@@ -19,6 +24,7 @@ def job_pk(job_id: str) -> str:
 
 
 def fleet_jobs(fleet_id: str) -> str:
+    """The list keys below are the lists' names; each job is written under one shard of them (index)."""
     return f"ORG#{fleet_id}#JOBS"
 
 
@@ -41,12 +47,16 @@ def access_pk(partner_org_id: str, asset_id: str) -> str:
 def index(item: JobItem) -> None:
     """Keep the list keys in step with the job's status and partner (partner keys only while assigned)."""
     sk = f"JOB#{item.job_id}"
-    item.gsi1pk, item.gsi1sk = fleet_jobs(item.fleet_id), sk
-    item.gsi2pk, item.gsi2sk = fleet_jobs_in(item.fleet_id, item.status), sk
+
+    def shard(list_key: str) -> str:
+        return JOB_SHARDS.key(list_key, item.job_id)
+
+    item.gsi1pk, item.gsi1sk = shard(fleet_jobs(item.fleet_id)), sk
+    item.gsi2pk, item.gsi2sk = shard(fleet_jobs_in(item.fleet_id, item.status)), sk
     assigned = item.partner_id is not None and item.partner_org_id is not None
-    item.gsi3pk = fleet_jobs_of(item.fleet_id, item.partner_id or "") if assigned else None
+    item.gsi3pk = shard(fleet_jobs_of(item.fleet_id, item.partner_id or "")) if assigned else None
     item.gsi3sk = sk if assigned else None
-    item.gsi4pk = partner_jobs(item.partner_org_id or "") if assigned else None
+    item.gsi4pk = shard(partner_jobs(item.partner_org_id or "")) if assigned else None
     item.gsi4sk = sk if assigned else None
 
 
@@ -88,13 +98,21 @@ def list_partner_jobs(partner_org_id: str, *, status: JobStatus | None, limit: i
     return _page("gsi4", partner_jobs(partner_org_id), conditions, limit, cursor)
 
 
-def _page(index_name: str, partition: str, conditions: Sequence[Condition], limit: int,
+def fleet_jobs_of_partner(fleet_id: str, partner_id: str, filter_condition: Condition | None) -> Iterator[JobItem]:
+    """Every job of the fleet's list of one partner (gsi3, each shard in turn: no order), filtered."""
+    found: Iterator[JobItem] = query_all(JobItem.query, fleet_jobs_of(fleet_id, partner_id), JOB_SHARDS,
+                                         index_name="gsi3", filter_condition=filter_condition)
+    return found
+
+
+def _page(index_name: str, list_key: str, conditions: Sequence[Condition], limit: int,
           cursor: str | None) -> Page[Job]:
+    """A page of the list, from each of its shards (N Queries, merged newest first)."""
     filter_condition = None
     for condition in conditions:
         filter_condition = condition if filter_condition is None else filter_condition & condition
-    return query_page(JobItem.query, partition, index_name=index_name, limit=limit, cursor=cursor, convert=to_job,
-                      scan_index_forward=False, filter_condition=filter_condition)
+    return merged_page(JobItem.query, list_key, JOB_SHARDS, index_name=index_name, limit=limit, cursor=cursor,
+                       convert=to_job, filter_condition=filter_condition)
 
 
 # -- vehicle access --------------------------------------------------------------------------------

@@ -57,6 +57,6 @@ def _take_back(fleet_id: str, jobs: list[JobItem], why: str) -> None:
 
 
 def _open_jobs(fleet_id: str, partner_id: str, through: Condition) -> list[JobItem]:
-    """The fleet's open jobs of the partner that came `through` one relationship (gsi3: by partner)."""
-    found = JobItem.query(dal.fleet_jobs_of(fleet_id, partner_id), index_name="gsi3", filter_condition=through)
+    """The fleet's open jobs of the partner that came `through` one relationship (gsi3: by partner, every shard)."""
+    found = dal.fleet_jobs_of_partner(fleet_id, partner_id, through)
     return [j for j in found if j.status in OPEN]

@@ -94,6 +94,10 @@ def attempt(item: DeliveryItem, *, seen_status: str, seen_attempts: int, seen_du
             _failed_for_good(subscription, item)
         return DeliveryStatus.FAILED
     body = dal.body_of(item)
+    if body is None:  # its own item expired (a redelivery long after): nothing to send
+        dal.mark_failed(item, number, status_code=None, error="the delivery's body is no longer kept", now=now)
+        logger.warning("delivery body missing", extra=log)
+        return DeliveryStatus.FAILED
     headers = signing.headers(signing_secrets(subscription, now), int(time.time()), item.delivery_id, body)
     result = sender.send(subscription.url, body, headers)
     if result.ok:

@@ -28,7 +28,7 @@ from shared.push.dal import deliveries as deliveries_dal
 from shared.push.dal import subscriptions as subs_dal
 from shared.push.dal.deliveries import DeliveryContent
 from shared.push.events import ChangeCause, StatusChangedEvent, body
-from shared.push.models import AssetPushStateItem, DeliveryItem, DeliveryKind, EventType
+from shared.push.models import AssetPushStateItem, DeliveryKind, EventType
 
 
 def _dump(state: AssetState | None) -> dict[str, Any] | None:
@@ -102,7 +102,7 @@ def fan_out(item: AssetPushStateItem, now: datetime | None = None) -> int:
     try:
         with atomic("the asset changed again meanwhile") as tx:
             for delivery in deliveries:
-                tx.save(delivery, condition=DeliveryItem.pk.does_not_exist())
+                deliveries_dal.add(tx, delivery)
             tx.save(item)  # versioned: as read
     except Conflict:
         logger.info("a newer change of the asset came first: it carries the latest state",

@@ -115,7 +115,9 @@ class DeliveryItem(TableItem, discriminator="push_delivery"):
     kind = UnicodeAttribute()
     page = NumberAttribute()
     pages = NumberAttribute()
-    body = BinaryAttribute(legacy_encoding=False)  # the exact JSON body, zlib-compressed
+    # the exact JSON body, zlib-compressed, when it is small; a larger one is in its own item (DeliveryBodyItem),
+    # out of the due index's copy of this one (deliveries stored before carry theirs here, whatever its size)
+    body = BinaryAttribute(legacy_encoding=False, null=True)
     content_hash = UnicodeAttribute(null=True)  # a snapshot page's: the subscription's snapshot_hash it stands for
     status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
@@ -132,6 +134,18 @@ class DeliveryItem(TableItem, discriminator="push_delivery"):
     failed_at = UTCDateTimeAttribute(null=True)
     redeliveries = NumberAttribute(default=0)
     expires_at_epoch = NumberAttribute(null=True)  # TTL
+
+
+class DeliveryBodyItem(TableItem, discriminator="push_delivery_body"):
+    """pk=PUSHSUB#{subscription_id}, sk=BODY#{delivery_id}: a delivery's body too large to ride in the delivery.
+
+    Written once, with its delivery; never in an index, so the delivery's state changes (and their copies in
+    the due index) do not carry a snapshot page each time (docs/capacity.md: hot keys).
+    """
+
+    delivery_id = UnicodeAttribute()
+    body = BinaryAttribute(legacy_encoding=False)  # the exact JSON body, zlib-compressed
+    expires_at_epoch = NumberAttribute(null=True)  # TTL: after its delivery's (a redelivery moves both)
 
 
 # -- API bodies ----------------------------------------------------------------------------------

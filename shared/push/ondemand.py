@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from shared.db.base import atomic
 from shared.ids import new_id, utc_now
 from shared.push import sender, signing
 from shared.push.attempts import LEASE, signing_secrets
 from shared.push.dal import deliveries as dal
 from shared.push.dal.deliveries import DeliveryContent
 from shared.push.events import OnDemandTestEvent, body
-from shared.push.models import DeliveryItem, DeliveryKind, DeliveryStatus, PushSubscriptionItem, TestDeliveryResult
+from shared.push.models import DeliveryKind, DeliveryStatus, PushSubscriptionItem, TestDeliveryResult
 
 NO_RETRIES = timedelta(0)  # its retry window ends as it starts
 
@@ -25,12 +26,14 @@ def send_test_delivery(subscription: PushSubscriptionItem) -> TestDeliveryResult
     now = utc_now()
     payload = body(OnDemandTestEvent(fleet_id=subscription.fleet_id, subscription_id=subscription.subscription_id,
                                      generated_at=now))
-    item = dal.new_item(delivery_id=new_id("dlv"), subscription_id=subscription.subscription_id,
-                        fleet_id=subscription.fleet_id, content=DeliveryContent(DeliveryKind.TEST, payload), now=now,
-                        retry_for=NO_RETRIES, queued_grace=LEASE)
+    new = dal.new_item(delivery_id=new_id("dlv"), subscription_id=subscription.subscription_id,
+                       fleet_id=subscription.fleet_id, content=DeliveryContent(DeliveryKind.TEST, payload), now=now,
+                       retry_for=NO_RETRIES, queued_grace=LEASE)
+    item = new.item
     item.status, item.attempts = DeliveryStatus.SENDING.value, 1
     item.lease_until, item.last_attempt_at = now + LEASE, now
-    item.save(condition=DeliveryItem.pk.does_not_exist())
+    with atomic("a delivery with this id exists") as tx:
+        dal.add(tx, new)
     headers = signing.headers(signing_secrets(subscription, now), int(time.time()), item.delivery_id, payload)
     started = time.monotonic()
     result = sender.send(subscription.url, payload, headers)

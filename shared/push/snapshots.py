@@ -24,8 +24,8 @@ from shared.observability import logger
 from shared.push.attempts import QUEUED_GRACE, RETRY_FOR
 from shared.push.dal import deliveries as deliveries_dal
 from shared.push.dal import subscriptions as subs_dal
-from shared.push.dal.deliveries import DeliveryContent
-from shared.push.models import DeliveryItem, DeliveryKind, EventType, PushSubscriptionItem, SubscriptionStatus
+from shared.push.dal.deliveries import DeliveryContent, NewDelivery
+from shared.push.models import DeliveryKind, EventType, PushSubscriptionItem, SubscriptionStatus
 
 PAGE_ASSETS = 500
 PAGE_BYTES = 1_000_000  # raw JSON; stored compressed, well under DynamoDB's 400 KB item limit
@@ -94,15 +94,15 @@ def _queue(subscription: PushSubscriptionItem, bodies: list[bytes], digest: str,
     try:
         for index, chunk in enumerate(chunks):
             with atomic("the subscription changed meanwhile") as tx:
-                for item in chunk:
-                    tx.save(item, condition=DeliveryItem.pk.does_not_exist())
+                for new in chunk:
+                    deliveries_dal.add(tx, new)
                 if index == len(chunks) - 1:  # the hash goes with the last page: a half-queued snapshot is redone
                     _claim_hash(tx, subscription, digest)
     except Conflict:
         logger.info("subscription changed while its snapshot was queued: skipped",
                     extra={"subscription_id": subscription.subscription_id})
         return []
-    return [item.delivery_id for item in items]
+    return [new.item.delivery_id for new in items]
 
 
 def _claim_hash(tx: TransactWrite, subscription: PushSubscriptionItem, digest: str) -> None:
@@ -115,12 +115,13 @@ def _claim_hash(tx: TransactWrite, subscription: PushSubscriptionItem, digest: s
               condition=(PushSubscriptionItem.status == SubscriptionStatus.ACTIVE.value) & unchanged)
 
 
-def _chunks(items: list[DeliveryItem]) -> list[list[DeliveryItem]]:
-    chunks: list[list[DeliveryItem]] = [[]]
+def _chunks(items: list[NewDelivery]) -> list[list[NewDelivery]]:
+    """Deliveries in transactions of at most TX_ITEMS items (a delivery and its body's item: 2) and TX_BYTES."""
+    chunks: list[list[NewDelivery]] = [[]]
     size = 0
     for item in items:
-        length = len(item.body) + 1024
-        if chunks[-1] and (len(chunks[-1]) >= TX_ITEMS or size + length > TX_BYTES):
+        length = item.size
+        if chunks[-1] and (2 * (len(chunks[-1]) + 1) > TX_ITEMS or size + length > TX_BYTES):
             chunks.append([])
             size = 0
         chunks[-1].append(item)

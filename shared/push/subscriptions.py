@@ -30,7 +30,6 @@ from shared.push.dal.deliveries import DeliveryContent
 from shared.push.models import (
     IN_FLIGHT,
     Delivery,
-    DeliveryItem,
     DeliveryKind,
     PushSubscriptionItem,
     Subscription,
@@ -81,7 +80,7 @@ def _add_verification(tx: TransactWrite, item: PushSubscriptionItem, now: dateti
     delivery = deliveries_dal.new_item(delivery_id=delivery_id, subscription_id=item.subscription_id,
                                        fleet_id=item.fleet_id, content=DeliveryContent(DeliveryKind.VERIFICATION, body),
                                        now=now, retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE)
-    tx.save(delivery, condition=DeliveryItem.pk.does_not_exist())
+    deliveries_dal.add(tx, delivery)
 
 
 def create(caller: Principal, body: SubscriptionCreate) -> SubscriptionWithSecret:
@@ -220,6 +219,6 @@ def redeliver(caller: Principal, subscription_id: str, delivery_id: str) -> Deli
     if subscription.status != SubscriptionStatus.ACTIVE.value and not verifying:
         raise Conflict(f"the subscription is {subscription.status}: resume it (and let it verify) first")
     if not deliveries_dal.requeue(delivery, now=utc_now(), retry_for=RETRY_FOR, queued_grace=QUEUED_GRACE):
-        raise Conflict("the delivery changed meanwhile; reload it and try again")
+        raise Conflict("the delivery changed meanwhile (or its body is no longer kept); reload it and try again")
     return deliveries_dal.to_delivery(delivery)
 

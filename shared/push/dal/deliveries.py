@@ -6,6 +6,10 @@ the next attempt of a retrying one, the end of the lease of a sending one, and a
 after a queued one was stored (its stream record normally sends it long before). Every state
 change is conditional on the state it was read in (status, attempt counter, due key), so two
 workers never make the same attempt.
+
+A body over INLINE_BODY_BYTES (compressed: a snapshot page) is its own item, `PUSHSUB#{subscription_id}` /
+`BODY#{delivery_id}`, written with the delivery and read by each attempt: the delivery's every state change,
+and its copy in the due index, then cost about 1 write unit instead of the page's size each time.
 """
 
 from __future__ import annotations
@@ -17,13 +21,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.expressions.condition import And, Condition
+from pynamodb.transactions import TransactWrite
 
+from shared.db.base import update_if
 from shared.db.due import DueQueue
 from shared.db.pagination import Page, query_page
 from shared.db.tasks import Task
-from shared.push.models import Delivery, DeliveryItem, DeliveryKind, DeliveryStatus
+from shared.push.models import Delivery, DeliveryBodyItem, DeliveryItem, DeliveryKind, DeliveryStatus
 
 SK_PREFIX = "DELIVERY#"
+BODY_PREFIX = "BODY#"
+# a compressed body up to this size rides in the delivery (verification, test, status_changed: the item stays
+# under 1 KB); a larger one (a snapshot page, 4-8 KB) is its own item, out of the due index
+INLINE_BODY_BYTES = 300
+# a body item outlives its delivery by this much (the delivery's TTL moves when it finishes late)
+BODY_KEPT_AFTER = timedelta(days=7)
 # deliveries waiting for their next attempt, or for their lease to run out; 32 shards: at 05:00 every
 # fleet's snapshot pages go through it, 4 would each take ~1,500 write units a second (docs/capacity.md)
 DUE = DueQueue("PUSHDUE", "gsi4", shards=32)
@@ -43,8 +55,16 @@ def to_delivery(item: DeliveryItem) -> Delivery:
     return Delivery.model_validate(item)
 
 
-def body_of(item: DeliveryItem) -> bytes:
-    return zlib.decompress(item.body)
+def body_sk(delivery_id: str) -> str:
+    return f"{BODY_PREFIX}{delivery_id}"
+
+
+def body_of(item: DeliveryItem) -> bytes | None:
+    """The delivery's body: in the item, or its own item (None: that one is gone)."""
+    if item.body is not None:  # small, or stored before bodies had their own item
+        return zlib.decompress(item.body)
+    stored = DeliveryBodyItem.find(delivery_pk(item.subscription_id), body_sk(item.delivery_id), consistent_read=True)
+    return zlib.decompress(stored.body) if stored is not None else None
 
 
 @dataclass(frozen=True)
@@ -58,17 +78,44 @@ class DeliveryContent:
     content_hash: str | None = None
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    """A delivery to store, with its body's own item when the body is too large to ride in it."""
+
+    item: DeliveryItem
+    body: DeliveryBodyItem | None
+
+    @property
+    def size(self) -> int:
+        """About the bytes it writes (a transaction holds at most 4 MB)."""
+        stored = self.body.body if self.body is not None else self.item.body
+        return len(stored or b"") + 1024
+
+
 def new_item(*, delivery_id: str, subscription_id: str, fleet_id: str, content: DeliveryContent, now: datetime,
-             retry_for: timedelta, queued_grace: timedelta) -> DeliveryItem:
+             retry_for: timedelta, queued_grace: timedelta) -> NewDelivery:
+    compressed = zlib.compress(content.body)
+    inline = len(compressed) <= INLINE_BODY_BYTES
+    expires = int((now + retry_for + KEEP_DONE).timestamp())
     item = DeliveryItem(
         delivery_pk(subscription_id), delivery_sk(delivery_id), delivery_id=delivery_id,
         subscription_id=subscription_id, fleet_id=fleet_id, kind=content.kind.value, page=content.page,
-        pages=content.pages, body=zlib.compress(content.body), status=DeliveryStatus.QUEUED.value, attempts=0,
+        pages=content.pages, body=compressed if inline else None, status=DeliveryStatus.QUEUED.value, attempts=0,
         retry_until=now + retry_for, created_at=now, updated_at=now, redeliveries=0, content_hash=content.content_hash,
-        expires_at_epoch=int((now + retry_for + KEEP_DONE).timestamp()),
+        expires_at_epoch=expires,
     )
     TASK.place(item, now + queued_grace)
-    return item
+    body = None if inline else DeliveryBodyItem(
+        delivery_pk(subscription_id), body_sk(delivery_id), delivery_id=delivery_id, body=compressed,
+        expires_at_epoch=expires + int(BODY_KEPT_AFTER.total_seconds()))
+    return NewDelivery(item, body)
+
+
+def add(tx: TransactWrite, new: NewDelivery) -> None:
+    """Store a new delivery (and its body's item) in `tx`: its INSERT record sends it."""
+    if new.body is not None:
+        tx.save(new.body, condition=DeliveryBodyItem.pk.does_not_exist())
+    tx.save(new.item, condition=DeliveryItem.pk.does_not_exist())
 
 
 def get_item(subscription_id: str, delivery_id: str) -> DeliveryItem | None:
@@ -145,7 +192,14 @@ def _outcome(status_code: int | None, error: str) -> list[Any]:
 
 
 def requeue(item: DeliveryItem, *, now: datetime, retry_for: timedelta, queued_grace: timedelta) -> bool:
-    """Redeliver a finished delivery: queued again (same id and body), with a new 24 h window."""
+    """Redeliver a finished delivery: queued again (same id and body), with a new 24 h window. Its body's
+    item is kept as long as the delivery is; False when it is gone (expired) or the delivery changed."""
+    expires = int((now + retry_for + KEEP_DONE).timestamp())
+    if item.body is None and not update_if(
+            DeliveryBodyItem(delivery_pk(item.subscription_id), body_sk(item.delivery_id)),
+            [DeliveryBodyItem.expires_at_epoch.set(expires + int(BODY_KEPT_AFTER.total_seconds()))],
+            DeliveryBodyItem.pk.exists()):
+        return False
     return TASK.retry_later(item, to=DeliveryStatus.QUEUED.value, at=now + queued_grace, seen=(
         DeliveryItem.status == item.status) & (DeliveryItem.attempts == item.attempts), also=[
         DeliveryItem.retry_until.set(now + retry_for),
@@ -154,5 +208,5 @@ def requeue(item: DeliveryItem, *, now: datetime, retry_for: timedelta, queued_g
         DeliveryItem.delivered_at.remove(),
         DeliveryItem.failed_at.remove(),
         DeliveryItem.updated_at.set(now),
-        DeliveryItem.expires_at_epoch.set(int((now + retry_for + KEEP_DONE).timestamp())),
+        DeliveryItem.expires_at_epoch.set(expires),
     ])
