@@ -178,6 +178,7 @@ def test_pairs_and_groups_from_before_the_record_are_migrated_in_place(mailbox: 
     # as the data was before the record: no pair record, groups without a count
     RelationshipItem(org_pk(fleet.org_id), relationship_sk(vendor.org_id)).delete()
     stored = GroupItem.find(org_pk(fleet.org_id), group_sk(group["group_id"]), consistent_read=True)
+    assert stored is not None
     stored.update(actions=[GroupItem.asset_count.remove()], add_version_condition=False)
     assert fleets_of(vendor) == []
     r = call_api("POST", "/jobs", as_user=fleet, json_body={
