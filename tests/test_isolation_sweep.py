@@ -62,6 +62,7 @@ PATH_PROBES: dict[tuple[str, str], Probe] = {
     ("PUT", "/connections/<connection_id>/groups"): probe(404, 422, body={"group_ids": ["{<group_id>}"],
                                                                           "version": 1}, own_path=True),
     ("PATCH", "/partners/<invitation_id>"): probe(body={"allow_override": True, "version": 1}),
+    ("POST", "/teams/<team_id>/users"): probe(body={"email": "pwned@pwned.example", "name": "P", "role": "vendor"}),
     # a service ID is shareable by design (connections.md: merchants request by it): without an accepted merchant
     # connection its orders are an empty list and placing one is refused
     ("GET", "/services/<service_id>/orders"): probe(200, 404),
@@ -116,6 +117,8 @@ ID_LESS: dict[tuple[str, str], Probe | str] = {
                                       "pending until the owner accepts",
     ("GET", "/partners"): LIST,
     ("GET", "/vendor/fleets"): LIST,
+    ("GET", "/teams"): LIST,
+    ("POST", "/teams"): "creates a team of the caller's fleet; names no object",
     ("GET", "/fleet/vendors"): LIST,
     ("POST", "/partners/invitations"): "invites an email as the caller's partner; names no object",
     ("POST", "/partner-invitations/accept"): probe(404, 422, body={"token": "not-the-owners-token-0123456789"}),

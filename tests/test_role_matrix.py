@@ -70,6 +70,8 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("POST", "/customer-users"): {"customer_id": "cus_matrix", "name": "Pat", "email": "pat@matrix.example"},
         ("PATCH", "/customer-users/<customer_user_id>"): {"version": 1, "name": "Pat 2"},
         ("POST", "/subscriptions"): {"url": "https://dispatch.example.com/fleetbridge"},
+        ("POST", "/teams"): {"name": "Matrix shop"},
+        ("POST", "/teams/<team_id>/users"): {"email": "matrix-team@example.com", "name": "T", "role": "vendor"},
     }
     return bodies.get((route.method, route.path))
 

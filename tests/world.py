@@ -75,6 +75,7 @@ def build_world(tag: str, standin: FleetrockStandin) -> World:
     partner = ok(call_api("POST", "/partner-invitations/accept", as_user=vendor, json_body={"token": invited.token}))
     job = create_job(fleet, asset, partner_id=partner["partner_id"])
     template = ok(call_api("POST", "/job-templates", as_user=fleet, json_body={"name": f"{tag} template"}), 201)
+    team = ok(call_api("POST", "/teams", as_user=fleet, json_body={"name": f"{tag} own shop"}), 201)
     # Fleetrock: an active integration with one inbox event; a push subscription with its delivery
     integration_id, webhook_secret = active_integration(fleet, standin)
     event_id = f"evt-{tag.lower()}-1"
@@ -104,6 +105,7 @@ def build_world(tag: str, standin: FleetrockStandin) -> World:
         "<invitation_id>": [partner["invitation_id"]],
         "<job_id>": [job["job_id"]],
         "<template_id>": [template["template_id"]],
+        "<team_id>": [team["team_id"]],
         "<integration_id>": [integration_id],
         "<event_id>": [event_id],
         "<subscription_id>": [subscription["subscription_id"]],

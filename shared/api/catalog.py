@@ -20,6 +20,7 @@ API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
         "shared.services.routes": ("services", "service-connections"),
         "shared.partners.routes": ("partners", "partner-invitations"),
         "shared.connections.pair_routes": ("vendor", "fleet"),
+        "shared.partners.team_routes": ("teams",),
     },
     # jobs.md: the fleet's jobs and templates, the partner's jobs and its time-boxed vehicles
     "jobs": {

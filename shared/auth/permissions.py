@@ -38,6 +38,7 @@ class Action(StrEnum):
     SERVICE_MANAGE = "service:manage"  # fleet: its services, merchant requests on them
     MERCHANT = "merchant:act"  # vendor: request a fleet service, place orders on it
     PARTNER_MANAGE = "partner:manage"  # fleet: invite installation partners, override flag
+    TEAM_MANAGE = "team:manage"  # fleet admin: its internal teams (its own shop) and their users
     PARTNER_ACCEPT = "partner:accept"  # vendor admin: accept an installation partner invitation
     # jobs (jobs.md)
     JOB_READ = "job:read"  # fleet: list and read its jobs and templates
@@ -73,6 +74,7 @@ _FLEET_ADMIN = _FLEET_READ | {
     Action.JOB_MANAGE,
     Action.INTEGRATION_MANAGE,
     Action.SUBSCRIPTION_MANAGE,
+    Action.TEAM_MANAGE,
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

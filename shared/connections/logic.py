@@ -78,6 +78,9 @@ def request_connection(caller: Principal, body: ConnectionRequest) -> tuple[Conn
     if other.kind != wanted.value:
         raise Unprocessable.field("org_id", f"a {caller.org_kind.value} connects to a {wanted.value}")
     mine = _org(caller.org_id)
+    if mine.team_of or other.team_of:
+        raise Unprocessable.field("org_id", "an internal team works only for its own fleet: it has no connections "
+                                            "(its fleet assigns it jobs by its partner ID)")
     fleet, vendor = (mine, other) if caller.org_kind is OrgKind.FLEET else (other, mine)
 
     existing = _live_connection(fleet.org_id, vendor.org_id)

@@ -19,9 +19,10 @@ from shared.connections.relationships import (
     open_way,
     relationship_sk,
     set_override,
+    to_relationship,
 )
 
 __all__ = ["CONN", "ConnectionItem", "ConnectionStatus", "Pair", "Relationship", "RelationshipItem", "Way",
            "accepted_connection", "active_relationship", "close_way", "connection_pk", "connection_states", "count",
            "get_relationship_item", "granted_group_ids", "list_fleet_relationships", "notify", "open_way",
-           "relationship_sk", "set_override"]
+           "relationship_sk", "set_override", "to_relationship"]

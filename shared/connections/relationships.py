@@ -136,12 +136,14 @@ def list_vendor_fleets(vendor_id: str, *, limit: int, cursor: str | None) -> Pag
                       limit=limit, cursor=cursor, convert=to_relationship)
 
 
-def list_fleet_relationships(fleet_id: str, *, limit: int, cursor: str | None) -> Page[Relationship]:
-    """A fleet's vendors, every one it worked with (active and ended): one Query per page."""
+def list_fleet_relationships(fleet_id: str, *, limit: int, cursor: str | None,
+                             teams: bool = False) -> Page[Relationship]:
+    """A fleet's vendors, every one it worked with (active and ended), or only its internal teams: one
+    Query per page."""
+    condition = RelationshipItem.origin == Way.TEAM.value if teams else RelationshipItem.status.exists()
     return query_page(RelationshipItem.query, org_pk(fleet_id),
-                      range_key_condition=RelationshipItem.sk.startswith("REL#"),
-                      filter_condition=RelationshipItem.status.exists(), limit=limit, cursor=cursor,
-                      convert=to_relationship)
+                      range_key_condition=RelationshipItem.sk.startswith("REL#"), filter_condition=condition,
+                      limit=limit, cursor=cursor, convert=to_relationship)
 
 
 # -- the ways in and out --------------------------------------------------------------------------
@@ -199,8 +201,8 @@ def close_way(tx: TransactWrite, current: RelationshipItem | None, way: Way) -> 
     if way is Way.INVITATION:
         actions.append(RelationshipItem.allow_override.remove())
     if not [w for w in ways_of(current) if w is not way]:
-        actions += [RelationshipItem.status.set(ENDED), RelationshipItem.origin.remove(),
-                    RelationshipItem.gsi2pk.remove(), RelationshipItem.gsi2sk.remove()]
+        actions += [RelationshipItem.status.set(ENDED), RelationshipItem.gsi2pk.remove(),
+                    RelationshipItem.gsi2sk.remove()]  # its origin stays: how the ended one came to be
     _write_ways(tx, current, current, actions)
 
 

@@ -1,7 +1,7 @@
 """When a partner's relationship with a fleet ends, its open jobs there go back to the fleet.
 
-An invited partner removed by the fleet, or that left it, and a connection disconnected (by either
-side) take back every ASSIGNED or RUNNING job the vendor held
+An invited partner removed by the fleet, or that left it, a connection disconnected (by either
+side), and an internal team removed by its fleet take back every ASSIGNED or RUNNING job the vendor held
 through it: back to PENDING, its vehicle access revoked, audited, and the vendor told (the job's
 unassignment notification); the fleet is told by the disconnection's own notification. The work comes
 from the connection's stream record, so it is retried until done, and a job already taken back (a
@@ -44,6 +44,15 @@ def partnership_ended_record(image: dict[str, Any]) -> None:
     fleet_id = str(image["fleet_id"])
     jobs = _open_jobs(fleet_id, str(image["partner_id"]), JobItem.partner_invitation_id == str(image["invitation_id"]))
     _take_back(fleet_id, jobs, "the partnership ended")
+
+
+def team_removed_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    """Stream work on a pair's record MODIFY: a fleet removed its internal team, whose open jobs go back."""
+    if not old or not new or not old.get("team") or new.get("team") or not new.get("partner_id"):
+        return
+    fleet_id = str(new["fleet_id"])
+    jobs = _open_jobs(fleet_id, str(new["partner_id"]), JobItem.partner_team == True)  # noqa: E712
+    _take_back(fleet_id, jobs, "the team was removed")
 
 
 def _take_back(fleet_id: str, jobs: list[JobItem], why: str) -> None:

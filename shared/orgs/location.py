@@ -42,12 +42,13 @@ def check_locatable(address: Address) -> None:
 
 
 def locate_vendor(item: OrgItem) -> None:
-    """Set an organization's location from its address and, for a vendor, its geo index keys (so fleets
-    never show in vendor search). Call before the profile's write: the location changes with the address.
+    """Set an organization's location from its address and, for a vendor, its geo index keys (so fleets,
+    and a fleet's internal teams, never show in vendor search). Call before the profile's write: the
+    location changes with the address.
     """
     location = vendor_location(item.address or {})
     item.lat, item.lng = location if location is not None else (None, None)
-    if location is None or item.kind != "vendor":
+    if location is None or item.kind != "vendor" or item.team_of:
         item.gsi1pk = item.gsi1sk = None
         return
     geohash = geo.encode(*location)

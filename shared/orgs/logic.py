@@ -191,27 +191,51 @@ def create_user(caller: Principal, body: UserCreate) -> User:
     org = dal.get_org_item(caller.org_id)
     if org is None:
         raise NotFound("your organization is not registered")
+    return add_user(caller, org, body)
+
+
+def add_user(actor: Principal, org: OrgItem, body: UserCreate) -> User:
+    """Add a user to `org` (the caller's, or a fleet's internal team: partners/teams.py, whose caller checked
+    the role fits the team); they get a welcome email (through the outbox)."""
     now = utc_now()
     user_id = new_id("usr")
     email = str(body.email).lower()
     item = UserItem(
-        org_pk(caller.org_id), dal.user_sk(user_id), user_id=user_id, org_id=caller.org_id,
+        org_pk(org.org_id), dal.user_sk(user_id), user_id=user_id, org_id=org.org_id,
         email=email, name=body.name, role=body.role.value, created_at=now, updated_at=now,
     )
     with atomic(f"{email} is already a user of Fleetbridge") as tx:
         tx.save(item, condition=UserItem.pk.does_not_exist())
-        add_claim(tx, dal.member_claim_pk(user_id), user_id, caller.org_id)
-        add_claim(tx, email_claim_pk(email), user_id, caller.org_id)
-        add_audit_event(tx, org_id=caller.org_id, actor=caller, action="user.created",
+        add_claim(tx, dal.member_claim_pk(user_id), user_id, org.org_id)
+        add_claim(tx, email_claim_pk(email), user_id, org.org_id)
+        add_audit_event(tx, org_id=org.org_id, actor=actor, action="user.created",
                         target_type="user", target_id=user_id, after=dal.to_user(item))
         add_email(
             tx,
             to=email,
             subject=f"You have been added to {org.name} on Fleetbridge",
-            body=(f"Hello {body.name},\n\n{caller.email or 'An administrator'} added you to {org.name} "
+            body=(f"Hello {body.name},\n\n{actor.email or 'An administrator'} added you to {org.name} "
                   f"on Fleetbridge as {body.role.value}.\nSign in with this email address to start.\n"),
         )
     return dal.to_user(item)
+
+
+def add_team_organization(tx: TransactWrite, actor: Principal, fleet: OrgItem, name: str,
+                          partner_id: str) -> OrgItem:
+    """In `tx`: a fleet's internal team, an organization of vendor users inside the fleet (partners/teams.py
+    makes it the fleet's partner in the same transaction). It has the fleet's address and contact, its own
+    partner ID (claimed here: the transaction fails if taken), and no place in vendor search."""
+    now = utc_now()
+    org_id = new_id("org")
+    org = OrgItem(org_pk(org_id), PROFILE, org_id=org_id, name=name, kind=OrgKind.VENDOR.value,
+                  address=fleet.address, contact_email=fleet.contact_email, services_offered=[],
+                  partner_id=partner_id, team_of=fleet.org_id, created_at=now, updated_at=now)
+    locate_vendor(org)  # lat/lng from the fleet's address; a team gets no geo index keys
+    tx.save(org, condition=OrgItem.pk.does_not_exist())
+    add_claim(tx, dal.partner_claim_pk(partner_id), org_id, org_id)
+    add_audit_event(tx, org_id=org_id, actor=actor, action="organization.created", target_type="organization",
+                    target_id=org_id, after=dal.to_organization(org))
+    return org
 
 
 def update_user(caller: Principal, user_id: str, body: UserUpdate) -> User:

@@ -48,6 +48,7 @@ class OrgItem(TableItem, discriminator="org"):
     partner_id = UnicodeAttribute(null=True)
     lat = NumberAttribute(null=True)  # vendors: where the vendor is, for the search by ZIP + radius
     lng = NumberAttribute(null=True)
+    team_of = UnicodeAttribute(null=True)  # an internal team: the fleet it belongs to (never in vendor search)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -94,6 +95,8 @@ class Organization(StoredModel):
     lat: float | None = Field(default=None, description="where we place it: the address's lat/lng, else its ZIP's "
                               "centroid (vendor search measures from here)")
     lng: float | None = None
+    team_of: str | None = Field(default=None, description="an internal team: the fleet it belongs to (it works "
+                                "only that fleet's jobs, and never shows in vendor search)")
     created_at: datetime
     updated_at: datetime
     version: Version

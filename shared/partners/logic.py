@@ -203,6 +203,9 @@ def accept_invitation(caller: Principal, body: PartnerAccept, *, now: datetime |
     vendor = get_org_item(caller.org_id)
     if vendor is None or vendor.kind != OrgKind.VENDOR.value:
         raise NotFound("your organization is not registered as a vendor")
+    if vendor.team_of:
+        raise Conflict("your organization is an internal team of a fleet: it works only for that fleet, and cannot "
+                       "become another fleet's partner")
     if not vendor.partner_id:
         raise Conflict("your organization has no partner ID yet; contact support")
     return _accept(caller, token, item, vendor, vendor.partner_id, at)

@@ -134,6 +134,12 @@ def push_asset_change() -> ChangeWork:
     return asset_record_changed
 
 
+def take_back_jobs_of_a_removed_team() -> ChangeWork:
+    from shared.jobs.relationships import team_removed_change
+
+    return team_removed_change
+
+
 def run_refresh_task() -> Work:
     """One fleet's daily refresh, or a retry the sweep queued; other changes: nothing."""
     from shared.fleetrock.refresh.run import run_task_record
@@ -168,6 +174,7 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[], Work], ...]] = {
 CHANGE_ROUTES: dict[tuple[str, str], tuple[Callable[[], ChangeWork], ...]] = {
     ("MODIFY", "asset"): (push_asset_change,),
     ("REMOVE", "asset"): (push_asset_change,),
+    ("MODIFY", "relationship"): (take_back_jobs_of_a_removed_team,),
 }
 
 
