@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeGuard, TypeVar
 
 from pynamodb.exceptions import QueryError
@@ -66,6 +67,19 @@ def is_start_key(key: object, partition: str, partition_attr: str) -> TypeGuard[
     )
 
 
+@contextmanager
+def refused_cursor(cursor: str | None) -> Iterator[None]:
+    """A cursor DynamoDB refuses as a query's starting key is the client's mistake: 422 saying so."""
+    try:
+        yield
+    except QueryError as exc:
+        if cursor and exc.cause_response_code == "ValidationException" and "starting key" in str(
+                exc.cause_response_message):
+            raise Unprocessable.field("cursor", "not a cursor of this list (or of these filters); start again "
+                                                "without it") from None
+        raise
+
+
 def query_page(
     query: Callable[..., Any],
     partition: str,
@@ -85,12 +99,6 @@ def query_page(
         last_evaluated_key=decode_cursor(cursor, partition, partition_attr),
         **query_kwargs,
     )
-    try:
+    with refused_cursor(cursor):
         items = [convert(item) for item in results]
-    except QueryError as exc:
-        if cursor and exc.cause_response_code == "ValidationException" and "starting key" in str(
-                exc.cause_response_message):
-            raise Unprocessable.field("cursor", "not a cursor of this list (or of these filters); start again "
-                                                "without it") from None
-        raise
     return Page[T](items=items, next_cursor=encode_cursor(results.last_evaluated_key, partition))

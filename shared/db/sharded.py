@@ -19,9 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import QueryError
-
-from shared.db.pagination import Page, is_start_key
+from shared.db.pagination import Page, is_start_key, refused_cursor
 from shared.db.table import INDEXES, PARTITION_KEY, SORT_KEY
 from shared.errors import Unprocessable
 
@@ -126,7 +124,7 @@ def merged_page(query: Callable[..., Any], base: str, sharding: ShardedKey, *, i
         n: iter(query(partition, index_name=index_name, scan_index_forward=False, page_size=page_size,
                       last_evaluated_key=position or None, **query_kwargs))
         for n, (partition, position) in enumerate(zip(partitions, positions, strict=True)) if position is not False}
-    try:
+    with refused_cursor(cursor):
         heads = {n: next(stream, None) for n, stream in streams.items()}
         items: list[Any] = []
         seen: set[tuple[str, str]] = set()
@@ -138,12 +136,6 @@ def merged_page(query: Callable[..., Any], base: str, sharding: ShardedKey, *, i
             if (item.pk, item.sk) not in seen:  # an item moving between keys, seen in both by the index
                 seen.add((item.pk, item.sk))
                 items.append(item)
-    except QueryError as exc:
-        if cursor and exc.cause_response_code == "ValidationException" and "starting key" in str(
-                exc.cause_response_message):
-            raise Unprocessable.field("cursor", "not a cursor of this list (or of these filters); start again "
-                                                "without it") from None
-        raise
     for n, head in heads.items():
         if head is None:  # read to its end
             positions[n] = False
