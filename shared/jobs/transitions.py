@@ -48,7 +48,7 @@ def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int 
             dal.revoke_access(tx, item)  # before `apply`, which forgets the partner on unassign
         action = apply(caller, item, to, utc_now(), partner=partner, note=note, system=system)
         tx.save(item, condition=JobItem.status == expected)
-        write(tx, caller, item, action, before, partner_org or item.partner_org_id)
+        write(tx, caller, item, action, before, partner_org or item.partner_org_id, email=not system)
     return item
 
 
@@ -83,7 +83,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *,
 
 
 def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, before: dict[str, Any] | None,
-          partner_org: str | None) -> None:
+          partner_org: str | None, *, email: bool = True) -> None:
     """What the transition writes beside the job, in `tx`: on assign, the check that the partner is still
     ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails; and the
     notification of whoever must know (notices.py)."""
@@ -91,4 +91,4 @@ def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, befo
         building.partner_still_accepted(tx, item)
         dal.grant_access(tx, item)
     changes.audit(tx, caller, item, f"job.{action}", before, [item.fleet_id, partner_org])
-    notices.tell(tx, item, action, partner_org)
+    notices.tell(tx, item, action, partner_org, email=email)
