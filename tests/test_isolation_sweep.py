@@ -105,6 +105,9 @@ ID_LESS: dict[tuple[str, str], Probe | str] = {
     ("POST", "/connections"): "a connection request to any org is the product (connections.md): pending, "
                               "nothing of the owner's changes until the owner accepts",
     ("GET", "/notifications"): LIST,
+    ("POST", "/notifications/read-all"): probe(200),  # the caller's own organization's: the owner's stay unread
+    ("GET", "/me/notification-preferences"): LIST,
+    ("PUT", "/me/notification-preferences"): probe(200, body={"email": {"jobs": False}, "version": 0}),
     ("GET", "/invitations"): LIST,
     ("POST", "/invitations"): "invites an email to the network from the caller's org; names no object",
     ("GET", "/fleets/lookup"): "a vendor finds a fleet by VIN: a directory read by design (connections.md)",

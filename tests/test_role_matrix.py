@@ -70,6 +70,7 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("POST", "/customer-users"): {"customer_id": "cus_matrix", "name": "Pat", "email": "pat@matrix.example"},
         ("PATCH", "/customer-users/<customer_user_id>"): {"version": 1, "name": "Pat 2"},
         ("POST", "/subscriptions"): {"url": "https://dispatch.example.com/fleetbridge"},
+        ("PUT", "/me/notification-preferences"): {"email": {"jobs": True}, "version": 0},
     }
     return bodies.get((route.method, route.path))
 
