@@ -47,10 +47,11 @@ def list_page(org_id: str, *, unread_only: bool, limit: int, cursor: str | None)
 
 
 def unread_items(org_id: str, *, limit: int) -> Iterator[NotificationItem]:
-    """The unread notifications, oldest first, at most `limit` (consistent: marking all reads its own writes)."""
+    """The unread notifications, newest first (where unread ones are: the Query's filter skips fewer read
+    ones), at most `limit`; consistent: marking all reads its own writes."""
     return NotificationItem.query(partition(org_id), NotificationItem.sk.startswith(NOTIFICATION_PREFIX),
                                   filter_condition=NotificationItem.read_at.does_not_exist(), consistent_read=True,
-                                  limit=limit)
+                                  scan_index_forward=False, limit=limit)
 
 
 def get_item(org_id: str, notification_id: str) -> NotificationItem | None:
@@ -64,7 +65,8 @@ def unread_count(org_id: str) -> int:
 
 def count_unread(tx: TransactWrite, org_id: str, by: int) -> None:
     """Add `by` (+1 a new notification, -n marked read) to the unread count in `tx` (created on first use)."""
-    tx.update(UnreadCountItem(partition(org_id), UNREAD), actions=[UnreadCountItem.unread.add(by)])
+    tx.update(UnreadCountItem(partition(org_id), UNREAD),  # `type` too: every item of the table says what it is
+              actions=[UnreadCountItem.type.set(UnreadCountItem), UnreadCountItem.unread.add(by)])
 
 
 def get_preferences(org_id: str, user_id: str) -> PreferencesItem | None:

@@ -53,7 +53,7 @@ def mark_read(caller: Principal, notification_id: str) -> Notification:
 
 
 def mark_all_read(caller: Principal) -> ReadAll:
-    """Mark the unread notifications read, oldest first, 99 per transaction (each with its count), at most
+    """Mark the unread notifications read, newest first, 99 per transaction (each with its count), at most
     MAX_READ_ALL per call. A chunk that raced with another reader is read again and retried."""
     marked, failures = 0, 0
     while marked < MAX_READ_ALL:
