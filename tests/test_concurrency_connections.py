@@ -54,8 +54,9 @@ def step(requester: str, state: State, op: tuple[str, str]) -> Step[State]:
     if name == "grant":  # the fleet sets the groups, sending version 0 (it never saw a grant)
         if state.status != "accepted" or state.granted:
             return Step(state, 409)
-        return Step(replace(state, granted=True), 200, True,
-                    (("fleet", "connection.groups_granted"), ("vendor", "connection.groups_granted")))
+        return Step(replace(state, granted=True), 200, True,  # the vendor is told which groups it sees
+                    (("fleet", "connection.groups_granted"), ("vendor", "connection.groups_granted"),
+                     ("vendor", "notification")))
     live_by = requester if state.status in LIVE else state.second_by  # request: one live connection per pair
     if live_by is None:
         audit = (("fleet", "connection.requested"), ("vendor", "connection.requested"), (other, "notification"))

@@ -161,7 +161,7 @@ def test_a_sync_failing_past_the_streams_retries_is_tried_again_by_the_sweep_wit
 def test_a_sync_that_never_succeeds_leaves_the_sweep_after_its_tries(fleet, fleetrock, stream):
     admin, integration_id = fleet
     fleetrock.set_faults(fail=100_000)
-    create_asset(admin)
+    create_asset(admin), create_asset(admin)  # two units given up: one notification
     stream.drain()
     at, outcomes = datetime.now(UTC), []
     for minutes in (16, 31, 61, 121, 241, 481, 961):  # each try's backoff has run out
@@ -170,10 +170,12 @@ def test_a_sync_that_never_succeeds_leaves_the_sweep_after_its_tries(fleet, flee
         outcomes.append("requeued" if counts["requeued"] else "given_up" if counts["given_up"] else "none")
         stream.drain()
     assert outcomes == ["requeued"] * 6 + ["given_up"]
-    [state] = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin, query={"state": "failed"}).json()[
+    states = call_api("GET", f"/integrations/{integration_id}/units", as_user=admin, query={"state": "failed"}).json()[
         "items"]
-    assert state["state"] == "failed"  # listed for a manual retry
+    assert [s["state"] for s in states] == ["failed", "failed"]  # listed for a manual retry
     assert sweep(at + timedelta(days=2), "syncs")["requeued"] == 0
+    notes = call_api("GET", "/notifications", as_user=admin).json()["items"]
+    assert [n["kind"] for n in notes] == ["integration.sync_gave_up"], "the fleet is told once"
 
 
 def test_a_sync_failing_on_our_side_is_recorded_and_swept_too(fleet, fleetrock, stream, monkeypatch):

@@ -59,7 +59,7 @@ def test_a_handler_imports_a_router_on_the_first_request_to_its_segments():
         "assert loaded() == ['shared.search.routes'], loaded()\n"
         "r = lambda_handler(rest_event('GET', '/notifications'), LocalContext())\n"
         "assert r['statusCode'] == 401, r\n"
-        "assert loaded() == ['shared.connections.routes', 'shared.search.routes'], loaded()\n"
+        "assert loaded() == ['shared.notifications.routes', 'shared.search.routes'], loaded()\n"
     ))
 
 

@@ -15,7 +15,7 @@ from shared.fleetrock.integration.models import IntegrationItem
 from shared.fleetrock.refresh import dal as refresh_dal
 from shared.fleetrock.refresh import refresh
 from shared.observability import logger as app_logger
-from tests.conftest import FLEETROCK_API_KEY, FLEETROCK_USERNAME
+from tests.conftest import FLEETROCK_API_KEY, FLEETROCK_USERNAME, call_api
 from tests.factories import create_asset, sign_up
 from tests.fleetrock_support import active_integration
 from tests.push_receiver import receiver_fixture, stream_fixture  # noqa: F401 - fixtures
@@ -112,6 +112,9 @@ def test_a_fleet_down_all_day_is_failed_after_its_last_attempt(fleetrock, stream
     assert (task["status"], task["attempts"], task["next_attempt_at"]) == ("failed", 2, None)
     assert sweep(at(first["next_attempt_at"]) + timedelta(days=1))["queued"] == 0, "out of the due index"
     assert any(r["message"] == "maintenance refresh failed for good" and r["level"] == "ERROR" for r in app_logs)
+    notes = call_api("GET", "/notifications", as_user=admin).json()["items"]
+    [told] = [n for n in notes if n["kind"] == "integration.refresh_gave_up"]  # the fleet, once
+    assert told["data"] == {"integration_id": integration_id, "run_date": task["run_date"]}
 
 
 def test_an_unexpected_error_is_recorded_raised_and_retried_by_the_sweep(fleetrock, stream):

@@ -72,6 +72,7 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("POST", "/subscriptions"): {"url": "https://dispatch.example.com/fleetbridge"},
         ("POST", "/teams"): {"name": "Matrix shop"},
         ("POST", "/teams/<team_id>/users"): {"email": "matrix-team@example.com", "name": "T", "role": "vendor"},
+        ("PUT", "/me/notification-preferences"): {"email": {"jobs": True}, "version": 0},
     }
     return bodies.get((route.method, route.path))
 

@@ -144,3 +144,33 @@ def test_a_message_whose_sender_holds_a_live_lease_is_not_queued_again(dynamodb)
     assert counts["requeued"] == 0 and counts["raced"] == 1
     stored = get_item(dynamodb, f"OUTBOX#{message_id}", "MSG")
     assert stored is not None and stored["status"]["S"] == "sending"
+
+
+def test_a_notifications_message_fans_out_once_to_the_users_who_want_its_category(dynamodb):
+    """The sample: a subscription paused (category subscriptions). The manager's default is every category, a
+    customer's only jobs; each wanting user gets an outbox email of its own, written once however often the
+    record comes (each is then sent by its own INSERT record)."""
+    event = load("stream_processor_notification_emails.json")
+    now = {"S": "2026-11-24T00:00:00.000000+0000"}
+    put_image(dynamodb, {"pk": {"S": "ORG#org_event_fleet"}, "sk": {"S": "PROFILE"}, "type": {"S": "org"},
+                         "org_id": {"S": "org_event_fleet"}, "name": {"S": "Harbor Freight Lines"},
+                         "kind": {"S": "fleet"}, "contact_email": {"S": "ops@fleet.example"},
+                         "address": {"S": json.dumps({"line1": "1 Harbor St", "city": "Boston", "state": "MA",
+                                                      "zip": "02110"})},
+                         "services_offered": {"L": []}, "created_at": now, "updated_at": now, "version": {"N": "1"}})
+    for user_id, role in (("usr_event_manager", "manager"), ("usr_event_viewer", "customer")):
+        put_image(dynamodb, {"pk": {"S": "ORG#org_event_fleet"}, "sk": {"S": f"USER#{user_id}"}, "type": {"S": "user"},
+                             "user_id": {"S": user_id}, "org_id": {"S": "org_event_fleet"},
+                             "email": {"S": f"{role}@fleet.example"}, "name": {"S": role}, "role": {"S": role},
+                             "created_at": now, "updated_at": now, "version": {"N": "1"}})
+    put_image(dynamodb, event["Records"][0]["dynamodb"]["NewImage"])
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}
+    assert lambda_handler(event, LocalContext()) == {"batchItemFailures": []}  # the stream's redelivery
+
+    email = get_item(dynamodb, "OUTBOX#msg_event_notification-usr_event_manager", "MSG")
+    assert email is not None and json.loads(email["payload"]["S"])["to"] == "manager@fleet.example"
+    assert email["status"]["S"] == "pending" and email["kind"]["S"] == "email"
+    assert get_item(dynamodb, "OUTBOX#msg_event_notification-usr_event_viewer", "MSG") is None, "jobs only"
+    assert get_item(dynamodb, "OUTBOX#msg_event_notification-contact", "MSG") is None, "a user wants it"
+    parent = get_item(dynamodb, "OUTBOX#msg_event_notification", "MSG")
+    assert parent is not None and parent["status"]["S"] == "sent"

@@ -1,4 +1,4 @@
-"""Organizations API: sign-up, organization profile, users, /me."""
+"""Organizations API: sign-up, organization profile, users, /me (and the user's notification email preferences)."""
 
 from __future__ import annotations
 

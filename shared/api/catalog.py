@@ -8,13 +8,16 @@ from functools import cache
 # this order) -> the first path segments of that router's routes. A router is imported on the first
 # request to one of its segments (shared/api/lazy_routers.py), so a cold start loads no route code.
 API_HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "organizations": {"shared.orgs.routes": ("organizations", "users", "me")},
+    # a user's email preferences for notifications are the user's own: /me/notification-preferences
+    "organizations": {"shared.orgs.routes": ("organizations", "users", "me"),
+                      "shared.notifications.preference_routes": ("me",)},
     # an asset's events (its Fleetrock repair orders) are served with the assets
     "assets": {"shared.assets.routes": ("assets",), "shared.assets.groups.routes": ("groups",),
                "shared.fleetrock.history.routes": ("assets",)},
     "audit": {"shared.audit.routes": ("audit",)},
     "connections": {
-        "shared.connections.routes": ("connections", "notifications", "fleets"),
+        "shared.connections.routes": ("connections", "fleets"),
+        "shared.notifications.routes": ("notifications",),
         "shared.search.routes": ("vendors", "fleets"),
         "shared.invitations.routes": ("invitations",),
         "shared.services.routes": ("services", "service-connections"),

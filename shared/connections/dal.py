@@ -1,4 +1,4 @@
-"""Data access of connections, grants and notifications."""
+"""Data access of connections and grants."""
 
 from __future__ import annotations
 
@@ -63,7 +63,3 @@ def connection_states(fleet_id: str, vendor_ids: Iterable[str]) -> dict[str, Con
         return {}
     items = ConnectionItem.batch_get([(connection_pk(c.owner_id), CONN) for c in claims])
     return {i.vendor_id: ConnectionStatus(i.status) for i in items if i.status in ("pending", "accepted")}
-
-
-def notifications_partition(org_id: str) -> str:
-    return f"ORG#{org_id}#NOTIFS"

@@ -25,7 +25,7 @@ from shared.assets.public import (
 )
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity, OrgKind, Principal
-from shared.connections import dal, relationships
+from shared.connections import dal, notices, relationships
 from shared.connections.logic import visible_connection
 from shared.connections.models import ConnectionItem, ConnectionStatus, Grant, GrantItem, GrantUpdate, SharedAsset
 from shared.db.base import atomic
@@ -112,6 +112,7 @@ def set_grant(caller: Principal, connection_id: str, body: GrantUpdate) -> Grant
         for org_id in (item.fleet_id, item.vendor_id):
             add_audit_event(tx, org_id=org_id, actor=caller, action="connection.groups_granted",
                             target_type="connection", target_id=connection_id, before=before, after=after)
+        notices.groups_changed(tx, item, after)
     return Grant.model_validate(grant)
 
 

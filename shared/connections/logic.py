@@ -22,12 +22,12 @@ from shared.connections.models import (
     ConnectionStatus,
     GrantItem,
 )
-from shared.connections.notify import notify
 from shared.db.base import atomic
 from shared.db.claims import add_claim, release_claim
 from shared.db.pagination import Page, query_page
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, an
 from shared.ids import new_id, utc_now
+from shared.notifications.public import notify
 from shared.orgs.public import OrgItem, get_org_item
 
 

@@ -1,14 +1,13 @@
-"""Fleet <-> vendor connections, the asset groups a vendor may see, and dashboard notifications."""
+"""Fleet <-> vendor connections and the asset groups a vendor may see."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints
 from pynamodb.attributes import (
-    JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -71,18 +70,6 @@ class GrantItem(TableItem, discriminator="grant"):
     version = VersionAttribute()
 
 
-class NotificationItem(TableItem, discriminator="notification"):
-    """pk=ORG#{org_id}#NOTIFS, sk={notification_id} (ULID: newest last)."""
-
-    notification_id = UnicodeAttribute()
-    org_id = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    title = UnicodeAttribute()
-    data = JSONAttribute(null=True)
-    created_at = UTCDateTimeAttribute()
-    read_at = UTCDateTimeAttribute(null=True)
-
-
 # -- API bodies ----------------------------------------------------------------------------------
 class ConnectionRequest(RequestBody):
     org_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
@@ -131,12 +118,3 @@ class SharedAsset(StoredModel):
     license_number: str | None = None
     license_state: str | None = None
     status: AssetStatus
-
-
-class Notification(StoredModel):
-    notification_id: str
-    kind: str
-    title: str
-    data: dict[str, Any] | None = None
-    created_at: datetime
-    read_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""Connection requests between fleets and vendors, their groups, the vendor's view of assets, notifications."""
+"""Connection requests between fleets and vendors, their groups, the vendor's view of assets."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
-from shared.connections import grants, logic, notifications
+from shared.connections import grants, logic
 from shared.connections.models import (
     Connection,
     ConnectionRequest,
     ConnectionStatus,
     Grant,
     GrantUpdate,
-    Notification,
     SharedAsset,
 )
 from shared.db.pagination import Page
@@ -99,21 +98,3 @@ def list_shared_assets(
     cursor: Cursor = None,
 ) -> Page[SharedAsset]:
     return grants.list_shared_assets(caller, fleet_id, limit, cursor)
-
-
-@router.get("/notifications", tags=["notifications"], summary="Your organization's notifications, newest first")
-def list_notifications(
-    caller: Annotated[Principal, Depends(requires(Action.NOTIFICATION_READ))],
-    unread: Annotated[bool, Query(description="only the unread ones")] = False,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
-) -> Page[Notification]:
-    return notifications.list_notifications(caller, unread, limit, cursor)
-
-
-@router.post("/notifications/<notification_id>/read", tags=["notifications"], summary="Mark a notification read")
-def mark_read(
-    notification_id: Annotated[str, Path(max_length=64)],
-    caller: Annotated[Principal, Depends(requires(Action.NOTIFICATION_READ))],
-) -> Notification:
-    return notifications.mark_read(caller, notification_id)

@@ -6,6 +6,8 @@ first use, so tests and the dev server point the models at DynamoDB Local by env
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -127,12 +129,33 @@ def connection() -> Connection:
 
 class _Transaction(TransactWrite):
     """A transaction that nothing was added to commits nothing (DynamoDB refuses an empty one): a
-    step that found nothing to write need not be told apart by its caller."""
+    step that found nothing to write need not be told apart by its caller.
+
+    A transaction cancelled only because another one was touching one of its items at that moment
+    (TransactionConflict, no condition failed) wrote nothing: it is sent again, a few times, and its
+    conditions are judged anew. Items many changes write (an organization's unread notification
+    count) would otherwise turn two unrelated changes at the same instant into a 409.
+    """
 
     def _commit(self) -> Any:
         if not (self._condition_check_items or self._delete_items or self._put_items or self._update_items):
             return None
-        return super()._commit()
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return super()._commit()
+            except TransactWriteError as exc:
+                if attempt == CONFLICT_RETRIES - 1 or not _only_conflicts(exc):
+                    raise
+                time.sleep(random.uniform(0.01, 0.03) * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+CONFLICT_RETRIES = 4
+
+
+def _only_conflicts(exc: TransactWriteError) -> bool:
+    codes = {r.code for r in (exc.cancellation_reasons or []) if r is not None and r.code not in (None, "None")}
+    return codes == {"TransactionConflict"}
 
 
 def transaction() -> TransactWrite:

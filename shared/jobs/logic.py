@@ -17,7 +17,7 @@ from shared.db.base import atomic
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 from shared.ids import utc_now
-from shared.jobs import building, changes, dal, rules, templates, templates_dal, transitions, vehicles
+from shared.jobs import building, changes, dal, notices, rules, templates, templates_dal, transitions, vehicles
 from shared.jobs.bodies import AssignBody, JobCreate, JobUpdate, VersionBody, dump_set
 from shared.jobs.models import Job, JobItem, JobKind, JobStatus
 from shared.jobs.templates_models import JobTemplateItem
@@ -179,9 +179,11 @@ def delete_job(caller: Principal, job_id: str, version: int | None) -> None:
 
 
 def delete_in(tx: Any, caller: Principal, item: JobItem) -> None:
-    """The delete of a PENDING/ASSIGNED job, its grant and audit events, in `tx` (bulk uses it too)."""
+    """The delete of a PENDING/ASSIGNED job, its grant and audit events, in `tx` (bulk uses it too); the
+    partner of an ASSIGNED one is told."""
     tx.delete(item, condition=JobItem.status == item.status)
     if item.status == JobStatus.ASSIGNED.value:
         dal.revoke_access(tx, item)
         count(tx, item.fleet_id, item.partner_org_id or "", open_jobs=-1)  # one open job less on the pair's record
+        notices.tell(tx, item, "deleted", item.partner_org_id)
     changes.audit(tx, caller, item, "job.deleted", changes.snapshot(item), [caller.org_id, item.partner_org_id])

@@ -50,7 +50,7 @@ def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int 
             dal.revoke_access(tx, item)  # before `apply`, which forgets the partner on unassign
         action = apply(caller, item, to, utc_now(), partner=partner, note=note, system=system)
         tx.save(item, condition=JobItem.status == expected)
-        write(tx, caller, item, action, before, partner_org or item.partner_org_id)
+        write(tx, caller, item, action, before, partner_org or item.partner_org_id, email=not system)
     return item
 
 
@@ -85,7 +85,7 @@ def apply(caller: Principal, item: JobItem, to: JobStatus, at: datetime, *,
 
 
 def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, before: dict[str, Any] | None,
-          partner_org: str | None) -> None:
+          partner_org: str | None, *, email: bool = True) -> None:
     """What the transition writes beside the job, in `tx`: on assign, the check that the partner is still
     ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails; and the
     notification of whoever must know (notices.py); and the count of the partner's open jobs on the pair's
@@ -98,4 +98,4 @@ def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, befo
     elif opened and partner_org:
         count(tx, item.fleet_id, partner_org, open_jobs=opened)
     changes.audit(tx, caller, item, f"job.{action}", before, [item.fleet_id, partner_org])
-    notices.tell(tx, item, action, partner_org)
+    notices.tell(tx, item, action, partner_org, email=email)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from shared.db.claims import CLAIM, ClaimItem, email_claim_pk
 from shared.db.keys import PROFILE, org_pk
 from shared.db.pagination import Page, query_page
@@ -49,6 +51,17 @@ def list_user_items(org_id: str, *, limit: int, cursor: str | None) -> Page[User
         cursor=cursor,
         convert=to_user,
     )
+
+
+def users_of(org_id: str) -> Iterator[UserItem]:
+    """Every user of an organization (a Query of its USER# range, all pages): who a notification may mail."""
+    return UserItem.query(org_pk(org_id), UserItem.sk.startswith("USER#"))
+
+
+def org_id_of_email(email: str) -> str | None:
+    """The organization of the user who signs in with this address, if anyone does."""
+    claim = get_email_claim(email.strip().lower())
+    return claim.org_id if claim is not None else None
 
 
 def org_id_of_partner(partner_id: str) -> str | None:

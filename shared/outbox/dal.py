@@ -12,16 +12,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.expressions.condition import And, Condition, Or
 from pynamodb.transactions import TransactWrite
 
+from shared.db.base import save_if
 from shared.db.due import DueQueue
 from shared.db.tasks import FIRST_SWEEP_AFTER, Task
 from shared.ids import new_id, utc_now
 from shared.outbox.models import OutboxItem
 
 MSG = "MSG"
+EMAIL = "email"
 LEASE = timedelta(seconds=120)
 KEEP_SENT_SECONDS = 30 * 24 * 3600
 # messages not sent yet, by when the sweep looks at them; a claim keeps that place (the sweep
@@ -30,20 +33,34 @@ TASK = Task(OutboxItem, DueQueue("OUTBOXDUE", "gsi4"), due_key=lambda item: (ite
             due_at_lease_end=False)
 
 
-def add_email(tx: TransactWrite, *, to: str, subject: str, body: str) -> str:
-    message_id, now = new_id("msg"), utc_now()
-    item = OutboxItem(
-        f"OUTBOX#{message_id}",
-        MSG,
-        message_id=message_id,
-        kind="email",
-        payload={"to": to, "subject": subject, "body": body},
-        status="pending",
-        created_at=now,
-    )
+def _new(message_id: str, kind: str, payload: dict[str, Any]) -> OutboxItem:
+    now = utc_now()
+    item = OutboxItem(f"OUTBOX#{message_id}", MSG, message_id=message_id, kind=kind, payload=payload,
+                      status="pending", created_at=now)
     TASK.place(item, now + FIRST_SWEEP_AFTER)
-    tx.save(item, condition=OutboxItem.pk.does_not_exist())
+    return item
+
+
+def add_email(tx: TransactWrite, *, to: str, subject: str, body: str) -> str:
+    message_id = new_id("msg")
+    tx.save(_new(message_id, EMAIL, {"to": to, "subject": subject, "body": body}),
+            condition=OutboxItem.pk.does_not_exist())
     return message_id
+
+
+def add_message(tx: TransactWrite, *, kind: str, payload: dict[str, Any]) -> str:
+    """A message of another kind than an email, in `tx`: its delivery is the sender the stream's router
+    names for `kind` (shared/streams/router.py), e.g. a notification's emails, fanned out at send time."""
+    message_id = new_id("msg")
+    tx.save(_new(message_id, kind, payload), condition=OutboxItem.pk.does_not_exist())
+    return message_id
+
+
+def put_email_once(message_id: str, *, to: str, subject: str, body: str) -> bool:
+    """An email under a message id its caller derives (a fan-out's retry finds it there), outside any
+    transaction; False when that message exists already (queued, or sent)."""
+    return save_if(_new(message_id, EMAIL, {"to": to, "subject": subject, "body": body}),
+                   OutboxItem.pk.does_not_exist())
 
 
 class AlreadyClaimed(Exception):

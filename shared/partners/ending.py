@@ -1,6 +1,6 @@
 """A partnership ends: the fleet removes its partner, or the partner leaves the fleet (INVERS: partners
 accept, decline or delete fleets). The record says so (REMOVED / LEFT), the partner ID no longer assigns
-jobs (its link is released), both trails get the event and the other side an email. The partner's open
+jobs (its link is released), both trails get the event and the other side a notification. The partner's open
 jobs go back to the fleet through the record's stream record (shared/jobs/relationships.py)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from shared.db.base import atomic
 from shared.db.claims import release_claim
 from shared.errors import Conflict, NotFound
 from shared.ids import utc_now
+from shared.notifications.public import notify
 from shared.orgs.public import get_org_item
-from shared.outbox.public import add_email
 from shared.partners import dal
 from shared.partners.models import PartnerInvitationItem, PartnerRecord, PartnerStatus
 
@@ -55,7 +55,9 @@ def _end(caller: Principal, item: PartnerInvitationItem, to: PartnerStatus) -> P
         if other is not None:
             who = item.partner_name if to is PartnerStatus.LEFT else item.fleet_name
             what = "left your fleet" if to is PartnerStatus.LEFT else "ended your installation partnership"
-            add_email(tx, to=other.contact_email, subject=f"{who} {what}",
-                      body=f"Hello {other.name},\n\n{who} {what}. Open jobs between you went back to the fleet "
-                           "(PENDING), and the vehicle access they gave ended.\n")
+            notify(tx, other, kind=f"partner.{to.value.lower()}", title=f"{who} {what}",
+                   body=f"Hello {other.name},\n\n{who} {what}. Open jobs between you went back to the fleet "
+                        "(PENDING), and the vehicle access they gave ended.\n",
+                   data={"invitation_id": item.invitation_id, "fleet_id": item.fleet_id,
+                         "partner_org_id": item.partner_org_id})
     return dal.to_record(item)

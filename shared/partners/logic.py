@@ -9,7 +9,8 @@ Accepting: unknown token (or one replaced by a newer invitation email) -> 404; e
 already accepted by another organization -> 410 Gone (the message says what to do); accepting
 again by the organization that accepted it -> 200 with the record. Accepting links the
 invitation to the vendor organization and its partner ID, in one transaction with both
-organizations' audit events and an email to the fleet.
+organizations' audit events and the fleet's notification. An invitation to the address of a vendor's
+user on Fleetbridge shows on that vendor's dashboard too; declining tells the fleet.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from pynamodb.transactions import TransactWrite
+
 from shared.audit.public import add_audit_event
 from shared.auth.principal import OrgKind, Principal
 from shared.connections.public import Pair, Way, get_relationship_item, open_way, set_override
@@ -30,7 +33,8 @@ from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, NotFound
 from shared.ids import new_id, utc_now
-from shared.orgs.public import OrgItem, get_org_item
+from shared.notifications.public import notify
+from shared.orgs.public import OrgItem, get_org_item, org_id_of_email
 from shared.outbox.public import add_email
 from shared.partners import dal
 from shared.partners.models import (
@@ -132,6 +136,7 @@ def _create(caller: Principal, fleet: OrgItem, email: str, allow_override: bool,
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="partner.invited", target_type="partner",
                         target_id=invitation_id, after=dal.to_record(item))
         add_email(tx, to=email, **_invite_email(fleet, token, expires))
+        _tell_invitee_org(tx, fleet, item)
     return InviteResult(dal.to_record(item), True, token)
 
 
@@ -149,7 +154,22 @@ def _renew_token(caller: Principal, fleet: OrgItem, item: PartnerInvitationItem,
             dal.drop_token(tx, old_hash)
         dal.put_token(tx, item, item.token_hash, int(expires.timestamp()))
         add_email(tx, to=item.email, **_invite_email(fleet, token, expires))
+        _tell_invitee_org(tx, fleet, item)
     return InviteResult(dal.to_record(item), False, token)
+
+
+def _tell_invitee_org(tx: TransactWrite, fleet: OrgItem, item: PartnerInvitationItem) -> None:
+    """When the invited address is a user's of a vendor organization on Fleetbridge, that organization sees
+    the invitation on its dashboard too (the link itself goes only to the address, by email)."""
+    org_id = org_id_of_email(item.email)
+    vendor = get_org_item(org_id) if org_id else None
+    if vendor is None or vendor.kind != OrgKind.VENDOR.value:
+        return
+    notify(tx, vendor, kind="partner.invited", title=f"{fleet.name} invites you to be its installation partner",
+           body=(f"Hello {vendor.name},\n\n{fleet.name} invited your company (at {item.email}) to be its "
+                 "installation partner on Fleetbridge. The invitation email to that address has the link to "
+                 "accept or decline it.\n"),
+           data={"invitation_id": item.invitation_id, "fleet_id": fleet.org_id, "email": item.email})
 
 
 # -- list, change the flag --------------------------------------------------------------------
@@ -231,9 +251,10 @@ def decline_invitation(caller: Principal, body: PartnerAccept) -> PartnerRecord:
                         target_id=item.invitation_id, before=before, after=dal.to_record(item))
         if fleet is not None:
             name = vendor.name if vendor is not None else item.email
-            add_email(tx, to=fleet.contact_email, subject=f"{name} declined your installation partner invitation",
-                      body=(f"Hello {fleet.name},\n\n{name} declined your installation partner invitation (sent to "
-                            f"{item.email}). You may invite them again later.\n"))
+            notify(tx, fleet, kind="partner.declined", title=f"{name} declined your installation partner invitation",
+                   body=(f"Hello {fleet.name},\n\n{name} declined your installation partner invitation (sent to "
+                         f"{item.email}). You may invite them again later.\n"),
+                   data={"invitation_id": item.invitation_id, "partner_org_id": caller.org_id})
     return dal.to_record(item)
 
 
@@ -267,8 +288,9 @@ def _accept(
             add_audit_event(tx, org_id=org_id, actor=caller, action="partner.accepted", target_type="partner",
                             target_id=item.invitation_id, before=before, after=after)
         if fleet is not None:
-            add_email(tx, to=fleet.contact_email,
-                      subject=f"{vendor.name} is now your installation partner",
-                      body=(f"Hello {fleet.name},\n\n{vendor.name} accepted your installation partner invitation "
-                            f"(sent to {item.email}). Its partner ID is {partner_id}: use it to assign jobs.\n"))
+            notify(tx, fleet, kind="partner.accepted", title=f"{vendor.name} is now your installation partner",
+                   body=(f"Hello {fleet.name},\n\n{vendor.name} accepted your installation partner invitation "
+                         f"(sent to {item.email}). Its partner ID is {partner_id}: use it to assign jobs.\n"),
+                   data={"invitation_id": item.invitation_id, "partner_org_id": vendor.org_id,
+                         "partner_id": partner_id})
     return dal.to_record(item)

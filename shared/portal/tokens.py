@@ -27,7 +27,11 @@ class TokenInvalid(Exception):
 
 
 class TokenExpired(Exception):
-    """Ours and intact, but past its expiry."""
+    """Ours and intact, but past its expiry; `claims`: what it says (whose link it was)."""
+
+    def __init__(self, claims: PortalClaims) -> None:
+        super().__init__("expired")
+        self.claims = claims
 
 
 @dataclass(frozen=True)
@@ -79,5 +83,5 @@ def verify(token: str, kind: Kind, ring: Keyring, now: datetime) -> PortalClaims
     if claims.kind != kind:
         raise TokenInvalid(f"a {claims.kind} token, not a {kind} token")
     if claims.expires_at <= now:
-        raise TokenExpired()
+        raise TokenExpired(claims)
     return claims

@@ -15,10 +15,10 @@ from typing import Any
 
 from shared.audit.public import add_audit_event
 from shared.auth.principal import Identity
-from shared.connections.public import notify
 from shared.db.base import atomic
 from shared.errors import Conflict
 from shared.ids import utc_now
+from shared.notifications.public import notify
 from shared.observability import logger, metrics
 from shared.orgs.public import get_org_item
 from shared.push import sender, signing

@@ -3,7 +3,8 @@
 A service connection is `pending` -> `accepted` | `rejected`; `accepted` -> `revoked` (by the
 fleet). While pending or accepted, a pair claim (service, merchant) holds its id: one live
 request per pair. Accepting, rejecting and revoking change who may place orders: each is
-audited in both organizations' trails, and the merchant gets an email (through the outbox).
+audited in both organizations' trails, and the merchant is notified (dashboard, and email through the
+outbox); a request notifies the fleet.
 
 Orders need an accepted connection: a merchant without one (never asked, pending, rejected or
 revoked) gets 403 when it places an order. The connection's status is checked again inside the
@@ -24,8 +25,8 @@ from shared.db.keys import org_pk
 from shared.db.pagination import Page
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable, an
 from shared.ids import new_id, spoken_code, utc_now
+from shared.notifications.public import notify
 from shared.orgs.public import OrgItem, get_org_item
-from shared.outbox.public import add_email
 from shared.services import dal
 from shared.services.models import (
     SERVICE_ID_PREFIX,
@@ -158,13 +159,14 @@ def _create_request(caller: Principal, service: ServiceItem, fleet: OrgItem, mer
         tx.condition_check(ServiceItem, service.pk, service.sk,
                            condition=ServiceItem.deactivated_at.does_not_exist())  # not deactivated meanwhile
         count(tx, fleet.org_id, merchant.org_id, pending_requests=1)  # awaits the fleet, on the pair's record
-        add_email(
-            tx,
-            to=fleet.contact_email,
-            subject=f"{merchant.name} asks to connect to your service {service.name}",
+        notify(
+            tx, fleet, kind="service_connection.requested",
+            title=f"{merchant.name} asks to connect to your service {service.name}",
             body=(f"Hello {fleet.name},\n\n{merchant.name} asks to connect to your service {service.name} "
                   f"({service.service_id}) as a merchant.\nAccept or reject the request in Fleetbridge "
                   f"under My services (service connection {connection_id}).\n"),
+            data={"service_connection_id": connection_id, "service_id": service.service_id,
+                  "merchant_id": merchant.org_id},
         )
     return dal.to_connection(item)
 
@@ -214,11 +216,15 @@ def decide(caller: Principal, connection_id: str, decision: Decision) -> Service
             add_audit_event(tx, org_id=org_id, actor=caller, action=f"service_connection.{target.value}",
                             target_type="service_connection", target_id=connection_id, before=before, after=after)
         if merchant is not None:
-            add_email(tx, to=merchant.contact_email, **_decision_email(item, merchant.name, target))
+            subject, body = _decision_email(item, merchant.name, target)
+            notify(tx, merchant, kind=f"service_connection.{target.value}", title=subject, body=body,
+                   data={"service_connection_id": connection_id, "service_id": item.service_id,
+                         "fleet_id": item.fleet_id})
     return dal.to_connection(item)
 
 
-def _decision_email(item: ServiceConnectionItem, merchant_name: str, target: ServiceConnectionStatus) -> dict[str, str]:
+def _decision_email(item: ServiceConnectionItem, merchant_name: str, target: ServiceConnectionStatus
+                    ) -> tuple[str, str]:
     service = f"{item.fleet_name}'s service {item.service_name} ({item.service_id})"
     what = {
         ServiceConnectionStatus.ACCEPTED: (f"{item.fleet_name} accepted your request",
@@ -229,7 +235,7 @@ def _decision_email(item: ServiceConnectionItem, merchant_name: str, target: Ser
                                           f"{service} revoked your connection: you can no longer place orders on it."),
     }
     subject, text = what[target]
-    return {"subject": subject, "body": f"Hello {merchant_name},\n\n{text}\n"}
+    return subject, f"Hello {merchant_name},\n\n{text}\n"
 
 
 # -- orders ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ queue) by the event source mapping; when a record has several works, a retry run
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -28,16 +28,21 @@ ChangeWork = Callable[[Image | None, Image | None], None]  # (old image, new ima
 # -- the works, each imported when first needed; a work takes the image that matters (new for
 # INSERT/MODIFY, old for REMOVE) --------------------------------------------------------------------
 def send_outbox_message() -> Work:
+    """An email is sent; a notification's message is fanned out to the users who want its emails."""
+    from shared.notifications.emails import send_notification_emails
+    from shared.notifications.notify import NOTIFICATION_EMAILS
     from shared.outbox.delivery import deliver
 
-    return deliver
+    return partial(deliver, senders={NOTIFICATION_EMAILS: send_notification_emails})
 
 
 def send_requeued_outbox_message() -> Work:
     """Queued again by the sweep; any other change of a message: nothing."""
+    from shared.notifications.emails import send_notification_emails
+    from shared.notifications.notify import NOTIFICATION_EMAILS
     from shared.outbox.delivery import deliver_queued
 
-    return deliver_queued
+    return partial(deliver_queued, senders={NOTIFICATION_EMAILS: send_notification_emails})
 
 
 def drop_deleted_group_from_grants() -> Work:

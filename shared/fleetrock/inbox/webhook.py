@@ -39,6 +39,7 @@ from shared.fleetrock.inbox import dal as inbox_dal
 from shared.fleetrock.inbox.models import InboxItem, InboxStatus
 from shared.fleetrock.inbox.samples import kept_headers
 from shared.fleetrock.integration import dal as integration_dal
+from shared.fleetrock.integration import trouble
 from shared.fleetrock.integration.credentials import webhook_secret
 from shared.fleetrock.integration.models import IntegrationItem, IntegrationStatus
 from shared.fleetrock.remote.contract import (
@@ -141,6 +142,7 @@ def webhook_signature(request: Request) -> VerifiedWebhook:
         form = signature_form(headers, webhook_secret(item.integration_id, item.webhook_secret_ciphertext), raw)
     if form is None:
         metrics.add_metric(name="FleetrockWebhookUnauthorized", unit="Count", value=1)
+        trouble.webhook_signatures_failing(item.org_id, item.integration_id)
         logger.warning("webhook signature rejected", extra={
             "integration_id": integration_id,
             "signature_headers": [h for h in SIGNATURE_HEADERS if h.lower() in headers]})

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
 from shared.fleetrock.integration import dal as integration_dal
+from shared.fleetrock.integration import trouble
 from shared.fleetrock.integration.logic import get_integration
 from shared.fleetrock.refresh import dal as refresh_dal
 from shared.fleetrock.refresh.models import RefreshStatus, RefreshTask, ScheduledRun
@@ -61,6 +62,7 @@ def sweep(now: datetime) -> dict[str, int]:
             counts["failed" if done else "raced"] += 1
             if done:
                 metrics.add_metric(name="MaintenanceRefreshGaveUp", unit="Count", value=1)
+                trouble.refresh_gave_up(item.org_id, item.integration_id, item.run_date, item.last_error)
             continue
         counts["queued" if refresh_dal.requeue(item, now=now, grace=GRACE) else "raced"] += 1
     if any(counts.values()):

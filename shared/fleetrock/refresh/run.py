@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.fleetrock.inbox.maintenance_items import thresholds_of
 from shared.fleetrock.integration import dal as integration_dal
+from shared.fleetrock.integration import trouble
 from shared.fleetrock.integration.credentials import client_for
 from shared.fleetrock.integration.models import IntegrationItem, IntegrationStatus
 from shared.fleetrock.refresh import dal as refresh_dal
@@ -72,6 +73,7 @@ def _failed(item: RefreshTaskItem, attempt: int, error: str) -> RefreshStatus:
         refresh_dal.finish(item, attempt, status=RefreshStatus.FAILED, now=now, error=error)
         metrics.add_metric(name="MaintenanceRefreshGaveUp", unit="Count", value=1)
         logger.error("maintenance refresh failed for good", extra=extra)
+        trouble.refresh_gave_up(item.org_id, item.integration_id, item.run_date, error)
         return RefreshStatus.FAILED
     next_attempt_at = now + refresh.BACKOFF * 2 ** (attempt - 1)
     refresh_dal.retry_later(item, attempt, error=error, now=now, next_attempt_at=next_attempt_at)

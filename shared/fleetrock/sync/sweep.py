@@ -6,7 +6,8 @@ in its due queue (sync_dal.TASK). The every-minute sweep of the maintenance_refr
 queues it again (state `retry`; its MODIFY record sends the asset's current state) 15 minutes
 after it failed, then 15, 30, 60, 120 and 240 minutes after each try, as the inbox sweep does.
 Still failing 8 hours after the last try, it leaves the queue, listed by
-`GET /integrations/{id}/units?state=failed`, for a fleet admin's `POST .../sync`.
+`GET /integrations/{id}/units?state=failed`, for a fleet admin's `POST .../sync`;
+the fleet is notified once a day while syncs are given up (integration/trouble.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.db.tasks import SWEEP_PER_SHARD, Sweep, sweep
+from shared.fleetrock.integration import trouble
 from shared.fleetrock.sync import dal as sync_dal
 from shared.fleetrock.sync.models import UnitSyncItem
 from shared.observability import logger, metrics
@@ -23,6 +25,7 @@ def _gave_up(item: UnitSyncItem) -> None:
     metrics.add_metric(name="FleetrockSyncGaveUp", unit="Count", value=1)
     logger.warning("unit sync left for a manual retry", extra={
         "org_id": item.org_id, "asset_id": item.asset_id, "error": item.last_error})
+    trouble.sync_gave_up(item.org_id, item.integration_id, item.asset_id, item.last_error)  # once a day a fleet
 
 
 SYNCS = Sweep[UnitSyncItem](name="fleetrock sync sweep",

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from shared.errors import Unauthenticated
 from shared.ids import utc_now
+from shared.notifications.public import notify_once
+from shared.orgs.public import get_org_item
 from shared.portal import keys, tokens
 from shared.portal.items import CustomerItem, CustomerUserItem
 from shared.portal.setup import access_dal, customers_dal, users_dal
@@ -18,6 +20,7 @@ from shared.portal.setup.models import PortalPermissions
 from shared.portal.view.models import PortalProfile, PortalSession
 
 SESSION_TTL = timedelta(hours=1)
+LINK_EPISODE = timedelta(days=365)  # one notification per link version: a refresh makes a new version
 ASK = "ask your service provider for a new one"
 MESSAGES = {
     ("link", "missing"): "open the portal with the link your service provider sent you",
@@ -64,7 +67,9 @@ def verified_claims(token: str | None, kind: tokens.Kind, now: datetime) -> toke
         raise _refuse(kind, "missing")
     try:
         return tokens.verify(token, kind, keys.keyring(), now)
-    except tokens.TokenExpired:
+    except tokens.TokenExpired as exc:
+        if kind == "link":
+            _tell_vendor_link_expired(exc.claims)
         raise _refuse(kind, "expired") from None
     except tokens.TokenInvalid:
         raise _refuse(kind, "invalid") from None
@@ -80,11 +85,31 @@ def authenticate(token: str | None, kind: tokens.Kind, now: datetime) -> PortalC
     if int(user.link_version or 0) != claims.link_version:
         raise _refuse(kind, "replaced")
     if user.link_expires_at is None or user.link_expires_at <= now:
+        if kind == "link":
+            _tell_vendor_link_expired(claims, user)
         raise _refuse("link", "expired")
     customer = customers_dal.get_customer_item(claims.org_id, user.customer_id)
     if customer is None:
         raise _refuse(kind, "invalid")
     return PortalCaller(org_id=claims.org_id, user=user, customer=customer)
+
+
+def _tell_vendor_link_expired(claims: tokens.PortalClaims, user: CustomerUserItem | None = None) -> None:
+    """A customer opened its current link after it expired: the vendor is told, once per link (its
+    version), that the link needs a refresh. An older or disabled link tells nothing: the vendor
+    replaced or stopped it on purpose."""
+    user = user or users_dal.get_user_item(claims.org_id, claims.customer_user_id)
+    if user is None or not user.link_enabled or int(user.link_version or 0) != claims.link_version:
+        return
+    vendor = get_org_item(claims.org_id)
+    if vendor is None:
+        return
+    notify_once(vendor, episode=f"portal_link:{user.customer_user_id}:{claims.link_version}", lasts=LINK_EPISODE,
+                kind="portal.link_expired", title=f"{user.name}'s portal link has expired: refresh it",
+                body=(f"Hello {vendor.name},\n\n{user.name} ({user.email}) opened their customer portal link after "
+                      "it expired. Refresh the link in Fleetbridge (customer users) to send them a new one.\n"),
+                data={"customer_user_id": user.customer_user_id, "customer_id": user.customer_id,
+                      "link_version": claims.link_version})
 
 
 def profile(caller: PortalCaller) -> PortalProfile:
