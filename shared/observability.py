@@ -14,6 +14,8 @@ from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 from wrapt import register_post_import_hook  # X-Ray's own dependency: it wraps the patched functions
 
 SERVICE = "fleetbridge"
@@ -22,7 +24,19 @@ logger = Logger(service=SERVICE)
 # X-Ray patches the AWS SDK (and PynamoDB) when the SDK's client module is first imported
 # (_patch_aws_sdk below); httpx on first use (traced_httpx()). auto_patch=False: no patch_all().
 tracer = Tracer(service=SERVICE, auto_patch=False)
-metrics = Metrics(namespace="Fleetbridge", service=SERVICE)
+
+
+class _Provider(AmazonCloudWatchEMFProvider):
+    """Powertools' provider, which with metrics disabled (local runs, tests) keeps every metric it never
+    publishes and prints them anyway each time 100 pile up (in its add_metric): forgotten at each flush."""
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+        if is_metrics_disabled():
+            self.clear_metrics()
+
+
+metrics = Metrics(provider=_Provider(namespace="Fleetbridge", service=SERVICE))
 # most requests record no business metric: that is normal, not worth a warning per invocation
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 

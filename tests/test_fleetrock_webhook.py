@@ -242,3 +242,14 @@ def test_a_change_made_by_another_process_reaches_the_webhook_within_its_cache_s
     item.save()
     time.sleep(0.6)
     assert post_webhook(integration_id, new_secret, body).status == 410
+
+
+def test_a_burst_prints_no_metrics_when_metrics_are_disabled(fleetrock, capsys):
+    """Powertools keeps unpublished metrics when they are disabled (tests, make dev) and printed them every
+    100 (a JSON line per 50 webhooks, hundreds of KB in a load test); ours forgets them at each flush."""
+    integration_id, secret = active_integration(sign_up("fleet"), fleetrock)
+    capsys.readouterr()
+    for n in range(120):
+        r = send(integration_id, secret, "test", {}, event_id=f"evt-metrics-{n}")
+        assert r.status in (200, 202), r.body
+    assert "CloudWatchMetrics" not in capsys.readouterr().out
