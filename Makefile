@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: install dev test lint typecheck pytest synth bundle openapi refresh docs bench clean
+.PHONY: chromium install dev test lint typecheck pytest synth bundle openapi refresh docs bench clean
 
 $(UV):
 	python3 -m venv .tools
@@ -33,8 +33,14 @@ lint: install
 typecheck: install
 	$(RUN) mypy shared functions dev infra tests bench
 
+# the browser tests' headless Chromium: Debian's package (tests/test_portal_page.py), installed when missing
+chromium:
+	@command -v chromium >/dev/null || apt-get install -y --no-install-recommends chromium \
+		|| { apt-get update && apt-get install -y --no-install-recommends chromium; } \
+		|| { echo "Chromium is needed for the browser tests: apt-get install -y chromium"; exit 1; }
+
 # on both cores: one worker per core, each with its own DynamoDB Local; a test file stays on one worker
-pytest: install
+pytest: install chromium
 	$(RUN) pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest

@@ -180,10 +180,13 @@ def _portal_lines(api: str) -> list[str]:
 
     if "link_token" not in DEMO:
         return []
+    from shared.portal.setup.links import link_url  # the page the emailed link opens (settings are read by now)
+
     session = (f"curl -s -X POST -H \"Authorization: Bearer $LINK\" {api}/portal/session"
                " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"session_token\"])'")
     return [
         "Customer portal (Dana Reyes of Harborview Apartments, a customer of Bay State Truck Repair):",
+        f"  open in a browser: {link_url(str(DEMO['link_token']))}",
         f"  export LINK={DEMO['link_token']}",
         f"  export PORTAL=$({session})",
         f'  curl -H "Authorization: Bearer $PORTAL" {api}/portal/sites',

@@ -13,7 +13,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.bundle import APP_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR, LAYER_DIR
+from infra.bundle import APP_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR, LAYER_DIR, PORTAL_LAYER_DIR
 from infra.stack import FleetbridgeStack
 from shared.api.catalog import API_HANDLERS, EVENT_HANDLERS
 
@@ -26,7 +26,7 @@ class BundleMissingError(RuntimeError):
 
 def check_bundle() -> None:
     """Fail fast when a packaged directory or a catalogued handler is not in build/lambda."""
-    expected = [LAYER_DIR / "python", DOCS_LAYER_DIR / "python", GEO_LAYER_DIR / "python"]
+    expected = [LAYER_DIR / "python", DOCS_LAYER_DIR / "python", GEO_LAYER_DIR / "python", PORTAL_LAYER_DIR]
     expected += [APP_DIR / "functions" / name / "handler.pyc" for name in (*API_HANDLERS, *EVENT_HANDLERS)]
     missing = [os.path.relpath(path) for path in expected if not path.exists()]
     if missing:

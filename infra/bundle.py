@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from infra import bytecode
+from shared.portal.view import page as portal_page
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "build" / "lambda"
@@ -31,6 +32,9 @@ SWAGGER_UI_DIR = Path("python", "aws_lambda_powertools", "event_handler", "opena
 # A layer for every function but docs: the ZIP centroid data (1.4 MB), imported on first use only
 # (shared/geo/zips.py), so the docs function, which never looks a ZIP up, goes without it.
 GEO_LAYER_DIR = BUILD_DIR / "geo-layer"
+# A layer for the portal function alone: the customer portal page and its npm libraries (Leaflet, the US
+# states outline: 0.3 MB), under /opt/portal_page/ (shared/portal/view/page.py reads them there).
+PORTAL_LAYER_DIR = BUILD_DIR / "portal-layer"
 GEO_PACKAGES = ("zipcodes",)
 APP_DIR = BUILD_DIR / "app"  # the function asset: shared/ and functions/, compiled
 LAYER_STAMP = BUILD_DIR / "layer.stamp"
@@ -198,6 +202,19 @@ def _copy_changed(wanted: dict[Path, Path]) -> int:
     return copied
 
 
+def sync_portal_layer() -> int:
+    """Mirror the portal page's files into PORTAL_LAYER_DIR/portal_page/ (their repository paths); how many
+    changed."""
+    copied = 0
+    for rel in (*portal_page.ASSETS.values(), portal_page.INDEX):
+        dest, data = PORTAL_LAYER_DIR / portal_page.LAYER_FOLDER / rel, (ROOT / rel).read_bytes()
+        if not dest.is_file() or dest.read_bytes() != data:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            copied += 1
+    return copied
+
+
 def tree_digest(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -255,7 +272,7 @@ def bundle() -> None:
     with (BUILD_DIR.parent / ".bundle.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         rebuilt = build_layer(uv_binary())
-        changed = sync_app()
+        changed = sync_app() + sync_portal_layer()
         compiled = compile_packages()
     print(f"bundle: layer {'rebuilt' if rebuilt else 'up to date'}, app {changed} file(s) changed, "
           f"packages {'compiled' if compiled else 'up to date'}", file=sys.stderr)

@@ -64,6 +64,14 @@ class Settings(BaseModel):
     pictures_bucket: str | None = Field(
         default=None, description="PICTURES_BUCKET: S3 bucket of site and service pictures (presigned URLs only)"
     )
+    # the portal page's basemap (issue 21): none by default, then the page draws the bundled US states
+    portal_tile_url: str | None = Field(
+        default=None, pattern=r"^https://[^\s\"'<>]+$",
+        description="PORTAL_TILE_URL: a Leaflet tile URL template, https (e.g. https://tile.example.com/{z}/{x}/{y}.png)",
+    )
+    portal_tile_attribution: str | None = Field(
+        default=None, max_length=300, description="PORTAL_TILE_ATTRIBUTION: the tiles' attribution, shown on the map"
+    )
 
     @property
     def local(self) -> bool:

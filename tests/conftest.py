@@ -241,3 +241,13 @@ def stream(dynamodb: Any, smtp: Any) -> Any:
                           region=TEST_ENV["AWS_REGION"], start_position="LATEST", backoff_seconds=0.05)
     poller.poll_once()
     return poller
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    """Each test's outcome on its item (`rep_call`), for fixtures that keep evidence of a failure (the
+    browser tests' screenshots)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.rep_call = report

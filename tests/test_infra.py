@@ -93,7 +93,8 @@ def test_one_arm64_function_per_handler_with_its_own_role(template_json: dict[st
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == f"python{bundle.PYTHON_VERSION}"
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert len(props["Layers"]) == 2  # dependencies + Swagger UI files (docs) or ZIP data (the others)
+        # dependencies + Swagger UI files (docs) or ZIP data (the others); + its page for the portal function
+        assert len(props["Layers"]) == (3 if props["Handler"].startswith("functions.portal.") else 2)
         env = props["Environment"]["Variables"]
         assert env["MAILER"] == "ses" and env["MAIL_FROM"] == "noreply@fleetbridge.example"
         assert env["APP_BASE_URL"].startswith("https://")  # email links never point at localhost in AWS
@@ -523,3 +524,16 @@ def test_fleetrock_functions_may_use_the_secrets_key_and_bad_webhook_signatures_
     assert (unrecognized["Threshold"], unrecognized["Period"], unrecognized["Statistic"]) == (0, 300, "Sum")
     assert unrecognized["ComparisonOperator"] == "GreaterThanThreshold" and unrecognized["EvaluationPeriods"] == 1
     assert unrecognized["Namespace"] == "Fleetbridge" and unrecognized["AlarmActions"]
+
+
+def test_the_portal_functions_layer_holds_every_file_its_page_serves(assembly_dir: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.portal.view import page
+
+    monkeypatch.setattr(page, "ROOTS", (bundle.PORTAL_LAYER_DIR / page.LAYER_FOLDER,))  # as /opt/portal_page
+    page._read.cache_clear()
+    try:
+        assert all(page.asset(name)[0] for name in page.ASSETS)
+        assert 'src="portal/assets/portal.js"' in page.page_html()
+    finally:
+        page._read.cache_clear()

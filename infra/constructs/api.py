@@ -166,7 +166,9 @@ class Api(Construct):
             self._without_authorizer(target, "ANY", integration,
                                      f"/{segment} is called by parties without a Cognito user (Fleetrock, a vendor's "
                                      "customers): the handler authenticates every request itself (HMAC-SHA256 webhook "
-                                     "signature or signed portal token) before it reads or writes anything.")
+                                     "signature or signed portal token) before it reads or writes anything; only "
+                                     "the portal's own page and its static files (GET /portal, /portal/assets/*) "
+                                     "answer without one, and they read no data.")
 
     def _allow_invoke(self, segment: str, fn: lambda_.Function) -> None:
         """API Gateway may invoke `fn` for `/{segment}` and `/{segment}/...`, any method, this API's stages."""

@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.bundle import APP_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR, LAYER_DIR
+from infra.bundle import APP_DIR, DOCS_LAYER_DIR, GEO_LAYER_DIR, LAYER_DIR, PORTAL_LAYER_DIR
 from infra.constructs.nag import acknowledge
 
 # What our data access does on the table and its indexes: items by key, Query, batches, and
@@ -86,6 +86,15 @@ class LambdaRuntime(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="ZIP code centroids (zipcodes) for every function but docs",
         )
+        # the customer portal page and its npm libraries, for the portal function only (infra/bundle.py)
+        self.portal_layer = lambda_.LayerVersion(
+            self,
+            "PortalPage",
+            code=lambda_.Code.from_asset(str(PORTAL_LAYER_DIR)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="The customer portal page (GET /portal): HTML, CSS, script, Leaflet, US states outline",
+        )
         self.code = lambda_.Code.from_asset(str(APP_DIR))
 
     def function(
@@ -121,7 +130,8 @@ class LambdaRuntime(Construct):
             handler=f"functions.{handler}.handler.lambda_handler",
             code=self.code,
             # the docs function gets the Swagger UI files instead of the ZIP data (bench/cold_start.py: size)
-            layers=[self.layer, self.docs_layer if handler == "docs" else self.geo_layer],
+            layers=[self.layer, self.docs_layer if handler == "docs" else self.geo_layer,
+                    *([self.portal_layer] if handler == "portal" else [])],
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,

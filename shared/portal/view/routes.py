@@ -1,4 +1,5 @@
-"""The portal routes a vendor's customer users call: open a link, see sites and what was done there.
+"""The portal routes a vendor's customer users call: open a link, see sites and what was done there;
+and the page that calls them (`GET /portal` and its files: page.py), public like any web page.
 
 No Cognito here: each route's dependency checks the portal token itself (shared/portal/view/auth.py).
 """
@@ -8,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared.portal import ranges
 from shared.portal.ranges import From, To, parse_when
-from shared.portal.view import session, views
+from shared.portal.view import page, session, views
 from shared.portal.view.auth import portal_link, portal_session
 from shared.portal.view.models import MapSites, PortalProfile, PortalSession, SiteDetail
 from shared.portal.view.session import PortalCaller
@@ -36,6 +38,24 @@ def _source_ip() -> str | None:
 
 def _range(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
     return ranges.date_range(parse_when(from_, "from"), parse_when(to, "to", end_of_day=True))
+
+
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY"}
+
+
+@router.get("/portal", include_in_schema=False)
+def portal_page() -> Response[str]:
+    """The page a portal link opens (its token in the fragment, which no request carries)."""
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=page.page_html(),
+                    headers={**PAGE_HEADERS, "Content-Security-Policy": page.content_security_policy()})
+
+
+@router.get("/portal/assets/<name>", include_in_schema=False)
+def portal_asset(name: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    body, content_type = page.asset(name)
+    return Response(status_code=200, content_type=content_type, body=body,
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/portal/session", tags=TAGS,
