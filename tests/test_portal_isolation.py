@@ -14,7 +14,12 @@ from tests.portal_helpers import create_customer, create_customer_user, create_s
 from tests.routes import all_routes
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
-PORTAL_ROUTES = [r for r in all_routes() if r.path.startswith("/portal")]
+PORTAL_ROUTES = [r for r in all_routes() if r.path.startswith("/portal") and r.requirement != "public"]
+
+
+def test_only_the_page_and_its_files_are_public_under_portal():
+    public = [(r.method, r.path) for r in all_routes() if r.path.startswith("/portal") and r.requirement == "public"]
+    assert public == [("GET", "/portal"), ("GET", "/portal/assets/<name>")]
 
 
 def test_user_tokens_do_not_open_the_portal_and_portal_tokens_open_nothing_else():
