@@ -48,7 +48,7 @@ test: lint typecheck pytest
 # the schemathesis fuzz with many more (and new, not reproducible) examples per operation and role
 FUZZ_EXAMPLES ?= 150
 fuzz: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest -q -n 2 --dist loadfile tests/test_fuzz.py tests/test_fuzz_second_half.py
 
 dev: install
 	$(RUN) python -m dev.run
