@@ -220,6 +220,26 @@ def test_stream_mapping_reports_item_failures_and_has_a_failure_queue(template_j
     assert any(queue_id in json.dumps(p) and "aws:SecureTransport" in json.dumps(p) for p in policies), "TLS only"
 
 
+def test_the_local_cognito_pool_has_the_deployed_pools_settings(template_json: dict[str, Any]) -> None:
+    """`make dev` and the tests create their user pool (dev/cognito.py) with these settings: the deployed
+    pool's, so a sign-in, a password or an account behaves locally as it will in AWS."""
+    from dev import cognito
+
+    _, pool = only(template_json, "AWS::Cognito::UserPool")
+    local = cognito.pool_request("us-east-1")
+    for key in ("Policies", "UsernameAttributes", "AutoVerifiedAttributes", "Schema", "AdminCreateUserConfig",
+                "MfaConfiguration", "AccountRecoverySetting", "DeletionProtection"):
+        assert pool["Properties"].get(key) == local[key], key
+    assert set(pool["Properties"]["LambdaConfig"]) == set(local["LambdaConfig"]) == {"PreTokenGeneration"}
+    _, client = only(template_json, "AWS::Cognito::UserPoolClient")
+    for key, value in cognito.WEB_CLIENT.items():
+        if key == "ClientName":
+            continue
+        deployed = client["Properties"].get(key)
+        assert (sorted(deployed) if isinstance(deployed, list) else deployed) == (
+            sorted(value) if isinstance(value, list) else value), key
+
+
 def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, template_json: dict[str, Any]) -> None:
     template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
     template.has_resource_properties(
