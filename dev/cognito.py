@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -203,3 +204,17 @@ def add_account(pool: LocalPool, email: str, password: str, *, name: str = "", v
     pool.client.admin_set_user_password(UserPoolId=pool.pool_id, Username=email, Password=password, Permanent=True)
     user = pool.client.admin_get_user(UserPoolId=pool.pool_id, Username=email)
     return str(next(a["Value"] for a in user.get("UserAttributes", []) if a["Name"] == "sub"))
+
+
+def wait_for_account(pool: LocalPool, email: str, timeout: float = 30.0) -> None:
+    """Until the address has an account (the stream makes an added user's), or TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pool.client.admin_get_user(UserPoolId=pool.pool_id, Username=email)
+            return
+        except pool.client.exceptions.UserNotFoundException:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"no Cognito account for {email} after {timeout:.0f} s: is the stream running?") from None
+            time.sleep(0.2)

@@ -143,12 +143,16 @@ def _seed() -> list[Any]:
 
 
 def _demo_accounts(pool: Any, users: list[Any]) -> dict[str, str]:
-    """A Cognito account per demo user (DEMO_PASSWORD), signed in once: email -> ID token."""
-    from dev.cognito import DEMO_PASSWORD, add_account
+    """A Cognito account per demo user with DEMO_PASSWORD, signed in once: email -> ID token. An organization's
+    creator gets one here (in AWS they sign up first); a user an admin added gets theirs from the stream, with an
+    invitation in .dev/mail (shared/orgs/accounts.py): we wait for it, then set the demo password."""
+    from dev.cognito import DEMO_PASSWORD, add_account, wait_for_account
     from dev.signin import sign_in
 
     id_tokens: dict[str, str] = {}
     for user in users:
+        if getattr(user, "added", False):
+            wait_for_account(pool, str(user.email))
         add_account(pool, str(user.email), DEMO_PASSWORD, name=f"Demo {user.role}")
         id_tokens[str(user.email)] = sign_in(pool, str(user.email), DEMO_PASSWORD)["IdToken"]
     return id_tokens

@@ -75,8 +75,9 @@ socket.socket.connect = _loopback_only  # type: ignore[method-assign,assignment]
 
 
 @pytest.fixture(scope="session")
-def dynamodb() -> Iterator[Any]:
-    """DynamoDB Local with the table created from shared.db.table (the CDK stack's definition)."""
+def dynamodb(cognito: Any) -> Iterator[Any]:
+    """DynamoDB Local with the table created from shared.db.table (the CDK stack's definition); the local
+    Cognito runs beside it (users' accounts follow the table through the stream: shared/orgs/accounts.py)."""
     proc = dynamodb_local.start(DYNAMODB_PORT)
     client = boto3.client("dynamodb", endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"])
     table_def.create_table(client, TEST_ENV["TABLE_NAME"])
@@ -183,7 +184,7 @@ def dev_server(dynamodb: Any, dev_jwt_secret: str) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def cognito(dynamodb: Any) -> Iterator[Any]:
+def cognito() -> Iterator[Any]:
     """The local Cognito (dev/cognito.py: moto in this process, the CDK stack's pool settings) on a free
     port; each ID token it issues ran functions/token_claims against DynamoDB Local. A dev.cognito.LocalPool."""
     from dev.cognito import CognitoEmulator
