@@ -161,3 +161,41 @@ def test_cognito_throttling_is_retried_and_the_invitation_goes_out_once(cognito,
     assert temporary_password(invitation)
     assert account(cognito, email)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     assert mailbox.poller.dead_letters == []
+
+
+def test_the_whole_flow_over_http(cognito, cognito_server, mailbox):
+    """Sign-in -> organization -> an added user -> their first sign-in -> tenancy -> removal -> refused.
+    The creator's account is made here as self sign-up would (#20 item 1: not open yet)."""
+    def call(method: str, path: str, token: str, body: Any = None) -> httpx.Response:
+        return httpx.request(method, f"{cognito_server.url}{path}", headers={"Authorization": f"Bearer {token}"},
+                             json=body, timeout=30)
+
+    creator = new_email()
+    add_account(cognito, creator, DEMO_PASSWORD)
+    tokens = signin.sign_in(cognito, creator, DEMO_PASSWORD)
+    r = call("POST", "/organizations", tokens["IdToken"], {
+        "name": "Night Fleet", "kind": "fleet", "admin_name": "Nia", "contact_email": creator,
+        "address": {"line1": "1 Harbor St", "city": "Boston", "state": "MA", "zip": "02110"}})
+    assert r.status_code == 201, r.text
+    admin_token = signin.refresh(cognito, tokens["RefreshToken"])["IdToken"]
+    assert claims_of(admin_token)["custom:role"] == "customer_admin"
+
+    email = new_email()
+    r = call("POST", "/users", admin_token, {"email": email, "name": "Dee Dispatch", "role": "customer"})
+    assert r.status_code == 201, r.text
+    user_id = r.json()["user_id"]
+    [invitation] = mailbox.to(email)
+    assert "Night Fleet" in invitation["Subject"]
+    theirs = signin.sign_in(cognito, email, temporary_password(invitation), new_password=CHOSEN)
+    me = call("GET", "/me", theirs["IdToken"])
+    assert me.status_code == 200 and (me.json()["user"]["user_id"], me.json()["user"]["role"]) == (
+        user_id, "customer"), me.text
+    assert call("GET", "/assets", theirs["IdToken"]).status_code == 200
+
+    assert call("DELETE", f"/users/{user_id}", admin_token).status_code == 204
+    mailbox.poller.drain()
+    with pytest.raises(signin.SignInError, match="NotAuthorizedException"):
+        signin.refresh(cognito, theirs["RefreshToken"])
+    with pytest.raises(signin.SignInError, match="disabled"):
+        signin.sign_in(cognito, email, CHOSEN)
+    assert mailbox.poller.dead_letters == []
