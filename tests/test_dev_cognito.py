@@ -149,6 +149,14 @@ def test_the_trigger_gets_the_event_cognito_sends(cognito, monkeypatch):
         "sub": sub, "email": email, "email_verified": "true", "name": "Pat", "cognito:user_status": "CONFIRMED"}
 
 
+def test_self_sign_up_is_refused_as_the_deployed_pool_refuses_it(cognito):
+    """AllowAdminCreateUserOnly, which moto ignores, holds locally (#20 item 1 opens sign-up in both at once)."""
+    for client_id in cognito.client_ids:
+        with pytest.raises(cognito.client.exceptions.NotAuthorizedException, match="SignUp is not permitted"):
+            cognito.client.sign_up(ClientId=client_id, Username=new_email(), Password=DEMO_PASSWORD,
+                                   UserAttributes=[{"Name": "email", "Value": new_email()}])
+
+
 # -- the dev server refuses what API Gateway's Cognito authorizer refuses --
 
 def _moto_key() -> Any:
