@@ -99,6 +99,22 @@ def test_a_removed_user_has_no_tenancy_at_the_next_token_and_a_disabled_one_cann
         signin.sign_in(cognito, tech.email, DEMO_PASSWORD)
 
 
+def test_a_role_change_shows_in_the_next_token_from_a_refresh(cognito, cognito_server):
+    admin = sign_up("fleet")
+    user = add_user(admin, "customer")
+    assert user.email
+    add_account(cognito, user.email, DEMO_PASSWORD)
+    tokens = signin.sign_in(cognito, user.email, DEMO_PASSWORD)
+    assert claims_of(tokens["IdToken"])["custom:role"] == "customer"
+    assert get(cognito_server, "/audit", tokens["IdToken"]).status_code == 403
+    version = call_api("GET", f"/users/{user.user_id}", as_user=admin).json()["version"]
+    r = call_api("PATCH", f"/users/{user.user_id}", as_user=admin, json_body={"version": version, "role": "manager"})
+    assert r.status == 200, r.body
+    refreshed = signin.refresh(cognito, tokens["RefreshToken"])["IdToken"]
+    assert claims_of(refreshed)["custom:role"] == "manager"
+    assert get(cognito_server, "/audit", refreshed).status_code == 200
+
+
 def test_an_unverified_address_gets_no_tenancy(cognito, cognito_server):
     admin = sign_up("fleet")
     other = add_user(admin, "manager")
