@@ -1,9 +1,11 @@
 """`make dev`: the whole system on this machine, stopped by one Ctrl-C.
 
-DynamoDB Local (in memory) with the table, the SMTP sink, the stream poller driving the
-stream processor, the HTTP API on http://localhost:3000, then the demo data and a token per
-demo user. The dev settings are loaded into the environment before anything imports a handler:
-handlers read their settings once, at cold start, as in Lambda.
+DynamoDB Local (in memory) with the table, the local Cognito user pool (dev/cognito.py: its
+ID tokens carry what the token_claims trigger reads from the table), the SMTP sink, the stream
+poller driving the stream processor, the HTTP API on http://localhost:3000, then the demo data,
+a Cognito account per demo user (password in the banner) and an ID token of its sign-in. The dev
+settings are loaded into the environment before anything imports a handler: handlers read their
+settings once, at cold start, as in Lambda.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+import os
 import signal
 import socket
 import sys
@@ -66,12 +69,14 @@ def _pump(stream: IO[bytes] | None) -> None:
         log.warning("dynamodb-local: %s", line.decode(errors="replace").rstrip())
 
 
-def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
-    """Start every part, registering how to stop it; returns the seeded demo users."""
+def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> tuple[list[Any], Any]:
+    """Start every part, registering how to stop it; returns the seeded demo users and the local pool."""
     import boto3
 
     from dev import dynamodb_local, fleetrock_seed, push_seed
+    from dev.cognito import ENDPOINT_VARIABLE, CognitoEmulator, port_of
     from dev.fleetrock_standin import FleetrockStandin
+    from dev.id_tokens import CognitoVerifier
     from dev.push_retry_timer import PushRetryTimer
     from dev.push_subscriber import PushSubscriber
     from dev.refresh import RefreshSweepTimer
@@ -88,6 +93,10 @@ def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
         stack.callback(dynamodb_local.stop, proc)
     threading.Thread(target=_pump, args=(proc.stderr,), name="dynamodb-local-stderr", daemon=True).start()
     create_table(boto3.client("dynamodb", endpoint_url=endpoint), settings.table_name)
+    emulator = CognitoEmulator(port_of(os.environ[ENDPOINT_VARIABLE]), region=settings.aws_region,
+                               pool_id=settings.user_pool_id)
+    pool = emulator.start()  # its sign-ins run functions/token_claims, as the pool's trigger in AWS
+    stack.callback(emulator.stop)
 
     for old in (dev_dir / "mail").glob("*.eml"):  # mail of the previous run; its data is gone
         old.unlink()
@@ -112,14 +121,14 @@ def _start(stack: ExitStack, http_port: int, dev_dir: Path) -> list[Any]:
     stack.callback(subscriber.stop)
     push_seed.use(subscriber)
 
-    server = DevApiServer(("127.0.0.1", http_port))
+    server = DevApiServer(("127.0.0.1", http_port), cognito=CognitoVerifier(pool))
     serve_in_thread(server)
     standin = FleetrockStandin(("127.0.0.1", FLEETROCK_PORT)).start()  # fleetrock.md: the stand-in
     stack.callback(standin.stop)
     fleetrock_seed.use(standin, api_url=f"http://localhost:{http_port}")
     stack.callback(server.server_close)
     stack.callback(server.shutdown)
-    return _seed()
+    return _seed(), pool
 
 
 def _seed() -> list[Any]:
@@ -133,40 +142,60 @@ def _seed() -> list[Any]:
     return list(seed_demo())
 
 
-def _banner(http_port: int, dev_dir: Path, users: list[Any]) -> str:
-    from dev import tokens
+def _demo_accounts(pool: Any, users: list[Any]) -> dict[str, str]:
+    """A Cognito account per demo user with DEMO_PASSWORD, signed in once: email -> ID token. An organization's
+    creator gets one here (in AWS they sign up first); a user an admin added gets theirs from the stream, with an
+    invitation in .dev/mail (shared/orgs/accounts.py): we wait for it, then set the demo password."""
+    from dev.cognito import DEMO_PASSWORD, add_account, wait_for_account
+    from dev.signin import sign_in
+
+    id_tokens: dict[str, str] = {}
+    for user in users:
+        if getattr(user, "added", False):
+            wait_for_account(pool, str(user.email))
+        add_account(pool, str(user.email), DEMO_PASSWORD, name=f"Demo {user.role}")
+        id_tokens[str(user.email)] = sign_in(pool, str(user.email), DEMO_PASSWORD)["IdToken"]
+    return id_tokens
+
+
+def _banner(http_port: int, dev_dir: Path, users: list[Any], id_tokens: dict[str, str]) -> str:
+    from dev.cognito import DEMO_PASSWORD
     from shared.settings import get_settings
 
     s = get_settings()
     api = f"localhost:{http_port}"
-    mint = ".venv/bin/python -m dev.token" + ("" if dev_dir == dev_settings.DEV_DIR else f" --dev-dir {dev_dir}")
+    dev_dir_arg = "" if dev_dir == dev_settings.DEV_DIR else f" --dev-dir {dev_dir}"
+    mint = ".venv/bin/python -m dev.token" + dev_dir_arg
+    signin = ".venv/bin/python -m dev.signin" + dev_dir_arg
     lines = [
         "",
         "Fleetbridge dev stack is up (Ctrl-C stops everything):",
         f"  API        http://{api}   docs: http://{api}/swagger",
         f"  DynamoDB   {s.dynamodb_endpoint}   table {s.table_name}, in memory",
+        f"  Cognito    {os.environ.get('AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')}   user pool fleetbridge-dev "
+        "(moto), in memory; each sign-in runs the token_claims trigger",
         f"  SMTP sink  {s.smtp_host}:{s.smtp_port}   mail in {dev_dir / 'mail'}/<n>.eml",
         f"  Stream     dead letters in {dev_dir / 'dead-letters.jsonl'}",
         f"  Settings   {dev_dir / dev_settings.SETTINGS_FILE_NAME}",
         "",
     ]
-    rows = [(str(u.role), str(u.org_name), str(u.email),
-             tokens.mint(str(u.user_id), org_id=str(u.org_id), role=str(u.role), email=str(u.email)))
-            for u in users]
+    rows = [(str(u.role), str(u.org_name), str(u.email), id_tokens[str(u.email)]) for u in users
+            if str(u.email) in id_tokens]
     if rows:
         widths = [max(len(r[i]) for r in [("ROLE", "ORG", "EMAIL", ""), *rows]) for i in range(3)]
-        lines.append(f"Demo users (tokens valid {tokens.DEFAULT_TTL.total_seconds() / 3600:.0f} h):")
-        for role, org, email, token in [("ROLE", "ORG", "EMAIL", "TOKEN"), *rows]:
+        lines.append(f"Demo users, each with the password {DEMO_PASSWORD} (ID tokens of a sign-in, valid 1 h):")
+        for role, org, email, token in [("ROLE", "ORG", "EMAIL", "ID TOKEN"), *rows]:
             lines.append(f"  {role:<{widths[0]}}  {org:<{widths[1]}}  {email:<{widths[2]}}  {token}")
         first = rows[0]
-        lines += ["", f"Try it ({first[0]} of {first[1]}):", f"  export TOKEN={first[3]}"]
+        lines += ["", f"Try it ({first[0]} of {first[1]}):", f"  export TOKEN={first[3]}",
+                  f"  export TOKEN=$({signin} --email {first[2]} --password '{DEMO_PASSWORD}')   # a new one"]
     else:
         lines += ["Try it:", f"  export TOKEN=$({mint} --sub usr_dev --org org_dev --role customer_admin)"]
     lines += [
         f'  curl -H "Authorization: Bearer $TOKEN" {api}/assets',
         f'  curl -H "Authorization: Bearer $TOKEN" {api}/me',
         f"  curl -i {api}/audit      # 401: no token",
-        f"  {mint} --sub SUB --org ORG --role ROLE   # another token",
+        f"  {mint} --sub SUB --org ORG --role ROLE   # a locally signed token (HS256): a shortcut AWS lacks",
         "",
     ]
     lines += _portal_lines(api)
@@ -225,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev-dir", type=Path, default=dev_settings.DEV_DIR, help="settings, mail, dead letters")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("mail.log", "botocore.credentials", "pynamodb"):
+    for noisy in ("mail.log", "botocore.credentials", "pynamodb", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", "No application metrics to publish")  # metrics are off locally
 
@@ -241,7 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     if dynamodb_port is None:
         print("AWS_ENDPOINT_URL_DYNAMODB must be http://127.0.0.1:<port> for DynamoDB Local", file=sys.stderr)
         return 2
-    for port, what in ((args.port, "the HTTP API"), (dynamodb_port, "DynamoDB Local"),
+    from dev.cognito import ENDPOINT_VARIABLE, port_of
+
+    try:
+        cognito_port = port_of(os.environ.get(ENDPOINT_VARIABLE, ""))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for port, what in ((args.port, "the HTTP API"), (dynamodb_port, "DynamoDB Local"), (cognito_port, "Cognito"),
                        (settings.smtp_port, "the SMTP sink"), (FLEETROCK_PORT, "the Fleetrock stand-in"),
                        (SUBSCRIBER_PORT, "the push subscriber")):
         if port_taken(port):
@@ -254,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _interrupt)
     with ExitStack() as stack:
         try:
-            users = _start(stack, args.port, args.dev_dir)
-            print(_banner(args.port, args.dev_dir, users), flush=True)
+            users, pool = _start(stack, args.port, args.dev_dir)
+            print(_banner(args.port, args.dev_dir, users, _demo_accounts(pool, users)), flush=True)
             threading.Event().wait()
         except KeyboardInterrupt:
             print("\nstopping the dev stack ...", flush=True)

@@ -40,6 +40,7 @@ class SeededUser(BaseModel):
     role: Role
     email: str
     org_name: str
+    added: bool = False  # by an admin (POST /users): the stream makes its Cognito account (shared/orgs/accounts.py)
 
 
 def demo_vin(serial: int) -> str:
@@ -75,7 +76,8 @@ def seed_demo() -> list[SeededUser]:
     ):
         email = f"{role.value}@{org_name.split()[0].lower()}.example"
         user = create_user(admin, UserCreate(email=email, name=f"Demo {role.value}", role=role))
-        seeded.append(SeededUser(user_id=user.user_id, org_id=admin.org_id, role=role, email=email, org_name=org_name))
+        seeded.append(SeededUser(user_id=user.user_id, org_id=admin.org_id, role=role, email=email, org_name=org_name,
+                                 added=True))
 
     trucks = [
         create_asset(fleet, AssetCreate(unit_number=f"T-{100 + i}", kind=AssetKind.TRUCK, vin=demo_vin(i),

@@ -1,7 +1,9 @@
 """The local API Gateway: HTTP on localhost -> REST proxy event -> the Lambda handler, in process.
 
-Each request is checked the way API Gateway's Cognito authorizer would (Bearer JWT, here from
-dev/tokens), turned into the same proxy event (dev/apigw.rest_event) and handed to the handler
+Each request is checked the way API Gateway's Cognito authorizer would: a Bearer ID token of the
+local Cognito pool (dev/id_tokens.py; `make dev` runs it, dev/cognito.py) or, a shortcut for tests
+and scripts that AWS does not have, a token signed with the local HS256 key (dev/tokens.py,
+`python -m dev.token`); then it is turned into the same proxy event (dev/apigw.rest_event) and handed to the handler
 that serves the path in AWS (shared.api.catalog), so handlers run unchanged.
 
 Handlers run one request at a time, behind one lock: Powertools keeps the event being resolved
@@ -21,14 +23,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import jwt
 
 from dev import tokens
 from dev.apigw import LocalContext, rest_event
 from shared.api import catalog
 from shared.api.cors import app_origin
 from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from dev.id_tokens import CognitoVerifier
 
 log = logging.getLogger("dev.server")
 
@@ -80,9 +87,13 @@ class DevApiServer(ThreadingHTTPServer):
         secret: str | None = None,
         load_handler: Callable[[str], LambdaHandler] = import_handler,
         max_body_bytes: int = MAX_BODY_BYTES,
+        cognito: CognitoVerifier | None = None,
+        local_tokens: bool = True,
     ) -> None:
         super().__init__(address, _RequestHandler)
         self.secret = secret  # None: read DEV_JWT_SECRET per request
+        self.cognito = cognito  # the local Cognito pool's ID tokens (RS256)
+        self.local_tokens = local_tokens  # also HS256 tokens of dev/tokens (tests, scripts; not in AWS)
         self.load_handler = load_handler
         self.max_body_bytes = max_body_bytes
         self._locks: dict[str, threading.Lock] = {}
@@ -92,6 +103,21 @@ class DevApiServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def verify(self, token: str | None) -> dict[str, Any]:
+        """The token's claims, or TokenError: an HS256 token is checked as dev/tokens mints it (when
+        local tokens are on), any other as an ID token of the local Cognito pool (when there is one)."""
+        if not token:
+            raise tokens.TokenError("missing token: send `Authorization: Bearer <token>`")
+        try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+        except jwt.InvalidTokenError as exc:
+            raise tokens.TokenError(f"malformed token: {exc}") from None
+        if self.cognito is not None and not (algorithm == tokens.ALGORITHM and self.local_tokens):
+            return self.cognito.verify(token)
+        if not self.local_tokens:
+            raise tokens.TokenError("no token issuer is configured")
+        return tokens.verify(token, secret=self.secret)
 
     def handler_lock(self, name: str) -> threading.Lock:
         """One lock for every handler (see the module docstring: the resolved event is process-wide)."""
@@ -148,7 +174,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return self._send_error(404, "not_found", f"no route for {self.command} {path}")
         else:
             try:
-                claims = tokens.authorizer_claims(tokens.verify(self._bearer_token(), secret=self.server.secret))
+                claims = tokens.authorizer_claims(self.server.verify(self._bearer_token()))
             except tokens.TokenError as exc:
                 return self._send_error(401, "unauthenticated", str(exc))
         event = self._event(path, url.query, body, claims)

@@ -27,6 +27,8 @@ def default_settings() -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "http://127.0.0.1:9229",  # the local Cognito (dev/cognito.py)
+        "USER_POOL_ID": "us-east-1_fleetbridgeDev",  # the local pool's id
         "MAILER": "smtp",
         "MAIL_FROM": "noreply@fleetbridge.local",
         "SECRETS_CIPHER": "local",

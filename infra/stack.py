@@ -53,6 +53,7 @@ class FleetbridgeStack(Stack):
         Portal(self, "Portal", portal_fn=api.functions["portal"], customers_fn=api.functions["customers"],
                app_base_url=app_base_url)
         stream = Stream(self, "Stream", runtime=runtime, table=data.table, mail_from_domain=mail_from_domain)
+        api.auth.keep_accounts(stream.function)  # users' Cognito accounts follow the table (outbox -> stream)
         push = Push(self, "Push", runtime=runtime, secrets_key=data.secrets_key,
                     api_function=api.functions["subscriptions"], stream_function=stream.function)
         refresh = MaintenanceRefresh(self, "MaintenanceRefresh", runtime=runtime)  # daily 05:00 US Eastern

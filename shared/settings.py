@@ -54,6 +54,11 @@ class Settings(BaseModel):
         description="APP_BASE_URL: the web app's public URL, for links in emails (sign-up, invitations); "
         f"required in AWS, {LOCAL_APP_BASE_URL} by default locally",
     )
+    user_pool_id: str | None = Field(
+        default=None,
+        description="USER_POOL_ID: the Cognito user pool whose accounts follow our users (the stack's in AWS; "
+        "the local emulator's in make dev and tests, dev/cognito.py)",
+    )
     # customer portal (portal.md): link signing keys (one of the two) and the pictures bucket
     portal_signing_secret_arn: str | None = Field(
         default=None, description="PORTAL_SIGNING_SECRET_ARN: Secrets Manager secret of the portal link keys (AWS)"

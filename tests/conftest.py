@@ -25,6 +25,7 @@ from shared.db import table as table_def
 
 DYNAMODB_PORT = dynamodb_local.free_port()
 SMTP_PORT = dynamodb_local.free_port()
+COGNITO_PORT = dynamodb_local.free_port()
 TEST_ENV = {
     "TABLE_NAME": "fleetbridge-test",
     "AWS_REGION": "us-east-1",
@@ -32,6 +33,9 @@ TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{DYNAMODB_PORT}",
+    # the local Cognito (the `cognito` fixture): boto3 sends cognito-idp calls there
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": f"http://127.0.0.1:{COGNITO_PORT}",
+    "USER_POOL_ID": "us-east-1_fleetbridgeTest",
     "MAILER": "smtp",
     "MAIL_FROM": "noreply@fleetbridge.test",
     "SECRETS_CIPHER": "local",
@@ -71,8 +75,9 @@ socket.socket.connect = _loopback_only  # type: ignore[method-assign,assignment]
 
 
 @pytest.fixture(scope="session")
-def dynamodb() -> Iterator[Any]:
-    """DynamoDB Local with the table created from shared.db.table (the CDK stack's definition)."""
+def dynamodb(cognito: Any) -> Iterator[Any]:
+    """DynamoDB Local with the table created from shared.db.table (the CDK stack's definition); the local
+    Cognito runs beside it (users' accounts follow the table through the stream: shared/orgs/accounts.py)."""
     proc = dynamodb_local.start(DYNAMODB_PORT)
     client = boto3.client("dynamodb", endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"])
     table_def.create_table(client, TEST_ENV["TABLE_NAME"])
@@ -171,6 +176,31 @@ def dev_server(dynamodb: Any, dev_jwt_secret: str) -> Iterator[Any]:
     from dev.server import DevApiServer, serve_in_thread
 
     server = DevApiServer(("127.0.0.1", 0))
+    thread = serve_in_thread(server)
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def cognito() -> Iterator[Any]:
+    """The local Cognito (dev/cognito.py: moto in this process, the CDK stack's pool settings) on a free
+    port; each ID token it issues ran functions/token_claims against DynamoDB Local. A dev.cognito.LocalPool."""
+    from dev.cognito import CognitoEmulator
+
+    emulator = CognitoEmulator(COGNITO_PORT, region=TEST_ENV["AWS_REGION"], pool_id=TEST_ENV["USER_POOL_ID"])
+    yield emulator.start()
+    emulator.stop()
+
+
+@pytest.fixture
+def cognito_server(cognito: Any, dev_jwt_secret: str) -> Iterator[Any]:
+    """The dev server as `make dev` runs it: ID tokens of the local Cognito, and dev/tokens' HS256 ones."""
+    from dev.id_tokens import CognitoVerifier
+    from dev.server import DevApiServer, serve_in_thread
+
+    server = DevApiServer(("127.0.0.1", 0), cognito=CognitoVerifier(cognito))
     thread = serve_in_thread(server)
     yield server
     server.shutdown()

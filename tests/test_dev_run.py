@@ -15,7 +15,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from dev import run, settings, token, tokens
+from dev import run, settings, signin, token, tokens
+from dev.cognito import DEMO_PASSWORD
 from dev.dynamodb_local import ROOT, free_port
 from tests.conftest import TEST_ENV
 
@@ -75,22 +76,25 @@ def test_port_taken():
     assert not run.port_taken(free_port())
 
 
-def test_banner_lists_users_with_tokens_and_examples(dev_jwt_secret, tmp_path):
+def test_banner_lists_users_with_passwords_id_tokens_and_examples(tmp_path):
     users = [SimpleNamespace(user_id="usr_1", org_id="org_1", role="customer_admin", email="a@fleet.test",
                              org_name="Acme Fleet")]
-    text = run._banner(3000, tmp_path, users)
-    line = next(ln for ln in text.splitlines() if "a@fleet.test" in ln)
-    role, org1, org2, email, tok = line.split()
+    text = run._banner(3000, tmp_path, users, {"a@fleet.test": "id.token.of-a"})
+    line = next(ln for ln in text.splitlines() if ln.strip().endswith("id.token.of-a"))
+    role, org1, org2, email, _ = line.split()
     assert (role, f"{org1} {org2}", email) == ("customer_admin", "Acme Fleet", "a@fleet.test")
-    assert tokens.verify(tok)["custom:org_id"] == "org_1"
+    assert f"the password {DEMO_PASSWORD}" in text
+    assert f"-m dev.signin --dev-dir {tmp_path} --email a@fleet.test --password '{DEMO_PASSWORD}'" in text
     assert 'curl -H "Authorization: Bearer $TOKEN" localhost:3000/assets' in text
 
 
 # -- `python -m dev.run` as a developer runs it --
 
-def dev_run(tmp_path: Path, *, http_port: int, dynamodb_port: int) -> subprocess.Popen[str]:
+def dev_run(tmp_path: Path, *, http_port: int, dynamodb_port: int, cognito_port: int = 0) -> subprocess.Popen[str]:
+    cognito_port = cognito_port or free_port()
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONUNBUFFERED": "1",
            "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{dynamodb_port}", "SMTP_PORT": str(free_port()),
+           "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": f"http://127.0.0.1:{cognito_port}",
            "POWERTOOLS_LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [sys.executable, "-m", "dev.run", "--port", str(http_port), "--dev-dir", str(tmp_path)],
@@ -106,9 +110,9 @@ def test_taken_port_is_refused_with_a_message(tmp_path, dynamodb):
     assert f"port {taken} is taken, and DynamoDB Local needs it" in out
 
 
-def test_whole_stack_serves_and_one_ctrl_c_stops_it(tmp_path):
-    http_port, dynamodb_port = free_port(), free_port()
-    proc = dev_run(tmp_path, http_port=http_port, dynamodb_port=dynamodb_port)
+def test_whole_stack_serves_and_one_ctrl_c_stops_it(tmp_path, monkeypatch, capsys, clean_dev_env):
+    http_port, dynamodb_port, cognito_port = free_port(), free_port(), free_port()
+    proc = dev_run(tmp_path, http_port=http_port, dynamodb_port=dynamodb_port, cognito_port=cognito_port)
     output: list[str] = []
     up = threading.Event()
 
@@ -128,6 +132,13 @@ def test_whole_stack_serves_and_one_ctrl_c_stops_it(tmp_path):
                       timeout=30)
         assert r.status_code == 200, r.text
         assert httpx.get(f"http://127.0.0.1:{http_port}/audit").status_code == 401
+        # a demo user signs in to the stack's Cognito (python -m dev.signin), and its ID token works
+        monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", f"http://127.0.0.1:{cognito_port}")
+        assert signin.main(["--email", "admin@harborfreight.example", "--password", DEMO_PASSWORD,
+                            "--dev-dir", str(tmp_path)]) == 0, capsys.readouterr().err
+        id_token = capsys.readouterr().out.strip()
+        me = httpx.get(f"http://127.0.0.1:{http_port}/me", headers={"Authorization": f"Bearer {id_token}"}, timeout=30)
+        assert me.status_code == 200 and me.json()["user"]["role"] == "customer_admin", me.text
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)

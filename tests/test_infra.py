@@ -221,6 +221,48 @@ def test_stream_mapping_reports_item_failures_and_has_a_failure_queue(template_j
     assert any(queue_id in json.dumps(p) and "aws:SecureTransport" in json.dumps(p) for p in policies), "TLS only"
 
 
+def test_only_the_stream_processor_manages_accounts_and_only_of_the_pool(template_json: dict[str, Any]) -> None:
+    """Users' Cognito accounts follow the table through the stream (shared/orgs/accounts.py): the stream
+    processor alone may create, enable, disable and sign out users, of this pool only."""
+    from infra.constructs.auth import ACCOUNT_ACTIONS
+
+    pool_id, _ = only(template_json, "AWS::Cognito::UserPool")
+    granted: dict[str, set[str]] = {}
+    for name, policy in resources(template_json, "AWS::IAM::Policy").items():
+        for statement in _statements(policy):
+            actions = {a for a in _actions(statement) if a.startswith("cognito-idp:")}
+            if actions:
+                assert statement["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]}, name
+                granted[name] = granted.get(name, set()) | actions
+    assert len(granted) == 1 and next(iter(granted)).startswith("StreamProcessorFunctionRole"), granted
+    assert granted.popitem()[1] == set(ACCOUNT_ACTIONS)
+    functions = resources(template_json, "AWS::Lambda::Function")
+    with_pool = [f for f in functions.values()
+                 if "USER_POOL_ID" in f["Properties"].get("Environment", {}).get("Variables", {})]
+    assert [f["Properties"]["Handler"] for f in with_pool] == ["functions.stream_processor.handler.lambda_handler"]
+    assert with_pool[0]["Properties"]["Environment"]["Variables"]["USER_POOL_ID"] == {"Ref": pool_id}
+
+
+def test_the_local_cognito_pool_has_the_deployed_pools_settings(template_json: dict[str, Any]) -> None:
+    """`make dev` and the tests create their user pool (dev/cognito.py) with these settings: the deployed
+    pool's, so a sign-in, a password or an account behaves locally as it will in AWS."""
+    from dev import cognito
+
+    _, pool = only(template_json, "AWS::Cognito::UserPool")
+    local = cognito.pool_request("us-east-1")
+    for key in ("Policies", "UsernameAttributes", "AutoVerifiedAttributes", "Schema", "AdminCreateUserConfig",
+                "MfaConfiguration", "AccountRecoverySetting", "DeletionProtection"):
+        assert pool["Properties"].get(key) == local[key], key
+    assert set(pool["Properties"]["LambdaConfig"]) == set(local["LambdaConfig"]) == {"PreTokenGeneration"}
+    _, client = only(template_json, "AWS::Cognito::UserPoolClient")
+    for key, value in cognito.WEB_CLIENT.items():
+        if key == "ClientName":
+            continue
+        deployed = client["Properties"].get(key)
+        assert (sorted(deployed) if isinstance(deployed, list) else deployed) == (
+            sorted(value) if isinstance(value, list) else value), key
+
+
 def test_api_routes_are_cognito_authorized_except_the_docs(template: Template, template_json: dict[str, Any]) -> None:
     template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
     template.has_resource_properties(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -15,6 +16,10 @@ from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime, TableAccess
 
 TENANCY_ATTRIBUTES = ("org_id", "role")
+# what keeping a user's account in step takes (shared/orgs/accounts.py), on this pool only
+ACCOUNT_ACTIONS = ("cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminEnableUser",
+                   "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDisableUser",
+                   "cognito-idp:AdminUserGlobalSignOut")
 
 
 class Auth(Construct):
@@ -80,3 +85,9 @@ class Auth(Construct):
             "Essentials tier for now: users are invited by their organization (no self sign-up) and the "
             "Plus tier's threat protection is a per-environment cost decision; switch feature_plan to PLUS then.",
         )
+
+    def keep_accounts(self, fn: lambda_.Function) -> None:
+        """`fn` creates, enables and disables this pool's users (the stream processor: shared/orgs/accounts.py)."""
+        fn.add_environment("USER_POOL_ID", self.user_pool.user_pool_id)
+        fn.add_to_role_policy(
+            iam.PolicyStatement(actions=list(ACCOUNT_ACTIONS), resources=[self.user_pool.user_pool_arn]))

@@ -17,6 +17,7 @@ from shared.ids import new_id, spoken_code, utc_now
 from shared.orgs import dal
 from shared.orgs.location import check_locatable, locate_vendor
 from shared.orgs.models import (
+    ACCOUNT_MESSAGE,
     Me,
     Organization,
     OrganizationCreate,
@@ -27,7 +28,7 @@ from shared.orgs.models import (
     UserItem,
     UserUpdate,
 )
-from shared.outbox.public import add_email
+from shared.outbox.public import add_message
 
 PARTNER_ID_ATTEMPTS = 5
 
@@ -210,13 +211,10 @@ def add_user(actor: Principal, org: OrgItem, body: UserCreate) -> User:
         add_claim(tx, email_claim_pk(email), user_id, org.org_id)
         add_audit_event(tx, org_id=org.org_id, actor=actor, action="user.created",
                         target_type="user", target_id=user_id, after=dal.to_user(item))
-        add_email(
-            tx,
-            to=email,
-            subject=f"You have been added to {org.name} on Fleetbridge",
-            body=(f"Hello {body.name},\n\n{actor.email or 'An administrator'} added you to {org.name} "
-                  f"on Fleetbridge as {body.role.value}.\nSign in with this email address to start.\n"),
-        )
+        # their Cognito account and its invitation (shared/orgs/accounts.py), once this commits
+        add_message(tx, kind=ACCOUNT_MESSAGE,
+                    payload={"email": email, "user_id": user_id, "org_name": org.name,
+                             "invited_by": actor.email or None})
     return dal.to_user(item)
 
 
@@ -279,4 +277,5 @@ def delete_user(caller: Principal, user_id: str) -> None:
         release_claim(tx, email_claim_pk(item.email), user_id)
         add_audit_event(tx, org_id=caller.org_id, actor=caller, action="user.removed", target_type="user",
                         target_id=user_id, before=dal.to_user(item))
+        add_message(tx, kind=ACCOUNT_MESSAGE, payload={"email": item.email})  # disabled, signed out everywhere
 

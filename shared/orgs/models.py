@@ -29,6 +29,8 @@ from shared.base_models import (
 from shared.db.base import TableItem
 
 Service = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
+# the outbox message that brings a user's Cognito account in step with the table (shared/orgs/accounts.py)
+ACCOUNT_MESSAGE = "cognito_account"
 
 
 # -- stored items --------------------------------------------------------------------------------

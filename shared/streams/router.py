@@ -27,22 +27,29 @@ ChangeWork = Callable[[Image | None, Image | None], None]  # (old image, new ima
 
 # -- the works, each imported when first needed; a work takes the image that matters (new for
 # INSERT/MODIFY, old for REMOVE) --------------------------------------------------------------------
-def send_outbox_message() -> Work:
-    """An email is sent; a notification's message is fanned out to the users who want its emails."""
+def _outbox_senders() -> dict[str, Callable[[str, dict[str, Any]], None]]:
+    """Who delivers an outbox message of each kind other than an email."""
     from shared.notifications.emails import send_notification_emails
     from shared.notifications.notify import NOTIFICATION_EMAILS
+    from shared.orgs.accounts import sync_account
+    from shared.orgs.models import ACCOUNT_MESSAGE
+
+    return {NOTIFICATION_EMAILS: send_notification_emails, ACCOUNT_MESSAGE: sync_account}
+
+
+def send_outbox_message() -> Work:
+    """An email is sent; a notification's message is fanned out to the users who want its emails; a user's
+    Cognito account is brought in step with the table (shared/orgs/accounts.py)."""
     from shared.outbox.delivery import deliver
 
-    return partial(deliver, senders={NOTIFICATION_EMAILS: send_notification_emails})
+    return partial(deliver, senders=_outbox_senders())
 
 
 def send_requeued_outbox_message() -> Work:
     """Queued again by the sweep; any other change of a message: nothing."""
-    from shared.notifications.emails import send_notification_emails
-    from shared.notifications.notify import NOTIFICATION_EMAILS
     from shared.outbox.delivery import deliver_queued
 
-    return partial(deliver_queued, senders={NOTIFICATION_EMAILS: send_notification_emails})
+    return partial(deliver_queued, senders=_outbox_senders())
 
 
 def drop_deleted_group_from_grants() -> Work:
