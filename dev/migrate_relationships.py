@@ -29,9 +29,9 @@ from shared.connections.relationships import ACTIVE, ENDED, RelationshipItem, re
 from shared.db.base import condition_failed
 from shared.db.keys import org_pk
 from shared.ids import utc_now
+from shared.jobs import rules
 from shared.settings import get_settings
 
-OPEN = ("ASSIGNED", "RUNNING")
 ATTEMPTS = 5
 
 
@@ -87,7 +87,7 @@ def _note(facts: Facts, item: dict[str, Any]) -> None:  # noqa: C901 (one branch
         facts.pairs[(item["fleet_id"], item["merchant_id"])].pending_requests += 1
     elif kind == "grant":
         facts.grants[item["connection_id"]] = item
-    elif kind == "job" and item.get("status") in OPEN and item.get("partner_org_id"):
+    elif kind == "job" and item.get("status") in rules.OPEN and item.get("partner_org_id"):
         facts.pairs[(item["fleet_id"], item["partner_org_id"])].open_jobs += 1
     elif kind == "group":
         facts.groups.append((item["org_id"], item["group_id"]))

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import Field
 from pynamodb.attributes import (
@@ -255,9 +254,3 @@ def count(tx: TransactWrite, fleet_id: str, vendor_id: str, *, open_jobs: int = 
     elif condition is not None:
         tx.condition_check(RelationshipItem, key.pk, key.sk, condition=condition)
 
-
-def counters(fleet_id: str, vendor_id: str) -> dict[str, Any]:
-    """The pair's counters as stored (tests, the migration)."""
-    item = get_relationship_item(fleet_id, vendor_id)
-    return {"open_jobs": int(item.open_jobs or 0) if item else 0,
-            "pending_requests": int(item.pending_requests or 0) if item else 0}

@@ -16,12 +16,10 @@ from pynamodb.expressions.condition import Condition
 
 from shared.auth.principal import Principal, Role
 from shared.errors import Conflict
-from shared.jobs import dal, transitions
+from shared.jobs import dal, rules, transitions
 from shared.jobs.models import JobItem, JobStatus
 from shared.observability import logger
 from shared.orgs.public import get_org_item
-
-OPEN = (JobStatus.ASSIGNED.value, JobStatus.RUNNING.value)
 
 
 def connection_ended_record(image: dict[str, Any]) -> None:
@@ -68,4 +66,4 @@ def _take_back(fleet_id: str, jobs: list[JobItem], why: str) -> None:
 def _open_jobs(fleet_id: str, partner_id: str, through: Condition) -> list[JobItem]:
     """The fleet's open jobs of the partner that came `through` one relationship (gsi3: by partner, every shard)."""
     found = dal.fleet_jobs_of_partner(fleet_id, partner_id, through)
-    return [j for j in found if j.status in OPEN]
+    return [j for j in found if j.status in rules.OPEN]

@@ -22,7 +22,9 @@ TRANSITIONS: dict[tuple[JobStatus, JobStatus], str] = {
 }
 EDITABLE = frozenset({JobStatus.PENDING})  # the fleet edits only PENDING jobs
 DELETABLE = frozenset({JobStatus.PENDING, JobStatus.ASSIGNED})
-OVERRIDABLE = frozenset({JobStatus.ASSIGNED, JobStatus.RUNNING})
+# a partner holds the job: it reads the vehicle, the pair's record counts it open, its relationship's end takes it back
+OPEN = frozenset({JobStatus.ASSIGNED, JobStatus.RUNNING})
+OVERRIDABLE = OPEN  # and may override its configuration (with the flag)
 
 
 def status_conflict(job_id: str, current: JobStatus | str, wanted: str) -> Conflict:

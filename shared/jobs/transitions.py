@@ -26,7 +26,6 @@ from shared.partners.public import PartnerRecord
 
 # the transitions after which the partner may no longer read the vehicle
 ENDS_ACCESS = frozenset({JobStatus.PENDING, JobStatus.SUCCEEDED, JobStatus.FAILED})
-OPEN = frozenset({JobStatus.ASSIGNED.value, JobStatus.RUNNING.value})  # counted on the pair's record
 
 
 def transition(caller: Principal, item: JobItem, to: JobStatus, *, version: int | None,
@@ -90,8 +89,8 @@ def write(tx: TransactWrite, caller: Principal, item: JobItem, action: str, befo
     ACCEPTED and its vehicle grant; always the audit event, in the fleet's and the partner's trails; and the
     notification of whoever must know (notices.py); and the count of the partner's open jobs on the pair's
     record (shared/connections/relationships.py) when the job opens or closes for it."""
-    was_open = before is not None and before.get("status") in OPEN
-    opened = int(item.status in OPEN) - int(was_open)
+    was_open = before is not None and before.get("status") in rules.OPEN
+    opened = int(item.status in rules.OPEN) - int(was_open)
     if item.status == JobStatus.ASSIGNED.value:  # only assigning reaches ASSIGNED
         building.partner_still_accepted(tx, item, open_jobs=opened)
         dal.grant_access(tx, item)

@@ -88,8 +88,7 @@ def accepted_partner(fleet_id: str, partner_id: str) -> PartnerRecord | None:
     vendor_id = org_id_of_partner(code)
     pair = active_relationship(fleet_id, vendor_id) if vendor_id else None
     if pair is None:
-        link = _link(fleet_id, code)
-        item = _accepted_item(fleet_id, link) if link is not None else None
+        item = linked_invitation_item(fleet_id, code)
         return to_record(item) if item is not None else connected_vendor(fleet_id, code)
     if pair.team:
         return team_record(pair)
