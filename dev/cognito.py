@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
-from dev import cognito_trigger
+from dev import cognito_signup, cognito_trigger
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"  # boto3 sends cognito-idp calls there
 POOL_NAME = "fleetbridge-dev"
@@ -46,6 +46,11 @@ PASSWORD_POLICY: dict[str, Any] = {
     "RequireSymbols": True,
     "TemporaryPasswordValidityDays": 3,
 }
+# The sign-up verification email (the CDK stack's user_verification): a code, as the web app asks for one
+VERIFICATION_SUBJECT = "Your Fleetbridge verification code"
+VERIFICATION_MESSAGE = ("Your Fleetbridge verification code is {####}. Enter it where you signed up to confirm your "
+                        "email address; it works for 24 hours. If you did not sign up for Fleetbridge, ignore this "
+                        "email: no account opens without the code.")
 READ_ATTRIBUTES = ["email", "email_verified", "name", *(f"custom:{a}" for a in TENANCY_ATTRIBUTES)]
 
 # The CDK stack's WebClient (infra/constructs/auth.py), as CreateUserPoolClient takes it
@@ -81,7 +86,9 @@ def pool_request(region: str) -> dict[str, Any]:
              "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"}}
             for name in TENANCY_ATTRIBUTES
         ],
-        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},  # self sign-up, a verified email first
+        "VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_CODE", "EmailSubject": VERIFICATION_SUBJECT,
+                                        "EmailMessage": VERIFICATION_MESSAGE},
         "MfaConfiguration": "OPTIONAL",
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
         "LambdaConfig": {"PreTokenGeneration": trigger_arn(region)},
@@ -147,12 +154,15 @@ class CognitoEmulator:
         self.pool_id = pool_id  # the pool's id, as USER_POOL_ID names it (None: moto's random one)
         self._server: Any = None
 
-    def start(self, trigger: cognito_trigger.LambdaHandler | None = None) -> LocalPool:
+    def start(self, trigger: cognito_trigger.LambdaHandler | None = None,
+              send_mail: cognito_signup.SendMail | None = None) -> LocalPool:
         """Serve, create the pool; `trigger` is the token_claims handler (default: the real one, imported
-        at the first sign-in, as Lambda would load it)."""
+        at the first sign-in, as Lambda would load it); `send_mail` sends the sign-up codes (default: our
+        mailer, the SMTP sink locally, as Cognito would send them through SES)."""
         from moto.server import ThreadedMotoServer
 
         cognito_trigger.install()
+        cognito_signup.install(send_mail or _send_with_our_mailer)
         cognito_trigger.register(TOKEN_CLAIMS_FUNCTION, trigger or cognito_trigger.import_handler("token_claims"))
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
@@ -171,6 +181,13 @@ class CognitoEmulator:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+def _send_with_our_mailer(to: str, subject: str, body: str) -> None:
+    from shared.ids import new_id
+    from shared.mail.mailer import get_mailer
+
+    get_mailer().send(to=to, subject=subject, body=body, message_id=new_id("cognito"))
 
 
 def _rename_pool(region: str, generated: str, wanted: str) -> str:

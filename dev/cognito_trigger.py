@@ -10,9 +10,7 @@ the dev stack) and apply its `claimsOverrideDetails` to the claims moto is about
 a function nobody registered) fails the sign-in with UserLambdaValidationException, and claims
 Cognito reserves cannot be touched (here: the sign-in fails, so the mistake shows).
 
-One pool setting moto ignores is enforced here too: with AdminCreateUserConfig.AllowAdminCreateUserOnly
-(self sign-up off, as the CDK stack has it), SignUp is refused with NotAuthorizedException, as in
-AWS, so nothing works locally that would fail when deployed.
+Self sign-up (its emailed code, the pool's AllowAdminCreateUserOnly) is dev/cognito_signup.py.
 """
 
 from __future__ import annotations
@@ -37,7 +35,7 @@ AUTHENTICATION, REFRESH = "TokenGeneration_Authentication", "TokenGeneration_Ref
 _functions: dict[str, LambdaHandler] = {}
 _source = threading.local()
 _installed = threading.Lock()
-_originals: dict[str, Any] = {}
+originals: dict[str, Any] = {}  # moto's methods as they were before we wrapped them, by name
 
 
 def import_handler(name: str) -> LambdaHandler:
@@ -124,14 +122,13 @@ def _as(source: str) -> Iterator[None]:
 
 def install() -> None:
     """Wrap moto's user pool once per process (idempotent)."""
-    from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
+    from moto.cognitoidp.models import CognitoIdpUserPool
 
     with _installed:
-        if _originals:
+        if "create_jwt" in originals:
             return
-        _originals["create_jwt"] = create_jwt = CognitoIdpUserPool.create_jwt
-        _originals["refresh"] = refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
-        _originals["sign_up"] = sign_up = CognitoIdpBackend.sign_up
+        originals["create_jwt"] = create_jwt = CognitoIdpUserPool.create_jwt
+        originals["refresh"] = refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
 
         def create_jwt_with_trigger(self: Any, client_id: str, username: str, token_use: str,
                                     expires_in: int = 60 * 60, extra_data: dict[str, Any] | None = None) -> Any:
@@ -143,16 +140,5 @@ def install() -> None:
             with _as(REFRESH):
                 return refresh(self, refresh_token)
 
-        def sign_up_if_open(self: Any, client_id: str, username: str, password: str,
-                            attributes: list[dict[str, str]]) -> Any:
-            pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
-            if pool is not None and (pool.extended_config.get("AdminCreateUserConfig") or {}).get(
-                    "AllowAdminCreateUserOnly"):
-                from moto.core.exceptions import JsonRESTError
-
-                raise JsonRESTError("NotAuthorizedException", "SignUp is not permitted for this user pool")
-            return sign_up(self, client_id, username, password, attributes)
-
-        CognitoIdpBackend.sign_up = sign_up_if_open  # type: ignore[method-assign]
         CognitoIdpUserPool.create_jwt = create_jwt_with_trigger  # type: ignore[method-assign]
         CognitoIdpUserPool.create_tokens_from_refresh_token = refresh_as_refresh  # type: ignore[method-assign]

@@ -57,8 +57,8 @@ def mint(
         "exp": issued + int(issue.ttl.total_seconds()),
         "token_use": "id",
     }
-    if email:
-        claims["email"] = email
+    if email:  # as Cognito's, after a confirmed sign-up
+        claims["email"], claims["email_verified"] = email, True
     if org_id:
         claims["custom:org_id"] = org_id
     if role:

@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from infra.constructs.api import Api
+from infra.constructs.auth import PoolOptions
 from infra.constructs.data import Data
 from infra.constructs.fleetrock import FleetrockIntegration
 from infra.constructs.monitoring import Monitoring
@@ -48,7 +49,10 @@ class FleetbridgeStack(Stack):
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             },
         )
-        api = Api(self, "Api", runtime=runtime, app_base_url=app_base_url)
+        # Cognito sends sign-up codes from the same address through SES; threat protection costs extra (Plus)
+        threat_protection = str(self.node.try_get_context("cognito_threat_protection") or "false").lower() == "true"
+        pool = PoolOptions(mail_from=mail_from, mail_from_domain=mail_from_domain, threat_protection=threat_protection)
+        api = Api(self, "Api", runtime=runtime, app_base_url=app_base_url, pool=pool)
         # customer portal: link signing keys and pictures, for the customers and portal functions only
         Portal(self, "Portal", portal_fn=api.functions["portal"], customers_fn=api.functions["customers"],
                app_base_url=app_base_url)

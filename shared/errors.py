@@ -37,6 +37,12 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class Gone(DomainError):
+    """It worked once and no longer does (a link expired, an invitation accepted by someone else)."""
+
+    status, code = 410, "gone"
+
+
 class PayloadTooLarge(DomainError):
     status, code = 413, "payload_too_large"
 

@@ -37,6 +37,16 @@ class Settings(BaseModel):
     fleet_lookups_per_minute: int = Field(
         default=30, ge=1, description="FLEET_LOOKUPS_PER_MINUTE: VIN lookups a vendor organization may make per minute"
     )
+    organizations_per_ip_per_hour: int = Field(
+        default=10, ge=1,
+        description="ORGANIZATIONS_PER_IP_PER_HOUR: sign-ups (POST /organizations) one source address may make "
+                    "per hour",
+    )
+    fleetrock_retry_backoff_seconds: float = Field(
+        default=0.2, ge=0, le=5,
+        description="FLEETROCK_RETRY_BACKOFF_SECONDS: the first wait before a failed Fleetrock call is tried again "
+                    "(doubled each try)",
+    )
     secrets_cipher: Literal["kms", "local"] = Field(
         description="SECRETS_CIPHER: how secrets we hold are encrypted at rest: kms in AWS, local (AES-GCM) locally"
     )

@@ -43,6 +43,8 @@ TEST_ENV = {
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": str(SMTP_PORT),
     "ALLOW_LOOPBACK_HTTP": "true",
+    "FLEETROCK_RETRY_BACKOFF_SECONDS": "0.01",  # retries are counted by the tests, not waited for
+    "ORGANIZATIONS_PER_IP_PER_HOUR": "100000",  # every test signs up from 127.0.0.1 (one test sets a low limit)
     # customer portal: link signing keys (two: a rotation) and the pictures bucket (presigning needs no network)
     "PORTAL_SIGNING_KEYS": (
         "test2:test-only-portal-key-2-0123456789abcdef,test1:test-only-portal-key-1-0123456789abcdef"
@@ -124,9 +126,11 @@ class ApiResponse:
 
 def claims_of(user: Any) -> dict[str, str]:
     """JWT claims as the authorizer hands them over, for a Caller/dict with user_id/org_id/role."""
-    if isinstance(user, dict):
-        return user
+    if isinstance(user, dict):  # an address in a token is a verified one (a confirmed sign-up) unless it says not
+        return {"email_verified": "true", **user} if "email" in user else user
     claims = {"sub": user.user_id}
+    if getattr(user, "email", None):
+        claims["email"], claims["email_verified"] = user.email, "true"
     if getattr(user, "org_id", None):
         claims["custom:org_id"] = user.org_id
         claims["custom:role"] = str(user.role)
@@ -142,6 +146,7 @@ def call_api(
     raw_body: str | bytes | None = None,
     query: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    source_ip: str = "127.0.0.1",
 ) -> ApiResponse:
     """Invoke the handler that serves `path` with a real API Gateway REST proxy event."""
     name = handler_for_path(path)
@@ -151,7 +156,7 @@ def call_api(
     hdrs = {"content-type": "application/json", **(headers or {})}
     q = {k: v if isinstance(v, list) else [str(v)] for k, v in (query or {}).items()}
     event = rest_event(method, path, claims=claims_of(as_user) if as_user else None, query=q, headers=hdrs,
-                       body=body)
+                       body=body, source_ip=source_ip)
     result = handler.lambda_handler(event, LocalContext())
     headers = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v}
     headers.update(result.get("headers") or {})
@@ -281,3 +286,19 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.when == "call":
         item.rep_call = report
+
+
+# The files that take longest (a minute or so each, `pytest --durations`), in that order: started first,
+# so that `make test`'s two workers (`--dist loadfile`: a file stays on one worker) never begin one of
+# them when everything else is done. Only the order changes; every test still runs.
+LONGEST_FILES = (
+    "test_fuzz.py", "test_fuzz_second_half.py", "test_fleetrock_load.py", "test_role_matrix.py",
+    "test_faults_dynamodb_refresh.py", "test_infra.py", "test_faults_dynamodb.py", "test_vendor_search.py",
+    "test_throttling.py", "test_dev_run.py", "test_push_deliveries.py", "test_settings_and_events.py",
+    "test_concurrency_connections.py", "test_fleetrock_webhook.py", "test_fleetrock_apply.py",
+)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order

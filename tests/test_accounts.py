@@ -18,6 +18,7 @@ import pytest
 
 from dev import signin
 from dev.cognito import DEMO_PASSWORD, add_account
+from tests.cognito_support import signed_up
 from tests.conftest import call_api
 from tests.factories import sign_up
 
@@ -164,15 +165,14 @@ def test_cognito_throttling_is_retried_and_the_invitation_goes_out_once(cognito,
 
 
 def test_the_whole_flow_over_http(cognito, cognito_server, mailbox):
-    """Sign-in -> organization -> an added user -> their first sign-in -> tenancy -> removal -> refused.
-    The creator's account is made here as self sign-up would (#20 item 1: not open yet)."""
+    """Sign-up (the emailed code) -> organization -> an added user -> their first sign-in -> tenancy -> removal ->
+    refused at refresh and at sign-in."""
     def call(method: str, path: str, token: str, body: Any = None) -> httpx.Response:
         return httpx.request(method, f"{cognito_server.url}{path}", headers={"Authorization": f"Bearer {token}"},
                              json=body, timeout=30)
 
     creator = new_email()
-    add_account(cognito, creator, DEMO_PASSWORD)
-    tokens = signin.sign_in(cognito, creator, DEMO_PASSWORD)
+    tokens = signed_up(cognito, mailbox.smtp, creator)
     r = call("POST", "/organizations", tokens["IdToken"], {
         "name": "Night Fleet", "kind": "fleet", "admin_name": "Nia", "contact_email": creator,
         "address": {"line1": "1 Harbor St", "city": "Boston", "state": "MA", "zip": "02110"}})

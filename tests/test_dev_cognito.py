@@ -165,12 +165,15 @@ def test_the_trigger_gets_the_event_cognito_sends(cognito, monkeypatch):
         "sub": sub, "email": email, "email_verified": "true", "name": "Pat", "cognito:user_status": "CONFIRMED"}
 
 
-def test_self_sign_up_is_refused_as_the_deployed_pool_refuses_it(cognito):
-    """AllowAdminCreateUserOnly, which moto ignores, holds locally (#20 item 1 opens sign-up in both at once)."""
-    for client_id in cognito.client_ids:
-        with pytest.raises(cognito.client.exceptions.NotAuthorizedException, match="SignUp is not permitted"):
-            cognito.client.sign_up(ClientId=client_id, Username=new_email(), Password=DEMO_PASSWORD,
-                                   UserAttributes=[{"Name": "email", "Value": new_email()}])
+def test_a_pool_closed_to_self_sign_up_refuses_it_as_aws_does(cognito):
+    """AllowAdminCreateUserOnly, which moto ignores, holds locally (ours is open: #20 item 1; tests/test_sign_up.py)."""
+    closed = cognito.client.create_user_pool(PoolName="closed", UsernameAttributes=["email"],
+                                             AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["UserPool"]
+    client_id = cognito.client.create_user_pool_client(UserPoolId=closed["Id"], ClientName="c")["UserPoolClient"][
+        "ClientId"]
+    with pytest.raises(cognito.client.exceptions.NotAuthorizedException, match="SignUp is not permitted"):
+        cognito.client.sign_up(ClientId=client_id, Username=new_email(), Password=DEMO_PASSWORD)
+    cognito.client.delete_user_pool(UserPoolId=closed["Id"])
 
 
 # -- the dev server refuses what API Gateway's Cognito authorizer refuses --

@@ -37,7 +37,7 @@ from tests.world import World, build_world, changes_to, dump_table
 
 pytestmark = pytest.mark.usefixtures("dynamodb")
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
-ALLOWED_EXAMPLES = FUZZ_EXAMPLES or 15  # per operation and role allowed to use it
+ALLOWED_EXAMPLES = FUZZ_EXAMPLES or 10  # per operation and role allowed to use it
 FORBIDDEN_EXAMPLES = max(1, ALLOWED_EXAMPLES // 6)  # the role check comes first: little to find past it
 ROLES = ("customer", "customer_admin", "manager", "vendor", "vendor_admin")
 # (negative_data_rejection is left out: a nullable query parameter "negated" into [] or {} is sent as

@@ -15,6 +15,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
+from dev import security_doc
 from infra import app as infra_app
 from infra import bundle
 from shared.api.catalog import (
@@ -243,6 +244,45 @@ def test_only_the_stream_processor_manages_accounts_and_only_of_the_pool(templat
     assert with_pool[0]["Properties"]["Environment"]["Variables"]["USER_POOL_ID"] == {"Ref": pool_id}
 
 
+def test_anyone_signs_up_with_a_code_sent_through_ses_from_our_address(template_json: dict[str, Any]) -> None:
+    """#20: self sign-up, the email verified by a code before any sign-in, Cognito's emails from our SES
+    identity (its own email service stops at 50 a day); Essentials, its COG8 finding acknowledged with why."""
+    _, pool = only(template_json, "AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": False}
+    assert props["AutoVerifiedAttributes"] == ["email"]
+    assert props["VerificationMessageTemplate"]["DefaultEmailOption"] == "CONFIRM_WITH_CODE"
+    assert "{####}" in props["VerificationMessageTemplate"]["EmailMessage"]
+    assert props["EmailConfiguration"]["EmailSendingAccount"] == "DEVELOPER"
+    assert props["EmailConfiguration"]["From"] == "Fleetbridge <noreply@fleetbridge.example>"
+    assert json.dumps(props["EmailConfiguration"]["SourceArn"]).endswith('":identity/fleetbridge.example"]]}')
+    assert props["UserPoolTier"] == "ESSENTIALS" and "UserPoolAddOns" not in props
+    rules = [r["id"] for r in pool["Metadata"]["cdk_nag"]["rules_to_suppress"]]
+    assert "AwsSolutions-COG8" in rules
+
+
+def test_threat_protection_is_one_context_value_away(tmp_path: Path) -> None:
+    """`-c cognito_threat_protection=true`: the Plus plan with full-function threat protection, and cdk-nag
+    then has nothing to acknowledge about it. A small stack: the pool's construct alone."""
+    from aws_cdk import aws_dynamodb as dynamodb
+
+    from infra.constructs.auth import Auth, PoolOptions
+    from infra.constructs.runtime import LambdaRuntime
+
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "Pool")
+    key = dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+    table = dynamodb.Table(stack, "Table", partition_key=key)
+    runtime = LambdaRuntime(stack, "Runtime", table=table, environment={})
+    Auth(stack, "Auth", runtime=runtime, options=PoolOptions("noreply@x.example", "x.example", threat_protection=True))
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Cognito::UserPool", {
+        "UserPoolTier": "PLUS", "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"}})
+    [pool] = template.find_resources("AWS::Cognito::UserPool").values()
+    rules = [r["id"] for r in pool.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])]
+    assert "AwsSolutions-COG8" not in rules
+
+
 def test_the_local_cognito_pool_has_the_deployed_pools_settings(template_json: dict[str, Any]) -> None:
     """`make dev` and the tests create their user pool (dev/cognito.py) with these settings: the deployed
     pool's, so a sign-in, a password or an account behaves locally as it will in AWS."""
@@ -254,6 +294,8 @@ def test_the_local_cognito_pool_has_the_deployed_pools_settings(template_json: d
                 "MfaConfiguration", "AccountRecoverySetting", "DeletionProtection"):
         assert pool["Properties"].get(key) == local[key], key
     assert set(pool["Properties"]["LambdaConfig"]) == set(local["LambdaConfig"]) == {"PreTokenGeneration"}
+    deployed = pool["Properties"]["VerificationMessageTemplate"]  # the sign-up code's email, in the same words
+    assert {k: deployed[k] for k in local["VerificationMessageTemplate"]} == local["VerificationMessageTemplate"]
     _, client = only(template_json, "AWS::Cognito::UserPoolClient")
     for key, value in cognito.WEB_CLIENT.items():
         if key == "ClientName":
@@ -579,3 +621,23 @@ def test_the_portal_functions_layer_holds_every_file_its_page_serves(assembly_di
         assert 'src="portal/assets/portal.js"' in page.page_html()
     finally:
         page._read.cache_clear()
+
+
+# -- docs/security.md's tables of the synthesized stack (tests/test_security_doc.py has the role table) --
+
+def test_iam_and_cdk_nag_tables_match_the_synthesized_stack(template_json: dict[str, Any]) -> None:
+    doc = security_doc.DOC_FILE.read_text()
+    for name, text in security_doc.render(template_json).items():
+        assert security_doc.section(doc, name) == text, f"docs/security.md ({name}) is out of date: run `make docs`"
+
+
+def test_iam_table_names_every_function_and_nag_table_every_reason(template_json: dict[str, Any]) -> None:
+    iam = security_doc.render_iam(template_json)
+    handlers = {
+        r["Properties"]["Handler"].split(".")[1]
+        for r in template_json["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and str(r["Properties"].get("Handler", "")).startswith("functions.")
+    }
+    assert {line.split("|")[1].strip() for line in iam.splitlines()[2:]} == handlers
+    nag = security_doc.render_nag(template_json)
+    assert all(len(line.split("|")[2].strip()) >= 20 for line in nag.splitlines()[2:])

@@ -20,10 +20,6 @@ from tests.factories import Caller, add_user, sign_up
 pytestmark = pytest.mark.usefixtures("dynamodb")
 
 
-
-
-
-
 def table_items(type_: str) -> list[dict[str, Any]]:
     table = boto3.resource("dynamodb", endpoint_url=TEST_ENV["AWS_ENDPOINT_URL_DYNAMODB"]).Table(TEST_ENV["TABLE_NAME"])
     items = table.scan(ConsistentRead=True)["Items"]  # a test's table is small: one page
@@ -50,7 +46,7 @@ def test_invitation_sends_one_email_with_a_sign_up_link(mailbox):
     body = message.get_content()
     link = next(word for word in body.split() if word.startswith("http"))
     assert link.startswith("http://localhost:3000/sign-up?")
-    assert parse_qs(urlsplit(link).query) == {"invitation": [invitation["invitation_id"]],
+    assert parse_qs(urlsplit(link).query) == {"invitation": [f"{fleet.org_id}.{invitation['invitation_id']}"],
                                               "email": ["shop.owner@example.com"], "kind": ["vendor"]}
     listed = call_api("GET", "/invitations", as_user=fleet).json()
     assert [i["invitation_id"] for i in listed["items"]] == [invitation["invitation_id"]]
@@ -177,3 +173,107 @@ def test_needs_credentials_and_an_organization():
     assert call_api("POST", "/invitations", json_body={"email": "a@example.com", "kind": "fleet"}).status == 401
     r = call_api("GET", "/invitations", as_user={"sub": "usr_no_org"})
     assert r.status == 403
+
+
+# -- accepting: the invitee signed up from the link, created an organization, and says yes (#20 item 3) --
+
+def invited(mailbox: Any, fleet: Caller, email: str, kind: str = "vendor") -> str:
+    """The `invitation` parameter of the sign-up link the invitee received."""
+    assert invite(fleet, email, kind).status == 201
+    [message] = mailbox.to(email)
+    link = next(word for word in message.get_content().split() if word.startswith("http"))
+    return parse_qs(urlsplit(link).query)["invitation"][0]
+
+
+def joined(kind: str, email: str, name: str = "New Co") -> Caller:
+    """The invitee's organization, created with a token for the address the invitation went to."""
+    user_id = f"usr_{email.split('@')[0]}"
+    r = call_api("POST", "/organizations", as_user={"sub": user_id, "email": email}, json_body={
+        "name": name, "kind": kind, "admin_name": "Ivy Invitee", "contact_email": email,
+        "address": {"line1": "2 Dock Rd", "city": "Boston", "state": "MA", "zip": "02110"}})
+    assert r.status == 201, r.body
+    return Caller(user_id=user_id, org_id=r.json()["organization"]["org_id"], role=r.json()["user"]["role"],
+                  email=email)
+
+
+def accept(caller: Caller, reference: str) -> Any:
+    return call_api("POST", "/invitations/accept", as_user=caller, json_body={"invitation": reference})
+
+
+def test_a_vendor_who_signs_up_from_a_fleets_invitation_is_connected_with_it(mailbox):
+    fleet = sign_up("fleet", "Harbor Freight")
+    reference = invited(mailbox, fleet, "owner@newshop.example")
+    vendor = joined("vendor", "owner@newshop.example", "New Shop")
+    r = accept(vendor, reference)
+    assert r.status == 200, r.body
+    invitation = r.json()
+    assert invitation["accepted_org_id"] == vendor.org_id and invitation["accepted_at"]
+    [connection] = call_api("GET", "/connections", as_user=fleet).json()["items"]
+    assert (connection["connection_id"], connection["status"], connection["vendor_id"], connection["requested_by_org"]
+            ) == (invitation["connection_id"], "accepted", vendor.org_id, fleet.org_id)
+    [pair] = call_api("GET", "/vendor/fleets", as_user=vendor).json()["items"]
+    assert pair["fleet_id"] == fleet.org_id and "connection" in pair["ways"]
+    notes = call_api("GET", "/notifications", as_user=fleet).json()["items"]
+    assert [n["title"] for n in notes] == ["New Shop joined Fleetbridge from your invitation"]
+    [listed] = call_api("GET", "/invitations", as_user=fleet).json()["items"]
+    assert listed["accepted_org_id"] == vendor.org_id
+    assert accept(vendor, reference).json() == invitation, "accepting again answers the same, changes nothing"
+    assert len(call_api("GET", "/connections", as_user=fleet).json()["items"]) == 1
+    actions = [e["action"] for e in call_api("GET", "/audit", as_user=vendor).json()["items"]]
+    assert "invitation.accepted" in actions and "connection.accepted" in actions
+
+
+def test_a_fleet_invited_by_a_vendor_is_connected_the_other_way_round(mailbox):
+    vendor = sign_up("vendor", "Shop")
+    reference = invited(mailbox, vendor, "ops@newfleet.example", "fleet")
+    fleet = joined("fleet", "ops@newfleet.example", "New Fleet")
+    connection_id = accept(fleet, reference).json()["connection_id"]
+    r = call_api("GET", f"/connections/{connection_id}", as_user=fleet)
+    assert (r.json()["status"], r.json()["fleet_id"], r.json()["requested_by_org"]) == (
+        "accepted", fleet.org_id, vendor.org_id)
+
+
+def test_only_the_invited_address_may_accept_with_the_invited_kind_once(mailbox):
+    fleet = sign_up("fleet")
+    reference = invited(mailbox, fleet, "right@shop.example")
+    stranger = joined("vendor", "wrong@shop.example")
+    r = accept(stranger, reference)
+    assert r.status == 403 and "another email address" in r.json()["error"]["message"]
+    wrong_kind = joined("fleet", "right@shop.example")
+    r = accept(wrong_kind, reference)
+    assert r.status == 409 and "join as a vendor" in r.json()["error"]["message"], r.body
+    assert call_api("GET", "/connections", as_user=fleet).json()["items"] == []
+    for mangled in (reference[:-3], "nonsense", f"{fleet.org_id}.", reference.replace(fleet.org_id, "org_x")):
+        r = accept(stranger, mangled)
+        assert r.status == 404 and "not valid" in r.json()["error"]["message"], mangled
+
+
+def test_an_unverified_address_cannot_accept(mailbox):
+    fleet = sign_up("fleet")
+    reference = invited(mailbox, fleet, "unverified@shop.example")
+    vendor = joined("vendor", "unverified@shop.example")
+    claims = {"sub": vendor.user_id, "email": vendor.email, "email_verified": "false",
+              "custom:org_id": vendor.org_id, "custom:role": vendor.role}
+    r = call_api("POST", "/invitations/accept", as_user=claims, json_body={"invitation": reference})
+    assert r.status == 403
+
+
+def test_organizations_of_one_kind_are_not_connected_but_the_invitation_is_accepted(mailbox):
+    fleet = sign_up("fleet")
+    reference = invited(mailbox, fleet, "peer@otherfleet.example", "fleet")
+    peer = joined("fleet", "peer@otherfleet.example")
+    r = accept(peer, reference)
+    assert r.status == 200 and r.json()["connection_id"] is None and r.json()["accepted_org_id"] == peer.org_id
+    assert call_api("GET", "/connections", as_user=fleet).json()["items"] == []
+
+
+def test_a_connection_made_meanwhile_stands_and_no_second_one_is_made(mailbox):
+    fleet = sign_up("fleet")
+    reference = invited(mailbox, fleet, "quick@shop.example")
+    vendor = joined("vendor", "quick@shop.example")
+    asked = call_api("POST", "/connections", as_user=fleet, json_body={"org_id": vendor.org_id})
+    assert asked.status == 201, asked.body
+    r = accept(vendor, reference)
+    assert r.status == 200 and r.json()["connection_id"] == asked.json()["connection_id"]
+    [connection] = call_api("GET", "/connections", as_user=vendor).json()["items"]
+    assert connection["status"] == "pending", "theirs to answer, as any request"

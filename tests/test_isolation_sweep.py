@@ -111,6 +111,7 @@ ID_LESS: dict[tuple[str, str], Probe | str] = {
     ("PUT", "/me/notification-preferences"): probe(200, body={"email": {"jobs": False}, "version": 0}),
     ("GET", "/invitations"): LIST,
     ("POST", "/invitations"): "invites an email to the network from the caller's org; names no object",
+    ("POST", "/invitations/accept"): probe(403, 404, body={"invitation": "{<org_id>}.inv_01JZZZZZZZZZZZZZZZZZZZZZZZ"}),
     ("GET", "/fleets/lookup"): "a vendor finds a fleet by VIN: a directory read by design (connections.md)",
     ("GET", "/vendors/search"): "a fleet finds vendors by ZIP: a directory read by design (connections.md)",
     ("GET", "/services"): LIST,

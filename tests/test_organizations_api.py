@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.conftest import call_api
@@ -164,11 +166,14 @@ def test_unknown_role_claim_is_403():
     assert r.status == 403
 
 
+NOWHERE = {"sub": "usr_nowhere", "email": "usr_nowhere@example.com"}
+
+
 def test_a_zip_the_zip_data_does_not_know_is_the_same_422_as_search_gives():
     """Found by a newcomer: 00000 made a vendor that search could never find."""
     body = {"name": "Nowhere Repair", "kind": "vendor", "admin_name": "A", "address": address(zip="00000"),
             "contact_email": "a@nowhere.example"}
-    r = call_api("POST", "/organizations", as_user={"sub": "usr_nowhere"}, json_body=body)
+    r = call_api("POST", "/organizations", as_user=NOWHERE, json_body=body)
     assert r.status == 422, r.body
     [detail] = r.json()["error"]["details"]
     assert detail["field"] == "address.zip" and "unknown US ZIP code 00000" in detail["message"]
@@ -177,7 +182,7 @@ def test_a_zip_the_zip_data_does_not_know_is_the_same_422_as_search_gives():
     assert searched.status == 422 and "unknown US ZIP code 00000" in searched.json()["error"]["details"][0]["message"]
 
     placed = {**body, "address": address(zip="00000", lat=42.36, lng=-71.05)}  # a ZIP newer than our data
-    r = call_api("POST", "/organizations", as_user={"sub": "usr_nowhere"}, json_body=placed)
+    r = call_api("POST", "/organizations", as_user=NOWHERE, json_body=placed)
     assert r.status == 201, r.body
     assert (r.json()["organization"]["lat"], r.json()["organization"]["lng"]) == (42.36, -71.05)
     moving = sign_up("vendor")
@@ -191,3 +196,36 @@ def test_organizations_show_where_they_are_placed():
     for caller in (vendor, fleet):
         org = call_api("GET", f"/organizations/{caller.org_id}", as_user=caller).json()
         assert org["lat"] == pytest.approx(42.36, abs=0.05) and org["lng"] == pytest.approx(-71.05, abs=0.05)
+
+
+# -- sign-up's abuse limits (#20 item 1; docs/security.md) --
+
+def new_org(user_id: str, email: str | None, **claims: str) -> dict:
+    token = {"sub": user_id, **({"email": email} if email else {}), **claims}
+    return {"as_user": token, "json_body": {"name": "Fresh Fleet", "kind": "fleet", "admin_name": "F",
+                                            "address": address(), "contact_email": "someone.else@example.com"}}
+
+
+def test_an_organization_needs_a_verified_address_and_is_that_addresss():
+    r = call_api("POST", "/organizations", **new_org("usr_unverified", "u@fresh.example", email_verified="false"))
+    assert r.status == 403 and "confirm your email address" in r.json()["error"]["message"]
+    r = call_api("POST", "/organizations", **new_org("usr_no_email", None))
+    assert r.status == 403
+    r = call_api("POST", "/organizations", **new_org("usr_verified", "v@fresh.example"))
+    assert r.status == 201, r.body
+    assert r.json()["user"]["email"] == "v@fresh.example", "the token's address, not the contact address"
+
+
+def test_sign_ups_from_one_address_are_limited_per_hour(monkeypatch):
+    from shared.orgs import logic
+    from shared.settings import get_settings
+
+    monkeypatch.setattr(logic, "get_settings", lambda: get_settings().model_copy(
+        update={"organizations_per_ip_per_hour": 2}))
+    ip = f"198.51.100.{uuid.uuid4().int % 250}"
+    answers = [call_api("POST", "/organizations", source_ip=ip, **new_org(f"usr_ip{n}", f"ip{n}-{ip}@fresh.example"))
+               for n in range(3)]
+    assert [a.status for a in answers] == [201, 201, 429]
+    assert int(answers[2].headers["Retry-After"]) > 0 and "try again" in answers[2].json()["error"]["message"]
+    other = call_api("POST", "/organizations", source_ip="203.0.113.9", **new_org("usr_ipx", "x@fresh.example"))
+    assert other.status == 201, "another address is not held back"

@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 from shared.auth.principal import Principal, Role
+from shared.errors import Gone
 from shared.ids import utc_now
 from shared.partners import logic
 from shared.partners.dal import accepted_partner
@@ -195,7 +196,7 @@ def test_bad_expired_and_replaced_tokens(fleet, vendor, mailbox):
 def test_a_link_expires_after_14_days(fleet, vendor, mailbox):
     result = logic.invite_partner(principal(fleet), PartnerInvite(email="days@example.com"))
     assert result.token
-    with pytest.raises(logic.Gone):
+    with pytest.raises(Gone):
         logic.accept_invitation(principal(vendor), PartnerAccept(token=result.token),
                                 now=utc_now() + timedelta(days=14, minutes=1))
     record = logic.accept_invitation(principal(vendor), PartnerAccept(token=result.token),

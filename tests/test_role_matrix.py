@@ -36,6 +36,7 @@ def body_for(route: RouteInfo) -> dict[str, Any] | None:
         ("POST", "/connections"): {"org_id": "org_somebody"},
         ("PUT", "/connections/<connection_id>/groups"): {"group_ids": [], "version": 0},
         ("POST", "/invitations"): {"email": "matrix-invitee@example.com", "kind": "vendor"},
+        ("POST", "/invitations/accept"): {"invitation": "org_matrix.inv_matrix"},
         ("POST", "/services"): {"name": "Matrix"},
         ("POST", "/service-connections"): {"service_id": "SVC-AAAAA"},
         ("POST", "/services/<service_id>/orders"): {"description": "Matrix", "amount": "1.00"},

@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constructs.auth import Auth
+from infra.constructs.auth import Auth, PoolOptions
 from infra.constructs.nag import acknowledge
 from infra.constructs.runtime import LambdaRuntime, TableAccess
 from shared.api.catalog import (
@@ -74,9 +74,10 @@ class _ProxyIntegration(apigw.LambdaIntegration):
 class Api(Construct):
     """RestApi + Cognito authorizer + one function per API handler, logged and traced."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime, app_base_url: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, runtime: LambdaRuntime, app_base_url: str,
+                 pool: PoolOptions) -> None:
         super().__init__(scope, construct_id)
-        self.auth = Auth(self, "Auth", runtime=runtime)
+        self.auth = Auth(self, "Auth", runtime=runtime, options=pool)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.THREE_MONTHS)
         self.rest_api = apigw.RestApi(
             self,

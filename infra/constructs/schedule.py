@@ -44,7 +44,7 @@ class ScheduleInvoker(Construct):
         # the schedules' own role (not the stack-wide default one): invoke this function, send to this DLQ
         self.role = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
                              description=f"EventBridge Scheduler: invoke Fleetbridge {handler}")
-        fn_id = Stack.of(self).resolve(function.node.default_child.logical_id)  # type: ignore[union-attr]
+        fn_id = Stack.of(self).resolve(function.node.default_child.logical_id)
         acknowledge(
             self.role,
             f"AwsSolutions-IAM5[Resource::<{fn_id}.Arn>:*]",

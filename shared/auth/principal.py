@@ -40,6 +40,7 @@ class Identity(Model):
     model_config = ConfigDict(frozen=True)
     user_id: str
     email: str | None = None
+    email_verified: bool = False  # Cognito confirmed the address (a sign-up's code, or an invitation used)
 
 
 class Principal(Identity):
@@ -66,7 +67,8 @@ def identity_from_event(event: Any) -> Identity:
     sub = claims.get("sub")
     if not sub:
         raise Unauthenticated("sign in: this request carries no valid credentials")
-    return Identity(user_id=str(claims.get("custom:user_id") or sub), email=claims.get("email"))
+    return Identity(user_id=str(claims.get("custom:user_id") or sub), email=claims.get("email"),
+                    email_verified=str(claims.get("email_verified", "")).lower() == "true")
 
 
 def principal_from_event(event: Any) -> Principal:
@@ -79,4 +81,5 @@ def principal_from_event(event: Any) -> Principal:
         parsed_role = Role(role)
     except ValueError:
         raise Forbidden(f"unknown role {role!r}") from None
-    return Principal(user_id=identity.user_id, email=identity.email, org_id=str(org_id), role=parsed_role)
+    return Principal(user_id=identity.user_id, email=identity.email, email_verified=identity.email_verified,
+                     org_id=str(org_id), role=parsed_role)

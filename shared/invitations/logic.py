@@ -34,8 +34,13 @@ class _WindowHeld(DomainError):
     """An unexpired invitation of this email holds the window (or a racing one is committing)."""
 
 
-def sign_up_link(invitation_id: str, email: str, kind: OrgKind) -> str:
-    query = urlencode({"invitation": invitation_id, "email": email, "kind": kind.value})
+def reference(org_id: str, invitation_id: str) -> str:
+    """What the sign-up link carries as `invitation` and POST /invitations/accept takes back: both keys."""
+    return f"{org_id}.{invitation_id}"
+
+
+def sign_up_link(org_id: str, invitation_id: str, email: str, kind: OrgKind) -> str:
+    query = urlencode({"invitation": reference(org_id, invitation_id), "email": email, "kind": kind.value})
     return f"{get_settings().app_base_url.rstrip('/')}/sign-up?{query}"
 
 
@@ -91,10 +96,17 @@ def _send(caller: Principal, org: OrgItem, email: str, kind: OrgKind, at: dateti
             subject=f"{org.name} invites you to Fleetbridge",
             body=(f"Hello,\n\n{caller.email or 'A colleague'} of {org.name} invites you to join Fleetbridge, "
                   f"the service network of fleets and vendors, as a {kind.value}.\n\n"
-                  f"Sign up here: {sign_up_link(invitation_id, email, kind)}\n\n"
+                  f"Sign up here: {sign_up_link(caller.org_id, invitation_id, email, kind)}\n\n"
+                  f"{_connected_after(org, kind)}"
                   "If you did not expect this email, you can ignore it.\n"),
         )
     return dal.to_invitation(item)
+
+
+def _connected_after(inviter: OrgItem, kind: OrgKind) -> str:
+    if kind.value == inviter.kind or inviter.team_of:
+        return ""
+    return f"Once you have signed up, your organization and {inviter.name} are connected on Fleetbridge.\n\n"
 
 
 def list_invitations(caller: Principal, limit: int, cursor: str | None) -> Page[Invitation]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared.auth.principal import OrgKind
@@ -22,6 +23,9 @@ class InvitationItem(TableItem, discriminator="invitation"):
     invited_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     resend_after = UTCDateTimeAttribute()  # inviting the same email again before this sends nothing
+    accepted_org_id = UnicodeAttribute(null=True)  # the organization the invitee signed up and accepted it with
+    accepted_at = UTCDateTimeAttribute(null=True)
+    connection_id = UnicodeAttribute(null=True)  # the connection it made (a fleet and a vendor)
 
 
 class InviteDedupeItem(TableItem, discriminator="invite_dedupe"):
@@ -44,6 +48,11 @@ class InvitationCreate(RequestBody):
     kind: OrgKind
 
 
+class InvitationAccept(RequestBody):
+    invitation: str = Field(min_length=3, max_length=200,
+                            description="the `invitation` parameter of the sign-up link in the email, as it is")
+
+
 class Invitation(StoredModel):
     invitation_id: str
     org_id: str
@@ -52,3 +61,6 @@ class Invitation(StoredModel):
     invited_by: str
     created_at: datetime
     resend_after: datetime
+    accepted_org_id: str | None = Field(default=None, description="who signed up and accepted it; unset: pending")
+    accepted_at: datetime | None = None
+    connection_id: str | None = Field(default=None, description="the connection it made (a fleet and a vendor)")

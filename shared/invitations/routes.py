@@ -13,8 +13,8 @@ from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from shared.auth.permissions import Action, requires
 from shared.auth.principal import Principal
 from shared.db.pagination import Page
-from shared.invitations import logic
-from shared.invitations.models import Invitation, InvitationCreate
+from shared.invitations import accepting, logic
+from shared.invitations.models import Invitation, InvitationAccept, InvitationCreate
 
 router = Router()
 Inviter = Annotated[Principal, Depends(requires(Action.INVITE))]
@@ -38,3 +38,22 @@ def create_invitation(body: Annotated[InvitationCreate, Body()], caller: Inviter
 @router.get("/invitations", tags=["invitations"], summary="List the invitations your organization sent, newest first")
 def list_invitations(caller: Inviter, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[Invitation]:
     return logic.list_invitations(caller, limit, cursor)
+
+
+@router.post(
+    "/invitations/accept",
+    tags=["invitations"],
+    summary="Accept the invitation you signed up from: a fleet and a vendor are connected",
+    description="After sign-up: create your organization (POST /organizations), refresh your tokens, then send "
+                "the sign-up link's `invitation` parameter here. Only the address the invitation was sent to may "
+                "accept it, once; accepting it again answers the same.",
+    responses={403: {"description": "signed in with another address than the invitation's"},
+               404: {"description": "no such invitation (a mangled link)"},
+               409: {"description": "your organization is not of the kind invited"},
+               410: {"description": "accepted by another organization already"}},
+)
+def accept_invitation(
+    body: Annotated[InvitationAccept, Body()],
+    caller: Annotated[Principal, Depends(requires(Action.CONNECTION_WRITE))],
+) -> Invitation:
+    return accepting.accept(caller, body)

@@ -16,7 +16,9 @@ user creates the account or sends an invitation; an older one only opens or clos
   not queued). An account still waiting for its first sign-in (a retry after the email failed,
   or a person added again) gets a new temporary password and a new invitation.
 - it has an account already (the person signed up, or was removed before): enabled, and we
-  email the person that they were added; their password stays theirs.
+  email the person that they were added; their password stays theirs. Unless that sign-up was never
+  confirmed: anyone can sign up with an address they cannot read, so that password is replaced by a
+  temporary one and the invitation goes out as for a new account.
 - it belongs to no user: the account, if any, is disabled and signed out everywhere
   (AdminDisableUser, AdminUserGlobalSignOut: refresh tokens revoked; an ID token lives out its
   hour, and carries no tenancy at the next refresh anyway: shared/orgs/tenancy.py).
@@ -44,6 +46,7 @@ from shared.settings import get_settings
 
 EXISTS, NOT_FOUND = "UsernameExistsException", "UserNotFoundException"
 WAITING = "FORCE_CHANGE_PASSWORD"  # invited, never signed in
+UNCONFIRMED = "UNCONFIRMED"  # signed up, the emailed code never entered
 
 
 def temporary_password() -> str:
@@ -108,7 +111,14 @@ def _open(message_id: str, email: str, user: UserItem, payload: dict[str, Any]) 
         account = client.admin_get_user(UserPoolId=pool_id, Username=email)
         if not account.get("Enabled", True):
             client.admin_enable_user(UserPoolId=pool_id, Username=email)
-        if account.get("UserStatus") != WAITING:
+        status = account.get("UserStatus")
+        if status == UNCONFIRMED:
+            # signed up and never confirmed: perhaps not by the owner of the address (anyone can type it), so
+            # the password set there is replaced by ours, which only the mailbox sees; whoever uses it proves
+            # the address, as a code would
+            client.admin_update_user_attributes(UserPoolId=pool_id, Username=email,
+                                                UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+        elif status != WAITING:
             # their own password stays; we say they were added (once per message)
             put_email_once(f"{message_id}-added", to=email, subject=_subject(payload),
                            body=_added(user, payload, password=None))

@@ -29,6 +29,8 @@ from shared.orgs.models import (
     UserUpdate,
 )
 from shared.outbox.public import add_message
+from shared.ratelimit.limiter import hit
+from shared.settings import get_settings
 
 PARTNER_ID_ATTEMPTS = 5
 
@@ -37,12 +39,28 @@ def new_partner_id() -> str:
     return spoken_code(5)
 
 
-def create_organization(identity: Identity, body: OrganizationCreate, admin_name: str) -> Me:
-    """Sign-up: a new organization, with the signed-in caller as its first admin."""
+def check_sign_up(identity: Identity, source_ip: str | None) -> None:
+    """The abuse limits of sign-up (docs/security.md): one organization per person and per address (the
+    claims, in create_organization), a verified address (whoever cannot read it cannot become its
+    user: it is also the address tokens find the user by), and a few sign-ups per source address an hour."""
     if isinstance(identity, Principal):
         raise Conflict("you already belong to an organization")
+    if not identity.email or not identity.email_verified:
+        raise Forbidden("confirm your email address first (the code Fleetbridge emailed you at sign-up), then sign "
+                        "in again: an organization is created only for a verified address")
+    if source_ip:
+        hit("organization_sign_up", source_ip, limit=get_settings().organizations_per_ip_per_hour,
+            window_seconds=3600)
+
+
+def create_organization(identity: Identity, body: OrganizationCreate, admin_name: str) -> Me:
+    """Sign-up: a new organization, with the signed-in caller (its verified address) as its first admin."""
+    if isinstance(identity, Principal):
+        raise Conflict("you already belong to an organization")
+    if not identity.email:
+        raise Forbidden("your token carries no email address")
     check_locatable(body.address)
-    email = (identity.email or body.contact_email).lower()
+    email = identity.email.lower()
     for _ in range(PARTNER_ID_ATTEMPTS):
         partner_id = new_partner_id() if body.kind is OrgKind.VENDOR else None
         try:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import Field
 
-from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from shared.api.params import DEFAULT_PAGE_SIZE, Cursor, Limit, source_ip
 from shared.auth.permissions import Action, requires, signed_in
 from shared.auth.principal import Identity, Principal
 from shared.base_models import Name
@@ -36,11 +36,14 @@ class SignUp(OrganizationCreate):
 
 @router.post("/organizations", tags=["organizations"], summary="Sign up: create your organization",
              responses={201: {"description": "created; refresh your tokens: the next ID token carries the "
-                                             "organization, your role and user id"}})
+                                             "organization, your role and user id"},
+                        403: {"description": "your token's email address is not verified (confirm your sign-up)"},
+                        429: {"description": "too many sign-ups from your address this hour (Retry-After)"}})
 def create_organization(
     identity: Annotated[Identity, Depends(signed_in)], body: Annotated[SignUp, Body()]
 ) -> tuple[Me, int]:
     org_fields = body.model_dump(exclude={"admin_name"})
+    logic.check_sign_up(identity, source_ip(router.current_event.raw_event))
     return logic.create_organization(identity, OrganizationCreate(**org_fields), body.admin_name), 201
 
 

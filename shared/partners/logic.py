@@ -31,7 +31,7 @@ from shared.db.base import atomic, expect_version
 from shared.db.claims import add_claim
 from shared.db.keys import org_pk
 from shared.db.pagination import Page
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, Gone, NotFound
 from shared.ids import new_id, utc_now
 from shared.notifications.public import notify
 from shared.orgs.public import OrgItem, get_org_item, org_id_of_email
@@ -53,12 +53,6 @@ TOKEN_LIFETIME = timedelta(days=14)
 ENDED = (PartnerStatus.DECLINED.value, PartnerStatus.REMOVED.value, PartnerStatus.LEFT.value)
 TOKEN_BYTES = 32
 ATTEMPTS = 5
-
-
-class Gone(DomainError):
-    """The invitation link worked once but no longer does (expired, or accepted by someone else)."""
-
-    status, code = 410, "gone"
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from shared.fleetrock.remote.contract import (
     THROTTLE_STATUSES,
 )
 from shared.observability import traced_httpx
+from shared.settings import get_settings
 
 if TYPE_CHECKING:
     import httpx
 
 TIMEOUT_SECONDS, CONNECT_TIMEOUT_SECONDS = 10.0, 3.0
 ATTEMPTS = 3
-BACKOFF_SECONDS = 0.2
 # httpx logs each request's URL (with key= and token=) at INFO: never let that through
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -79,7 +79,7 @@ class FleetrockClient:
         api_key: str,
         *,
         attempts: int = ATTEMPTS,
-        backoff_seconds: float = BACKOFF_SECONDS,
+        backoff_seconds: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         timeout: httpx.Timeout | None = None,
     ) -> None:
@@ -89,7 +89,8 @@ class FleetrockClient:
         self._api_key = api_key
         self._token: str | None = None
         self._attempts = attempts
-        self._backoff = backoff_seconds
+        # the first wait between tries (FLEETROCK_RETRY_BACKOFF_SECONDS unless given), doubled each try
+        self._backoff = get_settings().fleetrock_retry_backoff_seconds if backoff_seconds is None else backoff_seconds
         self._sleep = sleep
         timeout = timeout or httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
         self._http = httpx.Client(timeout=timeout, follow_redirects=False)

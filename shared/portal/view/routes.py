@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from shared.api.params import source_ip
 from shared.portal import ranges
 from shared.portal.ranges import From, To, parse_when
 from shared.portal.view import page, session, views
@@ -31,9 +32,7 @@ TAGS = ["portal"]
 
 
 def _source_ip() -> str | None:
-    context = router.current_event.raw_event.get("requestContext") or {}
-    ip = (context.get("identity") or {}).get("sourceIp")
-    return str(ip) if ip else None
+    return source_ip(router.current_event.raw_event)
 
 
 def _range(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
