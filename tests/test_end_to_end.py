@@ -15,7 +15,8 @@ def test_sign_up_add_user_and_the_welcome_email_arrives_once(dev_server, smtp):
                           region=TEST_ENV["AWS_REGION"], start_position="LATEST")
     poller.poll_once()  # start reading from now on: earlier tests' records are not ours
     with httpx.Client(base_url=dev_server.url, timeout=10) as http:
-        signup = http.post("/organizations", headers={"Authorization": f"Bearer {mint(sub='usr_e2e')}"},
+        first_token = mint(sub="usr_e2e", email="eve@e2e.example")  # signed up, email verified, no org yet
+        signup = http.post("/organizations", headers={"Authorization": f"Bearer {first_token}"},
                            json={"name": "E2E Fleet", "kind": "fleet", "admin_name": "Eve", "address": address(),
                                  "contact_email": "ops@e2e.example"})
         assert signup.status_code == 201, signup.text
