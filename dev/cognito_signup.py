@@ -71,6 +71,20 @@ def _check_code(pool: Any, user: Any, code: str) -> None:
         _codes.pop((pool.id, user.username), None)
 
 
+def _unconfirmed_user(response: Any, code_when_confirmed: str, message_when_confirmed: str) -> tuple[Any, Any]:
+    """The pool and user a ConfirmSignUp/ResendConfirmationCode request names, refused as AWS does when
+    the user is unknown or already confirmed (the two calls answer a confirmed user differently)."""
+    client_id, username = response._get_param("ClientId"), response._get_param("Username")
+    backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+    pool = _pool_of(backend, client_id)
+    user = pool._get_user(username)
+    if user is None:
+        raise _error("UserNotFoundException", "Username/client id combination not found.")
+    if str(getattr(user.status, "value", user.status)) != "UNCONFIRMED":
+        raise _error(code_when_confirmed, message_when_confirmed)
+    return pool, user
+
+
 def install(send_mail: SendMail) -> None:
     """Wrap moto's SignUp and ConfirmSignUp, add ResendConfirmationCode (idempotent; the latest `send_mail`)."""
     from moto.cognitoidp.models import CognitoIdpBackend
@@ -91,14 +105,8 @@ def install(send_mail: SendMail) -> None:
         return user, _send_code(pool, user)
 
     def confirm_with_code(self: Any) -> Any:
-        client_id, username = self._get_param("ClientId"), self._get_param("Username")
-        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
-        pool = _pool_of(backend, client_id)
-        user = pool._get_user(username)
-        if user is None:
-            raise _error("UserNotFoundException", "Username/client id combination not found.")
-        if str(getattr(user.status, "value", user.status)) != "UNCONFIRMED":
-            raise _error("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
+        pool, user = _unconfirmed_user(self, "NotAuthorizedException",
+                                       "User cannot be confirmed. Current status is CONFIRMED")
         _check_code(pool, user, self._get_param("ConfirmationCode"))
         answer = confirm(self)
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
@@ -107,14 +115,7 @@ def install(send_mail: SendMail) -> None:
     def resend_confirmation_code(self: Any) -> Any:
         from moto.core.responses import ActionResult
 
-        client_id, username = self._get_param("ClientId"), self._get_param("Username")
-        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
-        pool = _pool_of(backend, client_id)
-        user = pool._get_user(username)
-        if user is None:
-            raise _error("UserNotFoundException", "Username/client id combination not found.")
-        if str(getattr(user.status, "value", user.status)) != "UNCONFIRMED":
-            raise _error("InvalidParameterException", "User is already confirmed.")
+        pool, user = _unconfirmed_user(self, "InvalidParameterException", "User is already confirmed.")
         return ActionResult({"CodeDeliveryDetails": _send_code(pool, user)})
 
     CognitoIdpBackend.sign_up = sign_up_with_code  # type: ignore[method-assign]
